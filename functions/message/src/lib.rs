@@ -1,0 +1,42 @@
+//! The message function: every client frame after the handshake (`send`,
+//! `typing`, `read`, `resume`, `ping` and `$default`).
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use chitter_core::app::{fanout, messaging};
+use chitter_core::protocol::{ErrorCode, ServerFrame};
+use chitter_core::{Services, gateway};
+
+pub use lambda_runtime::Error;
+
+/// Handles one frame. Replies go back over the management API, so the
+/// answer is 200 whatever the frame held; only a missing context (a
+/// misconfigured route) is an error.
+pub async fn handle(
+    svc: &Services,
+    event: ApiGatewayWebsocketProxyRequest,
+) -> Result<ApiGatewayProxyResponse, Error> {
+    let ctx = &event.request_context;
+    let (Some(caller), Some(connection)) = (gateway::caller(ctx), gateway::connection_id(ctx))
+    else {
+        tracing::error!("route invoked without an authorized connection");
+        return Ok(status(401));
+    };
+    let body = event.body.as_deref().unwrap_or_default();
+    if event.is_base64_encoded {
+        let frame = ServerFrame::error(
+            None,
+            ErrorCode::InvalidFrame,
+            "binary frames are not supported; send JSON text",
+        );
+        fanout::reply(svc, &connection, &frame).await;
+    } else {
+        messaging::handle_frame(svc, &caller, &connection, body).await;
+    }
+    Ok(status(200))
+}
+
+fn status(code: u16) -> ApiGatewayProxyResponse {
+    let mut r = ApiGatewayProxyResponse::default();
+    r.status_code = i64::from(code);
+    r
+}

@@ -1,0 +1,74 @@
+//! The persist function: consumes Kinesis batches, stores each message once
+//! under its conversation's next sequence number, and delivers it.
+
+use aws_lambda_events::kinesis::{KinesisEvent, KinesisEventRecord};
+use aws_lambda_events::streams::KinesisEventResponse;
+use chitter_core::Services;
+use chitter_core::app::messaging;
+use chitter_core::domain::{ConversationId, StreamEvent, StreamMessage};
+use futures::StreamExt;
+
+pub use lambda_runtime::Error;
+
+/// Conversations of one batch processed at once; each one stays in order.
+const PARALLEL_CONVERSATIONS: usize = 8;
+
+/// Processes a batch. Records of one conversation are handled in stream
+/// order; different conversations run concurrently. A record that fails
+/// is reported as a batch item failure: Lambda then retries from the
+/// earliest one, and the idempotent store makes the repeats harmless.
+pub async fn handle(svc: &Services, event: KinesisEvent) -> Result<KinesisEventResponse, Error> {
+    let mut groups: Vec<(ConversationId, Vec<(usize, StreamMessage)>)> = Vec::new();
+    for (position, record) in event.records.iter().enumerate() {
+        let Some(message) = decode(record) else {
+            continue;
+        };
+        match groups
+            .iter_mut()
+            .find(|(c, _)| *c == message.conversation_id)
+        {
+            Some((_, items)) => items.push((position, message)),
+            None => groups.push((message.conversation_id, vec![(position, message)])),
+        }
+    }
+    let failures: Vec<usize> = futures::stream::iter(groups)
+        .map(|(_, items)| async move {
+            let (positions, messages): (Vec<usize>, Vec<StreamMessage>) = items.into_iter().unzip();
+            match messaging::persist_in_order(svc, &messages).await {
+                Ok(()) => None,
+                Err((i, e)) => {
+                    e.log();
+                    positions.get(i).copied()
+                }
+            }
+        })
+        .buffer_unordered(PARALLEL_CONVERSATIONS)
+        .filter_map(|failed| async move { failed })
+        .collect()
+        .await;
+    let mut response = KinesisEventResponse::default();
+    if let Some(first) = failures
+        .into_iter()
+        .min()
+        .and_then(|i| event.records.get(i))
+    {
+        response.add_failure(first.kinesis.sequence_number.clone());
+    }
+    Ok(response)
+}
+
+/// A record that cannot be decoded can never succeed; retrying it would
+/// block its shard, so it is logged and skipped.
+fn decode(record: &KinesisEventRecord) -> Option<StreamMessage> {
+    match serde_json::from_slice::<StreamEvent>(&record.kinesis.data.0) {
+        Ok(StreamEvent::Message(m)) => Some(m),
+        Err(e) => {
+            tracing::error!(
+                sequence_number = %record.kinesis.sequence_number,
+                error = %e,
+                "skipping undecodable stream record"
+            );
+            None
+        }
+    }
+}

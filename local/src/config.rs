@@ -1,0 +1,68 @@
+//! Command line and environment settings.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// Chitter on one machine: the four functions behind a local API Gateway
+/// (WebSocket, HTTP and @connections APIs), a durable stream standing in for
+/// Kinesis, an embedded store and a blob folder.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "chitter-local", version)]
+pub struct Config {
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, env = "CHITTER_PORT", default_value_t = 3000)]
+    pub port: u16,
+
+    /// Address to listen on. The default keeps it to this machine.
+    #[arg(long, env = "CHITTER_HOST", default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Where the store, the stream and uploads live.
+    #[arg(long, env = "CHITTER_DATA_DIR", default_value = ".chitter")]
+    pub data_dir: PathBuf,
+
+    /// The URL browsers use to reach this server, for presigned links.
+    /// Defaults to http://localhost:<port>.
+    #[arg(long, env = "CHITTER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Token signing secret (at least 32 bytes). Without it a random one is
+    /// kept in the data dir.
+    #[arg(long, env = "CHITTER_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Stream shards. Fixed when the stream file is created.
+    #[arg(long, env = "CHITTER_STREAM_SHARDS", default_value_t = 4)]
+    pub stream_shards: u32,
+
+    /// Most records in one batch to the persist function.
+    #[arg(long, env = "CHITTER_STREAM_BATCH_SIZE", default_value_t = 100)]
+    pub stream_batch_size: usize,
+
+    /// Start with the stream consumer held back: messages are accepted and
+    /// kept, but not persisted until `POST /_local/stream/resume`.
+    #[arg(long, env = "CHITTER_STREAM_PAUSED", default_value_t = false)]
+    pub stream_paused: bool,
+
+    /// Close a connection after this many seconds without a frame from the
+    /// client (API Gateway: 600).
+    #[arg(long, env = "CHITTER_IDLE_TIMEOUT_SECS", default_value_t = 600)]
+    pub idle_timeout_secs: u64,
+
+    /// Close any connection after this many seconds (API Gateway: 7200).
+    #[arg(long, env = "CHITTER_MAX_CONNECTION_SECS", default_value_t = 7200)]
+    pub max_connection_secs: u64,
+}
+
+impl Config {
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+
+    pub fn max_connection_time(&self) -> Duration {
+        Duration::from_secs(self.max_connection_secs)
+    }
+}

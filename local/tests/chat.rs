@@ -1,0 +1,454 @@
+//! The message path end to end: real WebSocket clients against the
+//! chitter-local binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Api, Local};
+use serde_json::{Value, json};
+
+async fn start() -> (tempfile::TempDir, Local, Api) {
+    let dir = tempfile::tempdir().unwrap();
+    let local = Local::start(dir.path(), &[]).await;
+    let api = local.api();
+    (dir, local, api)
+}
+
+fn messages(frames: &[Value]) -> Vec<&Value> {
+    frames.iter().filter(|f| f["type"] == "message").collect()
+}
+
+#[tokio::test]
+async fn direct_and_group_messages_reach_every_member_connection_and_nobody_else() {
+    let (_dir, _local, api) = start().await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let carol = api.signup("carol").await;
+    let dave = api.signup("dave").await;
+    let direct = api.direct(&alice, &bob).await;
+    let group = api.group(&alice, "Plans", &[&bob, &carol]).await;
+
+    let mut alice_phone = api.connect(&alice).await;
+    let mut alice_laptop = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+    let mut carol_ws = api.connect(&carol).await;
+    let mut dave_ws = api.connect(&dave).await;
+
+    let ack = alice_phone.send_message(&direct, "d-1", "hi bob").await;
+    assert_eq!(ack["seq"], 1);
+    for ws in [&mut bob_ws, &mut alice_laptop] {
+        let m = ws.next_of(&["message"]).await;
+        assert_eq!(m["conversation_id"], direct.as_str());
+        assert_eq!(m["text"], "hi bob");
+        assert_eq!(m["seq"], 1);
+        assert_eq!(m["sender_id"], alice.id.as_str());
+        assert_eq!(m["message_id"], ack["message_id"]);
+    }
+
+    let ack = bob_ws.send_message(&group, "g-1", "hello group").await;
+    assert_eq!(ack["seq"], 1);
+    for ws in [&mut alice_phone, &mut alice_laptop, &mut carol_ws] {
+        let m = ws.next_of(&["message"]).await;
+        assert_eq!(m["conversation_id"], group.as_str());
+        assert_eq!(m["sender_id"], bob.id.as_str());
+    }
+    let ack = carol_ws.send_message(&group, "g-2", "hi all").await;
+    assert_eq!(ack["seq"], 2);
+    for ws in [&mut alice_phone, &mut alice_laptop, &mut bob_ws] {
+        let m = ws.next_of(&["message"]).await;
+        assert_eq!(
+            (m["seq"].as_u64(), m["text"].as_str()),
+            (Some(2), Some("hi all"))
+        );
+    }
+
+    // Nothing else is queued anywhere, and nothing ever reached dave or,
+    // from the direct chat, carol.
+    for ws in [
+        &mut alice_phone,
+        &mut alice_laptop,
+        &mut bob_ws,
+        &mut carol_ws,
+        &mut dave_ws,
+    ] {
+        assert!(messages(&ws.drain().await).is_empty());
+    }
+    let history = api.history(&bob, &direct).await;
+    assert_eq!(history.len(), 1);
+    let r = api
+        .call(
+            "GET",
+            &format!("/api/conversations/{group}/messages"),
+            Some(&dave.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_spoofed_sender_is_ignored_and_a_non_member_gets_an_error() {
+    let (_dir, _local, api) = start().await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let mallory = api.signup("mallory").await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut bob_ws = api.connect(&bob).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let mut mallory_ws = api.connect(&mallory).await;
+
+    bob_ws
+        .send(
+            json!({"action": "send", "id": "s-1", "conversation_id": direct,
+                     "text": "it was alice", "sender_id": alice.id, "sender": alice.id}),
+        )
+        .await;
+    let m = alice_ws.next_of(&["message"]).await;
+    assert_eq!(m["sender_id"], bob.id.as_str());
+
+    mallory_ws
+        .send(
+            json!({"action": "send", "id": "m-1", "conversation_id": direct, "text": "let me in"}),
+        )
+        .await;
+    let e = mallory_ws.next_of(&["error", "ack"]).await;
+    assert_eq!(e["type"], "error");
+    assert_eq!(e["code"], "not_a_member");
+    assert_eq!(e["id"], "m-1");
+    mallory_ws
+        .send(json!({"action": "resume", "id": "m-2", "conversation_id": direct, "last_seq": 0}))
+        .await;
+    let e = mallory_ws.next_of(&["error", "message", "resumed"]).await;
+    assert_eq!(
+        (e["code"].as_str(), e["id"].as_str()),
+        (Some("not_a_member"), Some("m-2"))
+    );
+
+    assert!(messages(&alice_ws.drain().await).is_empty());
+    let history = api.history(&alice, &direct).await;
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["sender_id"], bob.id.as_str());
+}
+
+#[tokio::test]
+async fn the_same_client_message_id_is_stored_and_delivered_once() {
+    let (_dir, _local, api) = start().await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+
+    let first = alice_ws.send_message(&direct, "same-1", "only once").await;
+    let again = alice_ws.send_message(&direct, "same-1", "only once").await;
+    assert_eq!(first["seq"], again["seq"]);
+    assert_eq!(first["message_id"], again["message_id"]);
+
+    let m = bob_ws.next_of(&["message"]).await;
+    assert_eq!(m["client_msg_id"], "same-1");
+    assert!(messages(&bob_ws.drain().await).is_empty());
+    assert_eq!(api.history(&bob, &direct).await.len(), 1);
+
+    // A new id is a new message, with the next sequence number.
+    let next = alice_ws
+        .send_message(&direct, "same-2", "twice is fine")
+        .await;
+    assert_eq!(next["seq"], 2);
+}
+
+#[tokio::test]
+async fn resume_after_a_disconnect_returns_exactly_the_missed_messages_in_order() {
+    let (_dir, _local, api) = start().await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let carol = api.signup("carol").await;
+    let group = api.group(&alice, "Resume", &[&bob, &carol]).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+
+    for i in 1..=2 {
+        alice_ws
+            .send_message(&group, &format!("a-{i}"), &format!("before {i}"))
+            .await;
+        bob_ws.next_of(&["message"]).await;
+    }
+    bob_ws.close().await;
+
+    for i in 3..=7 {
+        alice_ws
+            .send_message(&group, &format!("a-{i}"), &format!("missed {i}"))
+            .await;
+    }
+
+    let mut bob_ws = api.connect(&bob).await;
+    bob_ws
+        .send(json!({"action": "resume", "id": "r-1", "conversation_id": group, "last_seq": 2}))
+        .await;
+    let mut got = Vec::new();
+    loop {
+        let f = bob_ws.next_of(&["message", "resumed"]).await;
+        if f["type"] == "resumed" {
+            assert_eq!(f["id"], "r-1");
+            assert_eq!(f["last_seq"], 7);
+            assert_eq!(f["more"], false);
+            break;
+        }
+        got.push((
+            f["seq"].as_u64().unwrap(),
+            f["text"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let expected: Vec<(u64, String)> = (3..=7).map(|i| (i, format!("missed {i}"))).collect();
+    assert_eq!(got, expected);
+    assert!(messages(&bob_ws.drain().await).is_empty());
+
+    // Resuming from the newest is empty.
+    bob_ws
+        .send(json!({"action": "resume", "conversation_id": group, "last_seq": 7}))
+        .await;
+    let f = bob_ws.next_of(&["message", "resumed"]).await;
+    assert_eq!(
+        (f["type"].as_str(), f["last_seq"].as_u64()),
+        (Some("resumed"), Some(7))
+    );
+}
+
+#[tokio::test]
+async fn typing_and_read_receipts_reach_the_other_members() {
+    let (_dir, _local, api) = start().await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+
+    alice_ws
+        .send(json!({"action": "typing", "conversation_id": direct}))
+        .await;
+    let t = bob_ws.next_of(&["typing"]).await;
+    assert_eq!(t["user_id"], alice.id.as_str());
+
+    alice_ws.send_message(&direct, "t-1", "read me").await;
+    bob_ws.next_of(&["message"]).await;
+    // Past the newest message is clamped to it.
+    bob_ws
+        .send(json!({"action": "read", "conversation_id": direct, "seq": 99}))
+        .await;
+    let r = alice_ws.next_of(&["read"]).await;
+    assert_eq!(
+        (r["user_id"].as_str(), r["seq"].as_u64()),
+        (Some(bob.id.as_str()), Some(1))
+    );
+    let list = api
+        .call("GET", "/api/conversations", Some(&bob.token), None)
+        .await;
+    assert_eq!(list.body["conversations"][0]["read_seq"], 1);
+    assert_eq!(list.body["conversations"][0]["last_seq"], 1);
+}
+
+#[tokio::test]
+async fn presence_counts_follow_connections() {
+    let (_dir, _local, api) = start().await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let bob_ws = api.connect(&bob).await;
+    let p = alice_ws.next_of(&["presence"]).await;
+    assert_eq!(
+        (p["conversation_id"].as_str(), p["online"].as_u64()),
+        (Some(direct.as_str()), Some(2))
+    );
+    bob_ws.close().await;
+    let p = alice_ws.next_of(&["presence"]).await;
+    assert_eq!(p["online"], 1);
+    let view = api
+        .call(
+            "GET",
+            &format!("/api/conversations/{direct}"),
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(view.body["online"], 1);
+}
+
+async fn expect_error(ws: &mut common::Ws, code: &str) -> Value {
+    let e = ws.next_of(&["error"]).await;
+    assert_eq!(e["code"], code, "{e}");
+    e
+}
+
+#[tokio::test]
+async fn bad_frames_get_typed_errors_and_the_connection_stays_open() {
+    use tokio_tungstenite::tungstenite::Message;
+    let (_dir, _local, api) = start().await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut ws = api.connect(&alice).await;
+
+    ws.send_raw(Message::Text("{not json".into())).await;
+    expect_error(&mut ws, "malformed_json").await;
+    ws.send(json!({"action": "dance", "id": "x-1"})).await;
+    let e = expect_error(&mut ws, "unknown_action").await;
+    assert_eq!(e["id"], "x-1");
+    ws.send(json!({"action": "send", "id": "x-2", "text": "no conversation"}))
+        .await;
+    expect_error(&mut ws, "invalid_frame").await;
+    ws.send(json!({"action": "read", "conversation_id": direct, "seq": "seven"}))
+        .await;
+    expect_error(&mut ws, "invalid_frame").await;
+    ws.send(
+        json!({"action": "send", "id": "x-3", "conversation_id": direct, "text": "x".repeat(4001)}),
+    )
+    .await;
+    let e = expect_error(&mut ws, "text_too_long").await;
+    assert_eq!(e["id"], "x-3");
+    ws.send(json!({"action": "send", "id": "x-4", "conversation_id": direct, "text": "   "}))
+        .await;
+    expect_error(&mut ws, "invalid_frame").await;
+    ws.send_raw(Message::Binary(vec![1u8, 2, 3].into())).await;
+    expect_error(&mut ws, "invalid_frame").await;
+    ws.send(json!({"action": "typing", "conversation_id": "00000000-0000-0000-0000-000000000000"}))
+        .await;
+    expect_error(&mut ws, "not_a_member").await;
+
+    // Still open and working.
+    let ack = ws.send_message(&direct, "ok-1", "still here").await;
+    assert_eq!(ack["seq"], 1);
+}
+
+#[tokio::test]
+async fn an_oversize_frame_closes_only_that_connection_with_1009() {
+    use tokio_tungstenite::tungstenite::Message;
+    let (_dir, _local, api) = start().await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+    let mut bob_other = api.connect(&bob).await;
+
+    let big = "y".repeat(40 * 1024);
+    bob_ws.send_raw(Message::Text(big.into())).await;
+    let close = bob_ws.closed().await.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1009);
+
+    // Everyone else carries on, bob's other connection included.
+    alice_ws
+        .send_message(&direct, "after-1", "still flowing")
+        .await;
+    let m = bob_other.next_of(&["message"]).await;
+    assert_eq!(m["text"], "still flowing");
+    let ack = bob_other.send_message(&direct, "after-2", "me too").await;
+    assert_eq!(ack["seq"], 2);
+}
+
+async fn handshake_status(api: &Api, query: &str) -> u16 {
+    use tokio_tungstenite::tungstenite::Error;
+    match tokio_tungstenite::connect_async(format!("{}{query}", api.ws)).await {
+        Ok(_) => 101,
+        Err(Error::Http(resp)) => resp.status().as_u16(),
+        Err(e) => panic!("unexpected handshake failure: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn bad_tickets_fail_the_handshake() {
+    let (_dir, _local, api) = start().await;
+    let alice = api.signup("alice").await;
+    let mut alice_ws = api.connect(&alice).await;
+
+    assert_eq!(handshake_status(&api, "").await, 401);
+    assert_eq!(
+        handshake_status(&api, "?ticket=forged-ticket-value").await,
+        403
+    );
+    assert_eq!(handshake_status(&api, "?ticket=").await, 403);
+    let ticket = api.ticket(&alice).await;
+    assert_eq!(
+        handshake_status(&api, &format!("?ticket={ticket}")).await,
+        101
+    );
+    assert_eq!(
+        handshake_status(&api, &format!("?ticket={ticket}")).await,
+        403
+    );
+    // An access token is not a ticket.
+    assert_eq!(
+        handshake_status(&api, &format!("?ticket={}", alice.token)).await,
+        403
+    );
+
+    // The existing connection never noticed.
+    assert!(alice_ws.drain().await.iter().all(|f| f["type"] != "error"));
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_with_1001_and_disconnected() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = Local::start(dir.path(), &["--idle-timeout-secs", "1"]).await;
+    let api = local.api();
+    let alice = api.signup("alice").await;
+    let mut ws = api.connect(&alice).await;
+    let close = ws.closed().await.expect("a close frame");
+    assert_eq!(u16::from(close.code), 1001);
+}
+
+#[tokio::test]
+async fn the_management_api_speaks_api_gateways_wire_format() {
+    let (_dir, _local, api) = start().await;
+    let alice = api.signup("alice").await;
+    let mut ws = api.connect(&alice).await;
+    let listed = api.call("GET", "/_local/connections", None, None).await;
+    let id = listed.body["connections"][0]["connection_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let encoded = id.replace('=', "%3D").replace('+', "%2B");
+
+    let r = api
+        .http
+        .get(format!("{}/@connections/{encoded}", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let info: Value = r.json().await.unwrap();
+    assert!(
+        info["ConnectedAt"].as_str().unwrap().ends_with('Z'),
+        "{info}"
+    );
+    assert_eq!(info["Identity"]["SourceIp"], "127.0.0.1");
+
+    let r = api
+        .http
+        .post(format!("{}/prod/@connections/{encoded}", api.base))
+        .body(r#"{"type":"custom"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(ws.next().await["type"], "custom");
+
+    let r = api
+        .http
+        .delete(format!("{}/@connections/{encoded}", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    ws.closed().await;
+
+    let r = api
+        .http
+        .post(format!("{}/@connections/{encoded}", api.base))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410);
+    assert_eq!(r.headers()["x-amzn-errortype"], "GoneException");
+}

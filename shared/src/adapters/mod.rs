@@ -1,0 +1,3 @@
+//! Adapters: one module per technology, each implementing the ports.
+
+pub mod embedded;
