@@ -47,12 +47,19 @@ fn check(
             &e.to_string(),
         ))
     })?;
+    let Some(blobs) = &app.blobs else {
+        return Err(Box::new(refuse(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "uploads go to S3 with this backend",
+        )));
+    };
     let check = UploadCheck {
         expires: signed.expires,
         content_type: signed.content_type,
         signature: signed.signature,
     };
-    app.blobs
+    blobs
         .verify(method, &key, &check, sent_type, Utc::now())
         .map_err(|e| Box::new(refuse(StatusCode::FORBIDDEN, "forbidden", &e.to_string())))?;
     Ok(key)
@@ -72,7 +79,10 @@ pub async fn put(
         Ok(k) => k,
         Err(r) => return *r,
     };
-    match app.blobs.put(&key, sent_type, &body).await {
+    let Some(blobs) = &app.blobs else {
+        return refuse(StatusCode::NOT_FOUND, "not_found", "no blob folder");
+    };
+    match blobs.put(&key, sent_type, &body).await {
         Ok(()) => StatusCode::OK.into_response(),
         Err(e) => {
             tracing::error!(error = %e, "blob write failed");
@@ -94,7 +104,10 @@ pub async fn get(
         Ok(k) => k,
         Err(r) => return *r,
     };
-    match app.blobs.get(&key).await {
+    let Some(blobs) = &app.blobs else {
+        return refuse(StatusCode::NOT_FOUND, "not_found", "no blob folder");
+    };
+    match blobs.get(&key).await {
         Ok(Some((body, content_type))) => {
             let mut r = body.into_response();
             let ct = content_type

@@ -4,7 +4,16 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// redb files in the data dir, a blob folder: no AWS at all.
+    Embedded,
+    /// DynamoDB, Kinesis and S3 through the AWS SDK, at the endpoints the
+    /// SDK's usual settings give (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, ...).
+    Aws,
+}
 
 /// Chitter on one machine: the four functions behind a local API Gateway
 /// (WebSocket, HTTP and @connections APIs), a durable stream standing in for
@@ -20,7 +29,37 @@ pub struct Config {
     #[arg(long, env = "CHITTER_HOST", default_value = "127.0.0.1")]
     pub host: IpAddr,
 
-    /// Where the store, the stream and uploads live.
+    /// Where data lives: embedded files, or AWS services.
+    #[arg(long, env = "CHITTER_BACKEND", value_enum, default_value_t = Backend::Embedded)]
+    pub backend: Backend,
+
+    /// DynamoDB table (aws backend).
+    #[arg(long, env = "CHITTER_TABLE", default_value = "chitter")]
+    pub table: String,
+
+    /// Kinesis stream name or ARN (aws backend).
+    #[arg(long, env = "CHITTER_STREAM", default_value = "chitter-messages")]
+    pub stream: String,
+
+    /// S3 bucket for uploads (aws backend).
+    #[arg(long, env = "CHITTER_BUCKET", default_value = "chitter-uploads")]
+    pub bucket: String,
+
+    /// Create the table, stream and bucket if they are missing (aws backend).
+    #[arg(long, env = "CHITTER_PROVISION", default_value_t = false)]
+    pub provision: bool,
+
+    /// Address S3 by path, as most S3 stand-ins need (aws backend).
+    #[arg(long, env = "CHITTER_S3_PATH_STYLE", default_value_t = false)]
+    pub s3_path_style: bool,
+
+    /// How often an idle shard is polled, in milliseconds (aws backend;
+    /// Lambda polls each shard about once a second).
+    #[arg(long, env = "CHITTER_POLL_INTERVAL_MS", default_value_t = 200)]
+    pub poll_interval_ms: u64,
+
+    /// Where the store, the stream and uploads live (and, with the aws
+    /// backend, the consumer's checkpoints).
     #[arg(long, env = "CHITTER_DATA_DIR", default_value = ".chitter")]
     pub data_dir: PathBuf,
 

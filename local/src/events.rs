@@ -14,7 +14,6 @@ use aws_lambda_events::kinesis::{KinesisEvent, KinesisEventRecord, KinesisRecord
 use aws_lambda_events::query_map::QueryMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chitter_core::adapters::embedded::StreamRecord;
 use chitter_core::domain::ConnectionId;
 use chrono::{DateTime, Utc};
 use http::HeaderMap;
@@ -208,7 +207,7 @@ pub fn stream_arn() -> String {
 }
 
 /// A batch as Lambda's Kinesis event source mapping delivers it.
-pub fn kinesis_event(records: &[StreamRecord]) -> KinesisEvent {
+pub fn kinesis_event(records: &[crate::esm::BatchRecord]) -> KinesisEvent {
     let arn = stream_arn();
     let mut event = KinesisEvent::default();
     event.records = records
@@ -218,11 +217,11 @@ pub fn kinesis_event(records: &[StreamRecord]) -> KinesisEvent {
             k.approximate_arrival_timestamp = SecondTimestamp(r.arrival);
             *k.data = r.data.clone();
             k.partition_key = r.partition_key.clone();
-            k.sequence_number = r.sequence_number();
+            k.sequence_number = r.sequence_number.clone();
             k.kinesis_schema_version = Some("1.0".to_owned());
             let mut e = KinesisEventRecord::default();
             e.aws_region = Some(REGION.to_owned());
-            e.event_id = Some(format!("shardId-{:012}:{}", r.shard, k.sequence_number));
+            e.event_id = Some(format!("{}:{}", r.shard_id, k.sequence_number));
             e.event_name = Some("aws:kinesis:record".to_owned());
             e.event_source = Some("aws:kinesis".to_owned());
             e.event_source_arn = Some(arn.clone());

@@ -22,6 +22,7 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::{any, get, post};
+use chitter_core::adapters::aws::{self, AwsClients, AwsSettings};
 use chitter_core::adapters::embedded::{EmbeddedStore, EmbeddedStream, FsBlobStore};
 use chitter_core::auth::{Auth, AuthSettings};
 use chitter_core::ports::SystemClock;
@@ -31,7 +32,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use tower_http::cors::CorsLayer;
 
-pub use config::Config;
+pub use config::{Backend, Config};
 pub use esm::StreamControl;
 pub use gateway::Gateway;
 
@@ -40,12 +41,36 @@ pub use gateway::Gateway;
 pub struct AppState {
     svc: Arc<Services>,
     gateway: Arc<Gateway>,
-    stream: Arc<EmbeddedStream>,
+    stream: StreamHandle,
     control: StreamControl,
-    blobs: Arc<FsBlobStore>,
+    /// The blob folder; with the aws backend, S3 serves uploads instead.
+    blobs: Option<Arc<FsBlobStore>>,
     domain_name: String,
     idle_timeout: Duration,
     max_connection_time: Duration,
+}
+
+/// The stream behind the event source, for its status endpoint.
+#[derive(Clone)]
+enum StreamHandle {
+    Embedded(Arc<EmbeddedStream>),
+    Kinesis(Arc<esm::KinesisSource>),
+}
+
+impl StreamHandle {
+    fn shards(&self) -> usize {
+        match self {
+            StreamHandle::Embedded(s) => s.shards() as usize,
+            StreamHandle::Kinesis(k) => k.shards(),
+        }
+    }
+
+    async fn pending(&self) -> anyhow::Result<Vec<u64>> {
+        match self {
+            StreamHandle::Embedded(s) => Ok(s.pending()?),
+            StreamHandle::Kinesis(k) => k.pending().await,
+        }
+    }
 }
 
 /// A running chitter-local.
@@ -57,23 +82,13 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the data dir, binds the port and starts serving.
+    /// Opens the data dir (and, with the aws backend, the AWS resources),
+    /// binds the port and starts serving.
     pub async fn start(config: Config) -> anyhow::Result<Server> {
         let dir = &config.data_dir;
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating data dir {}", dir.display()))?;
         let secret = signing_secret(dir, config.jwt_secret.as_deref())?;
-
-        let store =
-            Arc::new(EmbeddedStore::open(&dir.join("store.redb")).context("opening the store")?);
-        // The gateway lives in this process: no earlier connection survived.
-        store.purge_connections().await?;
-        store.purge_expired_tokens(chrono::Utc::now()).await?;
-        let stream = Arc::new(
-            EmbeddedStream::open(&dir.join("stream.redb"), config.stream_shards)
-                .context("opening the stream")?,
-        );
-
         let listener = tokio::net::TcpListener::bind((config.host, config.port))
             .await
             .with_context(|| format!("binding {}:{}", config.host, config.port))?;
@@ -82,36 +97,93 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
-
         let gateway = Arc::new(Gateway::default());
-        let blob_key = Sha256::digest([b"blobs:".as_slice(), &secret].concat());
-        let blobs = Arc::new(FsBlobStore::new(
-            &dir.join("blobs"),
-            &public_url,
-            &blob_key,
-        )?);
         let settings = Settings {
             max_connection_time: config.max_connection_time(),
             ..Settings::default()
         };
-        let svc = Arc::new(Services::new(
-            store,
-            stream.clone(),
-            gateway.clone(),
-            blobs.clone(),
-            Arc::new(SystemClock),
-            Auth::new(&secret, AuthSettings::default())?,
-            settings,
-        ));
-
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let control = esm::start(
-            svc.clone(),
-            stream.clone(),
-            config.stream_batch_size,
-            config.stream_paused,
-            shutdown_rx.clone(),
-        );
+        let control = StreamControl::new(config.stream_paused);
+
+        let (svc, stream, blobs) = match config.backend {
+            Backend::Embedded => {
+                let store = Arc::new(
+                    EmbeddedStore::open(&dir.join("store.redb")).context("opening the store")?,
+                );
+                // The gateway lives in this process: no earlier connection
+                // survived.
+                store.purge_connections().await?;
+                store.purge_expired_tokens(chrono::Utc::now()).await?;
+                let stream = Arc::new(
+                    EmbeddedStream::open(&dir.join("stream.redb"), config.stream_shards)
+                        .context("opening the stream")?,
+                );
+                let blob_key = Sha256::digest([b"blobs:".as_slice(), &secret].concat());
+                let blobs = Arc::new(FsBlobStore::new(
+                    &dir.join("blobs"),
+                    &public_url,
+                    &blob_key,
+                )?);
+                let svc = Arc::new(Services::new(
+                    store,
+                    stream.clone(),
+                    gateway.clone(),
+                    blobs.clone(),
+                    Arc::new(SystemClock),
+                    Auth::new(&secret, AuthSettings::default())?,
+                    settings,
+                ));
+                esm::start_embedded(
+                    svc.clone(),
+                    stream.clone(),
+                    config.stream_batch_size,
+                    &control,
+                    shutdown_rx.clone(),
+                );
+                (svc, StreamHandle::Embedded(stream), Some(blobs))
+            }
+            Backend::Aws => {
+                let aws_settings = AwsSettings {
+                    table: config.table.clone(),
+                    stream: config.stream.clone(),
+                    bucket: config.bucket.clone(),
+                    // Pushes go through the management API, to this very
+                    // gateway's @connections endpoint.
+                    callback_url: format!("http://{addr}"),
+                    jwt_secret: secret.clone(),
+                    s3_path_style: config.s3_path_style,
+                };
+                let clients = AwsClients::from_env(&aws_settings).await;
+                if config.provision {
+                    aws::provision(
+                        &clients,
+                        &aws_settings,
+                        i32::try_from(config.stream_shards).unwrap_or(1),
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("provisioning AWS resources: {e}"))?;
+                }
+                let svc = Arc::new(
+                    aws::services(&clients, &aws_settings, settings)
+                        .map_err(|e| anyhow::anyhow!("building AWS services: {e}"))?,
+                );
+                let source = Arc::new(
+                    esm::KinesisSource::open(clients.kinesis.clone(), &config.stream, dir)
+                        .await
+                        .context("opening the Kinesis stream")?,
+                );
+                source.start(
+                    svc.clone(),
+                    config.stream_batch_size,
+                    Duration::from_millis(config.poll_interval_ms),
+                    &control,
+                    shutdown_rx.clone(),
+                );
+                (svc, StreamHandle::Kinesis(source), None)
+            }
+        };
+
+        let shards = stream.shards();
         let state = AppState {
             svc,
             gateway: gateway.clone(),
@@ -142,13 +214,22 @@ impl Server {
         tracing::info!("WebSocket API  ws://{addr}/ws?ticket=<ticket>");
         tracing::info!("HTTP API       {base}/api");
         tracing::info!("@connections   {base}/@connections/{{connection_id}}");
-        tracing::info!("blobs          {base}/blobs/{{key}} (presigned)");
+        match config.backend {
+            Backend::Embedded => {
+                tracing::info!("blobs          {base}/blobs/{{key}} (presigned)");
+                tracing::info!("data dir       {}", dir.display());
+            }
+            Backend::Aws => tracing::info!(
+                "AWS backend    table {}, stream {}, bucket {}",
+                config.table,
+                config.stream,
+                config.bucket
+            ),
+        }
         tracing::info!(
-            "stream         {} shards{}, control at {base}/_local/stream",
-            config.stream_shards,
+            "stream         {shards} shards{}, control at {base}/_local/stream",
             if config.stream_paused { ", paused" } else { "" }
         );
-        tracing::info!("data dir       {}", dir.display());
         Ok(Server {
             addr,
             gateway,
@@ -194,7 +275,7 @@ fn router(state: AppState) -> Router {
 
 async fn stream_status(State(app): State<AppState>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match app.stream.pending() {
+    match app.stream.pending().await {
         Ok(pending) => axum::Json(serde_json::json!({
             "paused": app.control.is_paused(),
             "shards": app.stream.shards(),

@@ -11,3 +11,6 @@ pub mod protocol;
 pub mod telemetry;
 
 pub use app::{AppError, AppResult, Services, Settings};
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,1 +1,17 @@
-fn main() {}
+//! The crud function on Lambda: the HTTP API.
+
+use std::sync::Arc;
+
+use chitter_core::adapters::aws::{self, Part};
+use lambda_http::{Error, Request, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let svc = Arc::new(aws::init(&[Part::Table]).await?);
+    lambda_http::run(service_fn(move |request: Request| {
+        let svc = svc.clone();
+        async move { chitter_crud::handle(&svc, request).await }
+    }))
+    .await
+}

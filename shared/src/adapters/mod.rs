@@ -1,3 +1,4 @@
 //! Adapters: one module per technology, each implementing the ports.
 
+pub mod aws;
 pub mod embedded;

@@ -1,0 +1,147 @@
+//! The message function fed with real-shaped API Gateway events.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chitter_core::app::accounts::Caller;
+use chitter_core::app::conversations;
+use chitter_core::domain::ConnectionId;
+use chitter_core::protocol::{AckStatus, ErrorCode, ServerFrame};
+use chitter_core::testing::World;
+use serde_json::{Value, json};
+
+const SEND: &str = include_str!("../../../infra/events/message-send.json");
+
+fn event(
+    user: &Caller,
+    connection: &str,
+    route: &str,
+    body: &str,
+    base64: bool,
+) -> aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest {
+    let mut v: Value = serde_json::from_str(SEND).unwrap();
+    v["requestContext"]["authorizer"]["user_id"] = json!(user.user_id.to_string());
+    v["requestContext"]["authorizer"]["handle"] = json!(user.handle.as_str());
+    v["requestContext"]["connectionId"] = json!(connection);
+    v["requestContext"]["routeKey"] = json!(route);
+    v["body"] = json!(body);
+    v["isBase64Encoded"] = json!(base64);
+    serde_json::from_value(v).unwrap()
+}
+
+#[tokio::test]
+async fn the_fixture_deserialises_into_the_real_event_type() {
+    let e: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
+        serde_json::from_str(SEND).unwrap();
+    assert_eq!(e.request_context.route_key.as_deref(), Some("send"));
+    assert_eq!(e.request_context.authorizer.fields["handle"], "ada");
+}
+
+#[tokio::test]
+async fn send_appends_to_the_stream_and_acks_accepted() {
+    let w = World::new();
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let (c, _) = conversations::open_direct(&w.svc, &ada, bob.user_id)
+        .await
+        .unwrap();
+    let conn = w.connect(&ada, "ada-1").await;
+    let body = json!({"action": "send", "id": "c-1", "conversation_id": c.conversation_id, "text": "hi", "sender_id": bob.user_id}).to_string();
+
+    let r = chitter_message::handle(&w.svc, event(&ada, "ada-1", "send", &body, false))
+        .await
+        .unwrap();
+    assert_eq!(r.status_code, 200);
+
+    let frames = w.pusher.take(&conn);
+    let [
+        ServerFrame::Ack {
+            id, status, seq, ..
+        },
+    ] = frames.as_slice()
+    else {
+        panic!("{frames:?}");
+    };
+    assert_eq!(
+        (id.as_str(), *status, *seq),
+        ("c-1", AckStatus::Accepted, None)
+    );
+    let shard = w.stream.shard_of(&c.conversation_id.to_string());
+    let records = w.stream.read(shard, 10).unwrap();
+    assert_eq!(records.len(), 1);
+    let record: Value = serde_json::from_slice(&records[0].data).unwrap();
+    assert_eq!(record["type"], "message");
+    // The sender is the connection's user, never the payload's.
+    assert_eq!(record["sender_id"], ada.user_id.to_string());
+    assert_eq!(record["origin"], "ada-1");
+}
+
+#[tokio::test]
+async fn bad_frames_are_answered_with_error_frames() {
+    let w = World::new();
+    let ada = w.user("ada").await;
+    let conn = w.connect(&ada, "ada-1").await;
+    let cases: [(&str, bool, ErrorCode); 4] = [
+        ("{oops", false, ErrorCode::MalformedJson),
+        (r#"{"action":"fly"}"#, false, ErrorCode::UnknownAction),
+        (
+            r#"{"action":"send","id":"x"}"#,
+            false,
+            ErrorCode::InvalidFrame,
+        ),
+        ("AAEC", true, ErrorCode::InvalidFrame),
+    ];
+    for (body, base64, expected) in cases {
+        let r = chitter_message::handle(&w.svc, event(&ada, "ada-1", "$default", body, base64))
+            .await
+            .unwrap();
+        assert_eq!(r.status_code, 200);
+        let frames = w.pusher.take(&conn);
+        assert!(
+            matches!(frames.as_slice(), [ServerFrame::Error { code, .. }] if *code == expected),
+            "{body}: {frames:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_non_member_cannot_send() {
+    let w = World::new();
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let eve = w.user("eve").await;
+    let (c, _) = conversations::open_direct(&w.svc, &ada, bob.user_id)
+        .await
+        .unwrap();
+    let conn = w.connect(&eve, "eve-1").await;
+    let body =
+        json!({"action": "send", "id": "e-1", "conversation_id": c.conversation_id, "text": "hi"})
+            .to_string();
+    chitter_message::handle(&w.svc, event(&eve, "eve-1", "send", &body, false))
+        .await
+        .unwrap();
+    let frames = w.pusher.take(&conn);
+    assert!(
+        matches!(frames.as_slice(), [ServerFrame::Error { code: ErrorCode::NotAMember, id: Some(id), .. }] if id == "e-1"),
+        "{frames:?}"
+    );
+    let shard = w.stream.shard_of(&c.conversation_id.to_string());
+    assert!(w.stream.read(shard, 10).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_authorizer_context_is_refused() {
+    let w = World::new();
+    let mut v: Value = serde_json::from_str(SEND).unwrap();
+    v["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorizer");
+    let e = serde_json::from_value(v).unwrap();
+    let r = chitter_message::handle(&w.svc, e).await.unwrap();
+    assert_eq!(r.status_code, 401);
+    assert!(
+        w.pusher
+            .frames(&ConnectionId::parse("Lz2mCf8JoAMCEyA=").unwrap())
+            .is_empty()
+    );
+}

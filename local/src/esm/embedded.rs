@@ -1,0 +1,86 @@
+//! The consumer of the embedded stream: one task per shard, woken when a
+//! record is appended.
+
+use std::sync::Arc;
+
+use chitter_core::Services;
+use chitter_core::adapters::embedded::{EmbeddedStream, StreamRecord};
+use tokio::sync::watch;
+
+use super::{BACKOFF_START, BatchRecord, StreamControl, back_off, invoke, wait_unpaused};
+
+fn batch_record(r: StreamRecord) -> BatchRecord {
+    BatchRecord {
+        shard_id: format!("shardId-{:012}", r.shard),
+        sequence_number: r.sequence_number(),
+        partition_key: r.partition_key,
+        arrival: r.arrival,
+        data: r.data,
+    }
+}
+
+pub fn start(
+    svc: Arc<Services>,
+    stream: Arc<EmbeddedStream>,
+    batch_size: usize,
+    control: &StreamControl,
+    shutdown: watch::Receiver<bool>,
+) {
+    for shard in 0..stream.shards() {
+        tokio::spawn(consume(
+            svc.clone(),
+            stream.clone(),
+            shard,
+            batch_size.clamp(1, 10_000),
+            control.subscribe(),
+            shutdown.clone(),
+        ));
+    }
+}
+
+async fn consume(
+    svc: Arc<Services>,
+    stream: Arc<EmbeddedStream>,
+    shard: u32,
+    batch_size: usize,
+    mut paused: watch::Receiver<bool>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut backoff = BACKOFF_START;
+    loop {
+        if !wait_unpaused(&mut paused, &mut shutdown).await {
+            return;
+        }
+        let records = match stream.read(shard, batch_size) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(shard, error = %e, "stream read failed");
+                if !back_off(&mut backoff, &mut shutdown).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        if records.is_empty() {
+            tokio::select! {
+                () = stream.wait(shard) => {}
+                _ = paused.changed() => {}
+                _ = shutdown.changed() => return,
+            }
+            continue;
+        }
+        let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
+        let batch: Vec<BatchRecord> = records.into_iter().map(batch_record).collect();
+        let succeeded = invoke(&svc, &batch).await;
+        if let Some(last) = succeeded.checked_sub(1).and_then(|i| seqs.get(i))
+            && let Err(e) = stream.checkpoint(shard, *last).await
+        {
+            tracing::error!(shard, error = %e, "checkpoint failed");
+        }
+        if succeeded == batch.len() {
+            backoff = BACKOFF_START;
+        } else if !back_off(&mut backoff, &mut shutdown).await {
+            return;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the tests need beside the Rust toolchain, once, into a cache
+# shared by every checkout: moto (DynamoDB and Kinesis stand-in), s3s-fs (S3
+# stand-in that checks signatures), SAM CLI, cfn-lint and cargo-lambda.
+# Prints the tools directory. Re-running is cheap: finished steps are kept.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+tools=${CHITTER_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/chitter/tools}
+mkdir -p "$tools"
+
+venv() { # name requirements-file
+  local dir="$tools/$1" req="$2" stamp
+  stamp="$dir/.installed-$(sha256sum "$req" | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "tools: installing $1 ($(grep -v '^#' "$req" | tr '\n' ' '))" >&2
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2
+    touch "$stamp"
+  fi
+}
+
+venv moto "$here/infra/tools/requirements-moto.txt"
+venv sam "$here/infra/tools/requirements-sam.txt"
+
+s3s_version=0.14.1 # 0.17 needs a newer rustc than the one we build with
+if [ ! -x "$tools/bin/s3s-fs" ] || ! "$tools/bin/s3s-fs" --version 2>/dev/null | grep -q "$s3s_version"; then
+  echo "tools: building s3s-fs $s3s_version" >&2
+  cargo install --quiet --root "$tools" s3s-fs --version "$s3s_version" --features binary --locked >&2
+fi
+
+echo "$tools"

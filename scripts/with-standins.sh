@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs a command with the AWS stand-ins up on free loopback ports: moto
+# (DynamoDB, Kinesis) and s3s-fs (S3, with real SigV4 checks). Exports the
+# SDK's endpoint variables for them, and stops them when the command ends.
+#   scripts/with-standins.sh cargo test --workspace
+set -euo pipefail
+
+tools=$("$(dirname "$0")/tools.sh")
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_http() { # url name
+  for _ in $(seq 1 200); do
+    if curl -s -o /dev/null "$1"; then return 0; fi
+    sleep 0.1
+  done
+  echo "with-standins: $2 did not start; its log:" >&2
+  cat "$work/$2.log" >&2
+  exit 1
+}
+
+moto_port=$(free_port)
+"$tools/moto/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
+pids+=($!)
+
+s3_port=$(free_port)
+mkdir -p "$work/s3"
+"$tools/bin/s3s-fs" --host 127.0.0.1 --port "$s3_port" \
+  --access-key standin --secret-key standin-secret "$work/s3" >"$work/s3s-fs.log" 2>&1 &
+pids+=($!)
+
+wait_http "http://127.0.0.1:$moto_port/moto-api/" moto
+wait_http "http://127.0.0.1:$s3_port/" s3s-fs
+
+export AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=standin
+export AWS_SECRET_ACCESS_KEY=standin-secret
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$moto_port"
+export AWS_ENDPOINT_URL_KINESIS="http://127.0.0.1:$moto_port"
+export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port"
+export CHITTER_REQUIRE_STANDINS=1
+echo "with-standins: moto on :$moto_port, s3s-fs on :$s3_port" >&2
+
+"$@"

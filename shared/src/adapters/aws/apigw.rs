@@ -1,0 +1,58 @@
+//! Pushing to connections through API Gateway's management API. A 410 is
+//! recognised by the SDK's typed `GoneException`, never by message text.
+
+use async_trait::async_trait;
+use aws_sdk_apigatewaymanagement::Client;
+use aws_sdk_apigatewaymanagement::primitives::Blob;
+
+use crate::domain::ConnectionId;
+use crate::ports::{PushError, Pusher};
+
+#[derive(Clone, Debug)]
+pub struct ApiGatewayPusher {
+    client: Client,
+}
+
+impl ApiGatewayPusher {
+    /// `client` must be built with the API's callback URL as its endpoint:
+    /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`.
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+}
+
+#[async_trait]
+impl Pusher for ApiGatewayPusher {
+    async fn push(&self, connection: &ConnectionId, data: &[u8]) -> Result<(), PushError> {
+        match self
+            .client
+            .post_to_connection()
+            .connection_id(connection.as_str())
+            .data(Blob::new(data))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_gone_exception()) => {
+                Err(PushError::Gone)
+            }
+            Err(e) => Err(PushError::Backend(e.into())),
+        }
+    }
+
+    async fn disconnect(&self, connection: &ConnectionId) -> Result<(), PushError> {
+        match self
+            .client
+            .delete_connection()
+            .connection_id(connection.as_str())
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_gone_exception()) => {
+                Err(PushError::Gone)
+            }
+            Err(e) => Err(PushError::Backend(e.into())),
+        }
+    }
+}
