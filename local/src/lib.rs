@@ -77,6 +77,7 @@ impl StreamHandle {
 pub struct Server {
     addr: SocketAddr,
     gateway: Arc<Gateway>,
+    blobs: Option<Arc<FsBlobStore>>,
     shutdown: watch::Sender<bool>,
     served: tokio::task::JoinHandle<()>,
 }
@@ -189,7 +190,7 @@ impl Server {
             gateway: gateway.clone(),
             stream,
             control,
-            blobs,
+            blobs: blobs.clone(),
             domain_name: format!("localhost:{}", addr.port()),
             idle_timeout: config.idle_timeout(),
             max_connection_time: config.max_connection_time(),
@@ -233,6 +234,7 @@ impl Server {
         Ok(Server {
             addr,
             gateway,
+            blobs,
             shutdown,
             served,
         })
@@ -240,6 +242,16 @@ impl Server {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The gateway's own pusher, as the embedded functions use it.
+    pub fn pusher(&self) -> Arc<dyn chitter_core::ports::Pusher> {
+        self.gateway.clone()
+    }
+
+    /// The blob folder (embedded backend only).
+    pub fn blobs(&self) -> Option<Arc<FsBlobStore>> {
+        self.blobs.clone()
     }
 
     /// Closes every connection (each gets `$disconnect`), stops the stream

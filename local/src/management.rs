@@ -72,14 +72,14 @@ pub async fn get(
 ) -> Response {
     match app.gateway.info(connection_id(&params)) {
         Some(info) => {
-            let mut identity = serde_json::json!({ "SourceIp": info.source_ip });
+            let mut identity = serde_json::json!({ "sourceIp": info.source_ip });
             if let Some(ua) = info.user_agent {
-                identity["UserAgent"] = ua.into();
+                identity["userAgent"] = ua.into();
             }
             axum::Json(serde_json::json!({
-                "ConnectedAt": iso(info.connected_at),
-                "Identity": identity,
-                "LastActiveAt": iso(info.last_active_at),
+                "connectedAt": iso(info.connected_at),
+                "identity": identity,
+                "lastActiveAt": iso(info.last_active_at),
             }))
             .into_response()
         }

@@ -128,7 +128,10 @@ pub async fn handshake(
         return gateway_error(status, status.canonical_reason().unwrap_or("Forbidden"));
     }
 
-    // If the upgrade never completes, the guard still runs `$disconnect`.
+    // Open for pushes from the moment the client can see the 101: frames
+    // queue until the socket's writer starts. If the upgrade never
+    // completes, the guard still runs `$disconnect`.
+    app.gateway.mark_open(&connection_id);
     let guard = DisconnectGuard {
         app: app.clone(),
         ctx: ctx.clone(),
@@ -198,7 +201,6 @@ async fn run(
     registration: crate::gateway::Registration,
 ) {
     let id = ctx.connection_id.clone();
-    app.gateway.mark_open(&id);
     let (mut sink, mut frames) = socket.split();
     let tx = registration.tx;
     let mut rx: mpsc::Receiver<Outbound> = registration.rx;

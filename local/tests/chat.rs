@@ -5,12 +5,12 @@
 
 mod common;
 
-use common::{Api, Local};
+use common::{Api, Backend, Local};
 use serde_json::{Value, json};
 
-async fn start() -> (tempfile::TempDir, Local, Api) {
+async fn start(backend: &Backend) -> (tempfile::TempDir, Local, Api) {
     let dir = tempfile::tempdir().unwrap();
-    let local = Local::start(dir.path(), &[]).await;
+    let local = Local::start(dir.path(), backend, &[]).await;
     let api = local.api();
     (dir, local, api)
 }
@@ -19,9 +19,8 @@ fn messages(frames: &[Value]) -> Vec<&Value> {
     frames.iter().filter(|f| f["type"] == "message").collect()
 }
 
-#[tokio::test]
-async fn direct_and_group_messages_reach_every_member_connection_and_nobody_else() {
-    let (_dir, _local, api) = start().await;
+async fn direct_and_group_messages_reach_every_member_connection_and_nobody_else(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
     let bob = api.signup("bob").await;
     let carol = api.signup("carol").await;
@@ -87,9 +86,8 @@ async fn direct_and_group_messages_reach_every_member_connection_and_nobody_else
     assert_eq!(r.status, 404, "{}", r.body);
 }
 
-#[tokio::test]
-async fn a_spoofed_sender_is_ignored_and_a_non_member_gets_an_error() {
-    let (_dir, _local, api) = start().await;
+async fn a_spoofed_sender_is_ignored_and_a_non_member_gets_an_error(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
     let bob = api.signup("bob").await;
     let mallory = api.signup("mallory").await;
@@ -131,9 +129,8 @@ async fn a_spoofed_sender_is_ignored_and_a_non_member_gets_an_error() {
     assert_eq!(history[0]["sender_id"], bob.id.as_str());
 }
 
-#[tokio::test]
-async fn the_same_client_message_id_is_stored_and_delivered_once() {
-    let (_dir, _local, api) = start().await;
+async fn the_same_client_message_id_is_stored_and_delivered_once(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
     let bob = api.signup("bob").await;
     let direct = api.direct(&alice, &bob).await;
@@ -157,9 +154,8 @@ async fn the_same_client_message_id_is_stored_and_delivered_once() {
     assert_eq!(next["seq"], 2);
 }
 
-#[tokio::test]
-async fn resume_after_a_disconnect_returns_exactly_the_missed_messages_in_order() {
-    let (_dir, _local, api) = start().await;
+async fn resume_after_a_disconnect_returns_exactly_the_missed_messages_in_order(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
     let bob = api.signup("bob").await;
     let carol = api.signup("carol").await;
@@ -214,9 +210,8 @@ async fn resume_after_a_disconnect_returns_exactly_the_missed_messages_in_order(
     );
 }
 
-#[tokio::test]
-async fn typing_and_read_receipts_reach_the_other_members() {
-    let (_dir, _local, api) = start().await;
+async fn typing_and_read_receipts_reach_the_other_members(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
     let bob = api.signup("bob").await;
     let direct = api.direct(&alice, &bob).await;
@@ -247,9 +242,8 @@ async fn typing_and_read_receipts_reach_the_other_members() {
     assert_eq!(list.body["conversations"][0]["last_seq"], 1);
 }
 
-#[tokio::test]
-async fn presence_counts_follow_connections() {
-    let (_dir, _local, api) = start().await;
+async fn presence_counts_follow_connections(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
     let bob = api.signup("bob").await;
     let direct = api.direct(&alice, &bob).await;
@@ -280,10 +274,9 @@ async fn expect_error(ws: &mut common::Ws, code: &str) -> Value {
     e
 }
 
-#[tokio::test]
-async fn bad_frames_get_typed_errors_and_the_connection_stays_open() {
+async fn bad_frames_get_typed_errors_and_the_connection_stays_open(backend: Backend) {
     use tokio_tungstenite::tungstenite::Message;
-    let (_dir, _local, api) = start().await;
+    let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
     let bob = api.signup("bob").await;
     let direct = api.direct(&alice, &bob).await;
@@ -320,10 +313,9 @@ async fn bad_frames_get_typed_errors_and_the_connection_stays_open() {
     assert_eq!(ack["seq"], 1);
 }
 
-#[tokio::test]
-async fn an_oversize_frame_closes_only_that_connection_with_1009() {
+async fn an_oversize_frame_closes_only_that_connection_with_1009(backend: Backend) {
     use tokio_tungstenite::tungstenite::Message;
-    let (_dir, _local, api) = start().await;
+    let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
     let bob = api.signup("bob").await;
     let direct = api.direct(&alice, &bob).await;
@@ -355,9 +347,8 @@ async fn handshake_status(api: &Api, query: &str) -> u16 {
     }
 }
 
-#[tokio::test]
-async fn bad_tickets_fail_the_handshake() {
-    let (_dir, _local, api) = start().await;
+async fn bad_tickets_fail_the_handshake(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
     let mut alice_ws = api.connect(&alice).await;
 
@@ -386,10 +377,9 @@ async fn bad_tickets_fail_the_handshake() {
     assert!(alice_ws.drain().await.iter().all(|f| f["type"] != "error"));
 }
 
-#[tokio::test]
-async fn idle_connections_are_closed_with_1001_and_disconnected() {
+async fn idle_connections_are_closed_with_1001_and_disconnected(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let local = Local::start(dir.path(), &["--idle-timeout-secs", "1"]).await;
+    let local = Local::start(dir.path(), &backend, &["--idle-timeout-secs", "1"]).await;
     let api = local.api();
     let alice = api.signup("alice").await;
     let mut ws = api.connect(&alice).await;
@@ -397,9 +387,8 @@ async fn idle_connections_are_closed_with_1001_and_disconnected() {
     assert_eq!(u16::from(close.code), 1001);
 }
 
-#[tokio::test]
-async fn the_management_api_speaks_api_gateways_wire_format() {
-    let (_dir, _local, api) = start().await;
+async fn the_management_api_speaks_api_gateways_wire_format(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
     let mut ws = api.connect(&alice).await;
     let listed = api.call("GET", "/_local/connections", None, None).await;
@@ -418,10 +407,10 @@ async fn the_management_api_speaks_api_gateways_wire_format() {
     assert_eq!(r.status(), 200);
     let info: Value = r.json().await.unwrap();
     assert!(
-        info["ConnectedAt"].as_str().unwrap().ends_with('Z'),
+        info["connectedAt"].as_str().unwrap().ends_with('Z'),
         "{info}"
     );
-    assert_eq!(info["Identity"]["SourceIp"], "127.0.0.1");
+    assert_eq!(info["identity"]["sourceIp"], "127.0.0.1");
 
     let r = api
         .http
@@ -452,3 +441,17 @@ async fn the_management_api_speaks_api_gateways_wire_format() {
     assert_eq!(r.status(), 410);
     assert_eq!(r.headers()["x-amzn-errortype"], "GoneException");
 }
+
+both_backends!(
+    direct_and_group_messages_reach_every_member_connection_and_nobody_else,
+    a_spoofed_sender_is_ignored_and_a_non_member_gets_an_error,
+    the_same_client_message_id_is_stored_and_delivered_once,
+    resume_after_a_disconnect_returns_exactly_the_missed_messages_in_order,
+    typing_and_read_receipts_reach_the_other_members,
+    presence_counts_follow_connections,
+    bad_frames_get_typed_errors_and_the_connection_stays_open,
+    an_oversize_frame_closes_only_that_connection_with_1009,
+    bad_tickets_fail_the_handshake,
+    idle_connections_are_closed_with_1001_and_disconnected,
+    the_management_api_speaks_api_gateways_wire_format,
+);

@@ -7,15 +7,14 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::Local;
+use common::{Backend, Local};
 use serde_json::json;
 
-#[tokio::test]
-async fn accepted_messages_survive_sigkill_and_are_delivered_once_after_restart() {
+async fn accepted_messages_survive_sigkill_and_are_delivered_once_after_restart(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     // The consumer is held back, so every message is accepted (on disk in
     // the stream) and none is persisted when the process dies.
-    let local = Local::start(dir.path(), &["--stream-paused"]).await;
+    let local = Local::start(dir.path(), &backend, &["--stream-paused"]).await;
     let api = local.api();
     let alice = api.signup("alice").await;
     let bob = api.signup("bob").await;
@@ -60,7 +59,7 @@ async fn accepted_messages_survive_sigkill_and_are_delivered_once_after_restart(
 
     local.kill().await;
 
-    let local = Local::start(dir.path(), &["--stream-paused"]).await;
+    let local = Local::start(dir.path(), &backend, &["--stream-paused"]).await;
     let api = local.api();
     // Access tokens survive: the signing key is kept in the data dir.
     let mut bob_ws = api.connect(&bob).await;
@@ -132,10 +131,9 @@ async fn accepted_messages_survive_sigkill_and_are_delivered_once_after_restart(
     .await;
 }
 
-#[tokio::test]
-async fn a_restart_keeps_accounts_conversations_and_history() {
+async fn a_restart_keeps_accounts_conversations_and_history(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let local = Local::start(dir.path(), &[]).await;
+    let local = Local::start(dir.path(), &backend, &[]).await;
     let api = local.api();
     let alice = api.signup("alice").await;
     let bob = api.signup("bob").await;
@@ -144,7 +142,7 @@ async fn a_restart_keeps_accounts_conversations_and_history() {
     ws.send_message(&direct, "k-1", "kept").await;
     local.kill().await;
 
-    let local = Local::start(dir.path(), &[]).await;
+    let local = Local::start(dir.path(), &backend, &[]).await;
     let api = local.api();
     let r = api
         .call(
@@ -171,3 +169,8 @@ async fn a_restart_keeps_accounts_conversations_and_history() {
         .await;
     assert_eq!(view.body["online"], 1);
 }
+
+both_backends!(
+    accepted_messages_survive_sigkill_and_are_delivered_once_after_restart,
+    a_restart_keeps_accounts_conversations_and_history,
+);

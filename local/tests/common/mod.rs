@@ -19,6 +19,82 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 /// How long any single expected event may take.
 pub const WAIT: Duration = Duration::from_secs(15);
 
+/// Which chitter-local mode a test runs against.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Embedded,
+    /// The AWS adapters on the stand-ins, with resources named by `suffix`.
+    Aws {
+        suffix: String,
+    },
+}
+
+impl Backend {
+    /// The aws mode, or `None` (the test is skipped) when no stand-ins are
+    /// configured; `make test` configures them and requires them.
+    pub fn aws() -> Option<Backend> {
+        if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
+            assert!(
+                std::env::var_os("CHITTER_REQUIRE_STANDINS").is_none(),
+                "stand-ins are required but AWS_ENDPOINT_URL_DYNAMODB is not set"
+            );
+            eprintln!("skipped: no AWS stand-ins configured (run `make test`)");
+            return None;
+        }
+        let suffix = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        Some(Backend::Aws { suffix })
+    }
+
+    fn args(&self) -> Vec<String> {
+        match self {
+            Backend::Embedded => Vec::new(),
+            Backend::Aws { suffix } => [
+                "--backend",
+                "aws",
+                "--table",
+                &format!("chitter-e2e-{suffix}"),
+                "--stream",
+                &format!("chitter-e2e-{suffix}"),
+                "--bucket",
+                &format!("chitter-e2e-{suffix}"),
+                "--provision",
+                "--s3-path-style",
+                "--poll-interval-ms",
+                "25",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        }
+    }
+}
+
+/// Runs each named test body once per backend: `embedded::name` and
+/// `aws::name`.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod embedded {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::common::Backend::Embedded).await;
+                }
+            )*
+        }
+        mod aws {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(backend) = super::common::Backend::aws() {
+                        super::$name(backend).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
 pub struct Local {
     child: Child,
     pub base: String,
@@ -28,12 +104,13 @@ pub struct Local {
 
 impl Local {
     /// Starts chitter-local on a free port over `data_dir`.
-    pub async fn start(data_dir: &Path, extra: &[&str]) -> Local {
+    pub async fn start(data_dir: &Path, backend: &Backend, extra: &[&str]) -> Local {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_chitter-local"));
         cmd.arg("--port")
             .arg("0")
             .arg("--data-dir")
             .arg(data_dir)
+            .args(backend.args())
             .args(extra)
             .env_remove("CHITTER_PORT")
             .env_remove("CHITTER_DATA_DIR")

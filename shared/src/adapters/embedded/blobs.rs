@@ -104,14 +104,16 @@ impl FsBlobStore {
         Ok(())
     }
 
-    fn presign(
+    /// A presigned request valid from `start` for `ttl`.
+    pub fn presign_from(
         &self,
         method: &str,
         key: &BlobKey,
         content_type: &str,
+        start: DateTime<Utc>,
         ttl: Duration,
     ) -> PresignedRequest {
-        let expires_at = Utc::now() + ttl;
+        let expires_at = start + ttl;
         let expires = expires_at.timestamp();
         let signature = self.sign(method, key, content_type, expires);
         let mut url = format!(
@@ -167,7 +169,7 @@ impl BlobStore for FsBlobStore {
         content_type: &str,
         ttl: Duration,
     ) -> Result<PresignedRequest, BlobError> {
-        Ok(self.presign("PUT", key, content_type, ttl))
+        Ok(self.presign_from("PUT", key, content_type, Utc::now(), ttl))
     }
 
     async fn presign_get(
@@ -175,7 +177,7 @@ impl BlobStore for FsBlobStore {
         key: &BlobKey,
         ttl: Duration,
     ) -> Result<PresignedRequest, BlobError> {
-        Ok(self.presign("GET", key, "", ttl))
+        Ok(self.presign_from("GET", key, "", Utc::now(), ttl))
     }
 
     async fn stat(&self, key: &BlobKey) -> Result<Option<BlobInfo>, BlobError> {
@@ -280,7 +282,13 @@ mod tests {
     fn presigned_puts_check_signature_type_and_expiry() {
         let s = store();
         let key = BlobKey::parse("emoji/u/1").unwrap();
-        let p = s.presign("PUT", &key, "image/png", Duration::from_secs(60));
+        let p = s.presign_from(
+            "PUT",
+            &key,
+            "image/png",
+            Utc::now(),
+            Duration::from_secs(60),
+        );
         let c = check_of(&p.url);
         let now = Utc::now();
         assert_eq!(s.verify("PUT", &key, &c, Some("image/png"), now), Ok(()));
