@@ -3,18 +3,21 @@
 
 use std::sync::Arc;
 
-use chitter_core::adapters::aws::{self, Part};
+use chitter_core::adapters::aws::Init;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let svc = Arc::new(aws::init(&[Part::Table, Part::Connections]).await?);
+    let init = Init::from_env().await;
+    let (store, pusher) = (init.store()?, init.pusher()?);
+    tokio::join!(store.warm(), pusher.warm());
+    let svc = Arc::new(init.services(store, None, Some(pusher), None)?);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let svc = svc.clone();
         async move {
-            // An authorizer request has `type: REQUEST` and a `methodArn`.
+            // An authorizer request carries a `methodArn`; a route event does not.
             if event.payload.get("methodArn").is_some() {
                 let request = serde_json::from_value(event.payload)?;
                 Ok(serde_json::to_value(

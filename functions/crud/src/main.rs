@@ -2,13 +2,16 @@
 
 use std::sync::Arc;
 
-use chitter_core::adapters::aws::{self, Part};
+use chitter_core::adapters::aws::Init;
 use lambda_http::{Error, Request, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let svc = Arc::new(aws::init(&[Part::Table]).await?);
+    let init = Init::from_env().await;
+    let (store, blobs) = (init.store()?, init.blobs()?);
+    store.warm().await;
+    let svc = Arc::new(init.services(store, None, None, Some(blobs))?);
     lambda_http::run(service_fn(move |request: Request| {
         let svc = svc.clone();
         async move { chitter_crud::handle(&svc, request).await }

@@ -19,6 +19,17 @@ impl ApiGatewayPusher {
     pub fn new(client: Client) -> Self {
         Self { client }
     }
+
+    /// Opens the connection during init: a lookup of a connection that does
+    /// not exist, answered 410 (see `DynamoStore::warm`).
+    pub async fn warm(&self) {
+        let _ = self
+            .client
+            .get_connection()
+            .connection_id("warmup")
+            .send()
+            .await;
+    }
 }
 
 #[async_trait]

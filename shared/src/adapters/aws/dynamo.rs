@@ -207,6 +207,18 @@ impl DynamoStore {
         &self.table
     }
 
+    /// Opens the connection (DNS, TLS) during init with a cheap read, so the
+    /// first invocation does not pay for it. The answer does not matter.
+    pub async fn warm(&self) {
+        let _ = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key("WARMUP".into(), "WARMUP")))
+            .send()
+            .await;
+    }
+
     fn put(&self, item: Attrs, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
         let put = build(
             Put::builder()

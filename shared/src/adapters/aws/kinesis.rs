@@ -33,6 +33,17 @@ impl KinesisStream {
     pub fn is_arn(&self) -> bool {
         self.stream.starts_with("arn:")
     }
+
+    /// Opens the connection during init (see `DynamoStore::warm`).
+    pub async fn warm(&self) {
+        let req = self.client.describe_stream_summary();
+        let req = if self.is_arn() {
+            req.stream_arn(&self.stream)
+        } else {
+            req.stream_name(&self.stream)
+        };
+        let _ = req.send().await;
+    }
 }
 
 #[async_trait]

@@ -19,9 +19,10 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification,
 };
 
+use super::unavailable::Unavailable;
 use crate::app::{Services, Settings};
 use crate::auth::{Auth, AuthSettings};
-use crate::ports::{BoxError, SystemClock};
+use crate::ports::{BlobStore, BoxError, MessageStream, Pusher, SystemClock};
 
 /// Environment variables the functions read.
 pub mod env {
@@ -67,22 +68,6 @@ impl std::fmt::Debug for AwsSettings {
     }
 }
 
-impl AwsSettings {
-    /// Reads every variable at once, so a misconfigured function fails its
-    /// init with the name of what is missing.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let var = |name: &'static str| std::env::var(name).map_err(|_| ConfigError::Missing(name));
-        Ok(Self {
-            table: var(env::TABLE)?,
-            stream: var(env::STREAM)?,
-            bucket: var(env::BUCKET)?,
-            callback_url: var(env::CALLBACK_URL)?,
-            jwt_secret: var(env::JWT_SECRET)?.into_bytes(),
-            s3_path_style: std::env::var(env::S3_PATH_STYLE).is_ok_and(|v| v == "true" || v == "1"),
-        })
-    }
-}
-
 /// The SDK clients, built once and shared by every invocation.
 #[derive(Clone, Debug)]
 pub struct AwsClients {
@@ -116,61 +101,7 @@ impl AwsClients {
     }
 }
 
-/// The parts a function talks to, for warming their connections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    Table,
-    Stream,
-    Connections,
-}
-
-/// Opens the TLS connections a function will use, during init (which
-/// Lambda runs at full CPU), so its first invocation does not pay for them.
-/// Each call is a cheap read whose answer is ignored.
-pub async fn warm(clients: &AwsClients, settings: &AwsSettings, parts: &[Part]) {
-    let table = async {
-        if parts.contains(&Part::Table) {
-            let _ = clients
-                .dynamodb
-                .get_item()
-                .table_name(&settings.table)
-                .key(
-                    "pk",
-                    aws_sdk_dynamodb::types::AttributeValue::S("WARMUP".into()),
-                )
-                .key(
-                    "sk",
-                    aws_sdk_dynamodb::types::AttributeValue::S("WARMUP".into()),
-                )
-                .send()
-                .await;
-        }
-    };
-    let stream = async {
-        if parts.contains(&Part::Stream) {
-            let req = clients.kinesis.describe_stream_summary();
-            let req = if settings.stream.starts_with("arn:") {
-                req.stream_arn(&settings.stream)
-            } else {
-                req.stream_name(&settings.stream)
-            };
-            let _ = req.send().await;
-        }
-    };
-    let connections = async {
-        if parts.contains(&Part::Connections) {
-            let _ = clients
-                .management
-                .get_connection()
-                .connection_id("warmup")
-                .send()
-                .await;
-        }
-    };
-    tokio::join!(table, stream, connections);
-}
-
-/// The use cases wired to the AWS adapters.
+/// The use cases wired to all four AWS adapters (chitter-local, tests).
 pub fn services(
     clients: &AwsClients,
     settings: &AwsSettings,
@@ -191,12 +122,76 @@ pub fn services(
     ))
 }
 
-/// A function's whole init: settings, clients, warm connections, services.
-pub async fn init(parts: &[Part]) -> Result<Services, BoxError> {
-    let settings = AwsSettings::from_env()?;
-    let clients = AwsClients::from_env(&settings).await;
-    warm(&clients, &settings, parts).await;
-    services(&clients, &settings, Settings::default())
+/// A Lambda function's init: reads the environment once and builds only
+/// the adapters the function uses, so that its binary links only those
+/// SDKs. Ports it does not use are `Unavailable`.
+pub struct Init {
+    config: SdkConfig,
+}
+
+fn var(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name).map_err(|_| ConfigError::Missing(name))
+}
+
+impl Init {
+    pub async fn from_env() -> Self {
+        Self {
+            config: aws_config::defaults(BehaviorVersion::latest()).load().await,
+        }
+    }
+
+    pub fn store(&self) -> Result<Arc<DynamoStore>, ConfigError> {
+        Ok(Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&self.config),
+            var(env::TABLE)?,
+        )))
+    }
+
+    pub fn stream(&self) -> Result<Arc<KinesisStream>, ConfigError> {
+        Ok(Arc::new(KinesisStream::new(
+            aws_sdk_kinesis::Client::new(&self.config),
+            var(env::STREAM)?,
+        )))
+    }
+
+    pub fn pusher(&self) -> Result<Arc<ApiGatewayPusher>, ConfigError> {
+        let config = aws_sdk_apigatewaymanagement::config::Builder::from(&self.config)
+            .endpoint_url(var(env::CALLBACK_URL)?)
+            .build();
+        Ok(Arc::new(ApiGatewayPusher::new(
+            aws_sdk_apigatewaymanagement::Client::from_conf(config),
+        )))
+    }
+
+    pub fn blobs(&self) -> Result<Arc<S3BlobStore>, ConfigError> {
+        let path_style = std::env::var(env::S3_PATH_STYLE).is_ok_and(|v| v == "true" || v == "1");
+        let config = aws_sdk_s3::config::Builder::from(&self.config)
+            .force_path_style(path_style)
+            .build();
+        Ok(Arc::new(S3BlobStore::new(
+            aws_sdk_s3::Client::from_conf(config),
+            var(env::BUCKET)?,
+        )))
+    }
+
+    pub fn services(
+        &self,
+        store: Arc<DynamoStore>,
+        stream: Option<Arc<dyn MessageStream>>,
+        pusher: Option<Arc<dyn Pusher>>,
+        blobs: Option<Arc<dyn BlobStore>>,
+    ) -> Result<Services, BoxError> {
+        let secret = var(env::JWT_SECRET)?;
+        Ok(Services::new(
+            store,
+            stream.unwrap_or_else(|| Arc::new(Unavailable)),
+            pusher.unwrap_or_else(|| Arc::new(Unavailable)),
+            blobs.unwrap_or_else(|| Arc::new(Unavailable)),
+            Arc::new(SystemClock),
+            Auth::new(secret.as_bytes(), AuthSettings::default())?,
+            Settings::default(),
+        ))
+    }
 }
 
 /// Creates the table, stream and bucket as `template.yaml` defines them, if

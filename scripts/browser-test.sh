@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The web client's end-to-end tests in a real Chromium (Debian's package,
+# driven by playwright-core; no browser download). Needs the chitter-local
+# debug binary, which `cargo test` has built.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null; then
+  echo "browser-test: installing Chromium (Debian package)" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
+cargo build -p chitter-local
+cd web
+npm ci --no-audit --no-fund --silent
+CHITTER_LOCAL_BIN="$PWD/../target/debug/chitter-local" CHROMIUM="$(command -v chromium)" npm run -s test:e2e
