@@ -13,7 +13,9 @@ if ! command -v chromium >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 
-cargo build -p chitter-local
+# The same build as `cargo test --workspace --all-features`, so nothing is
+# rebuilt when the tests ran first.
+cargo test --workspace --all-features --no-run --quiet
 cd web
 npm ci --no-audit --no-fund --silent
 CHITTER_LOCAL_BIN="$PWD/../target/debug/chitter-local" CHROMIUM="$(command -v chromium)" npm run -s test:e2e

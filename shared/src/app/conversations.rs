@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::accounts::Caller;
-use super::{AppError, AppResult, Services};
+use super::{AppError, AppResult, Services, require_other_user};
 use crate::domain::{
     Conversation, ConversationId, ConversationKind, Member, Role, Seq, StoredMessage, Title,
     UserId, UserProfile,
@@ -76,16 +76,13 @@ pub async fn open_direct(
     caller: &Caller,
     other: UserId,
 ) -> AppResult<(ConversationView, bool)> {
-    if other == caller.user_id {
-        return Err(AppError::bad_request(
-            crate::protocol::ErrorCode::InvalidRequest,
-            "a direct conversation needs another user",
-        ));
-    }
-    svc.users
-        .user(other)
-        .await?
-        .ok_or(AppError::NotFound("user"))?;
+    require_other_user(
+        svc,
+        caller,
+        other,
+        "a direct conversation needs another user",
+    )
+    .await?;
     let now = svc.clock.now();
     let c = Conversation {
         conversation_id: ConversationId::new(),

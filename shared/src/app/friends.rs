@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::accounts::Caller;
-use super::{AppError, AppResult, Services};
+use super::{AppError, AppResult, Services, require_other_user};
 use crate::domain::{FriendLink, FriendState, UserId, UserProfile};
 
 #[derive(Debug, Clone, Serialize)]
@@ -28,16 +28,7 @@ pub struct FriendList {
 /// Asks another user to be friends. Asking someone who already asked you
 /// makes you friends; asking again changes nothing.
 pub async fn request(svc: &Services, caller: &Caller, other: UserId) -> AppResult<FriendState> {
-    if other == caller.user_id {
-        return Err(AppError::bad_request(
-            crate::protocol::ErrorCode::InvalidRequest,
-            "you cannot befriend yourself",
-        ));
-    }
-    svc.users
-        .user(other)
-        .await?
-        .ok_or(AppError::NotFound("user"))?;
+    require_other_user(svc, caller, other, "you cannot befriend yourself").await?;
     let existing = svc.friends.friend_link(caller.user_id, other).await?;
     let state = match existing.map(|l| l.state) {
         Some(FriendState::Friends) => return Ok(FriendState::Friends),

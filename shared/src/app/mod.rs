@@ -199,6 +199,24 @@ impl AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Checks that `other` is an existing user other than the caller, before
+/// relating the two (a direct chat, a friendship).
+pub(crate) async fn require_other_user(
+    svc: &Services,
+    caller: &accounts::Caller,
+    other: crate::domain::UserId,
+    if_self: &'static str,
+) -> AppResult<()> {
+    if other == caller.user_id {
+        return Err(AppError::bad_request(ErrorCode::InvalidRequest, if_self));
+    }
+    svc.users
+        .user(other)
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound("user"))
+}
+
 /// Runs CPU-heavy or blocking work (password hashing) off the async threads.
 pub(crate) async fn blocking<T, F>(f: F) -> AppResult<T>
 where

@@ -290,23 +290,41 @@ impl DynamoStore {
         out.item.map(from_item).transpose()
     }
 
-    /// Every item of a partition whose sort key starts with `prefix`,
-    /// following pagination.
+    /// Every item of a partition whose sort key starts with `prefix`.
     async fn query_prefix<T: DeserializeOwned>(
         &self,
         pk: String,
         prefix: &str,
     ) -> Result<Vec<T>, StoreError> {
+        self.query(
+            "pk = :pk AND begins_with(sk, :prefix)",
+            HashMap::from([(":pk".to_owned(), s(pk)), (":prefix".to_owned(), s(prefix))]),
+            true,
+            usize::MAX,
+        )
+        .await
+    }
+
+    /// A strongly consistent Query, in either direction, up to `limit`
+    /// items, following pagination.
+    async fn query<T: DeserializeOwned>(
+        &self,
+        key_condition: &str,
+        values: Attrs,
+        forward: bool,
+        limit: usize,
+    ) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
         let mut start: Option<Attrs> = None;
-        loop {
+        while out.len() < limit {
             let page = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":prefix", s(prefix))
+                .key_condition_expression(key_condition)
+                .set_expression_attribute_values(Some(values.clone()))
+                .scan_index_forward(forward)
+                .set_limit(i32::try_from(limit - out.len()).ok())
                 .consistent_read(true)
                 .set_exclusive_start_key(start)
                 .send()
@@ -317,9 +335,10 @@ impl DynamoStore {
             }
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
+                _ => break,
             }
         }
+        Ok(out)
     }
 
     /// Reads many items, 100 keys a request, retrying unprocessed keys.
@@ -404,6 +423,38 @@ impl DynamoStore {
             }
         }
         Ok(())
+    }
+
+    /// A conditional UpdateItem: false when the condition did not hold.
+    async fn update_if(
+        &self,
+        key: Attrs,
+        expression: &str,
+        condition: &str,
+        names: Option<HashMap<String, String>>,
+        values: Attrs,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::backend(e)),
+        }
     }
 
     /// Adds to a numeric attribute and returns its new value.
@@ -803,26 +854,14 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn set_title(&self, id: ConversationId, title: &Title) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::conv(id), keys::META)))
-            .update_expression("SET title = :t")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":t", s(title.as_str()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::backend(e)),
-        }
+        self.update_if(
+            key(keys::conv(id), keys::META),
+            "SET title = :t",
+            "attribute_exists(pk)",
+            None,
+            HashMap::from([(":t".to_owned(), s(title.as_str()))]),
+        )
+        .await
     }
 
     async fn add_member(&self, m: &Member, limit: usize) -> Result<AddMember, StoreError> {
@@ -856,33 +895,16 @@ impl ConversationStore for DynamoStore {
     }
 
     async fn set_role(&self, m: &Member) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(
-                keys::conv(m.conversation_id),
-                &keys::member(m.user_id),
-            )))
-            .update_expression("SET #r = :r")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#r", "role")
-            .expression_attribute_values(
-                ":r",
-                serde_dynamo::to_attribute_value(m.role).map_err(StoreError::backend)?,
-            )
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::backend(e)),
-        }
+        let role = serde_dynamo::to_attribute_value(m.role).map_err(StoreError::backend)?;
+        self.update_if(
+            key(keys::conv(m.conversation_id), &keys::member(m.user_id)),
+            "SET #r = :r",
+            "attribute_exists(pk)",
+            // `role` is a reserved word in expressions.
+            Some(HashMap::from([("#r".to_owned(), "role".to_owned())])),
+            HashMap::from([(":r".to_owned(), role)]),
+        )
+        .await
     }
 
     async fn remove_member(&self, id: ConversationId, user: UserId) -> Result<bool, StoreError> {
@@ -912,26 +934,14 @@ impl ConversationStore for DynamoStore {
         user: UserId,
         seq: Seq,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::conv(id), &keys::member(user))))
-            .update_expression("SET read_seq = :s")
-            .condition_expression("attribute_exists(pk) AND read_seq < :s")
-            .expression_attribute_values(":s", n(seq.0))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::backend(e)),
-        }
+        self.update_if(
+            key(keys::conv(id), &keys::member(user)),
+            "SET read_seq = :s",
+            "attribute_exists(pk) AND read_seq < :s",
+            None,
+            HashMap::from([(":s".to_owned(), n(seq.0))]),
+        )
+        .await
     }
 }
 
@@ -1039,8 +1049,7 @@ impl MessageLog for DynamoStore {
 }
 
 impl DynamoStore {
-    /// Messages with sort keys in `[lo, hi]`, in either direction, up to
-    /// `limit`, following pagination.
+    /// Messages with sort keys in `[lo, hi]`, in either direction.
     async fn range(
         &self,
         id: ConversationId,
@@ -1049,33 +1058,17 @@ impl DynamoStore {
         limit: usize,
         forward: bool,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        let mut out = Vec::new();
-        let mut start: Option<Attrs> = None;
-        while out.len() < limit {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :lo AND :hi")
-                .expression_attribute_values(":pk", s(keys::conv(id)))
-                .expression_attribute_values(":lo", s(lo.clone()))
-                .expression_attribute_values(":hi", s(hi.clone()))
-                .scan_index_forward(forward)
-                .limit(i32::try_from(limit - out.len()).unwrap_or(i32::MAX))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::backend)?;
-            for item in page.items.unwrap_or_default() {
-                out.push(from_item(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
-        Ok(out)
+        self.query(
+            "pk = :pk AND sk BETWEEN :lo AND :hi",
+            HashMap::from([
+                (":pk".to_owned(), s(keys::conv(id))),
+                (":lo".to_owned(), s(lo)),
+                (":hi".to_owned(), s(hi)),
+            ]),
+            forward,
+            limit,
+        )
+        .await
     }
 }
 
