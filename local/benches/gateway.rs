@@ -16,7 +16,8 @@ use clap::Parser;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
 type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -62,7 +63,12 @@ impl Client {
             self.base.replace("http://", "ws://"),
             t["ticket"].as_str().unwrap()
         );
-        connect_async(url).await.unwrap().0
+        // Small client buffers too, so the memory figure is mostly the server's.
+        let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
+        connect_async_with_config(url, Some(config), true)
+            .await
+            .unwrap()
+            .0
     }
 }
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Cold start of each Lambda package: the time from starting its `bootstrap`
+to its first `GET /runtime/invocation/next`, i.e. the whole init (config,
+SDK clients, warm-up requests). A tiny Runtime API stand-in on loopback
+records that moment. Run inside scripts/with-standins.sh after
+scripts/packages.sh, so the warm-up requests reach moto:
+
+    scripts/with-standins.sh python3 scripts/coldstart.py
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+RUNS = int(os.environ.get("COLDSTART_RUNS", "10"))
+FUNCTIONS = ["connect", "message", "persist", "crud"]
+first_poll = threading.Event()
+
+
+class RuntimeApi(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.endswith("/runtime/invocation/next"):
+            first_poll.set()
+            # Hold the poll: the function stays idle, as between invocations.
+            time.sleep(5)
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_):
+        pass
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RuntimeApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = dict(os.environ)
+    env.update(
+        AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_port}",
+        AWS_LAMBDA_FUNCTION_NAME="coldstart",
+        AWS_LAMBDA_FUNCTION_VERSION="$LATEST",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256",
+        AWS_LAMBDA_LOG_GROUP_NAME="/aws/lambda/coldstart",
+        AWS_LAMBDA_LOG_STREAM_NAME="coldstart",
+        CHITTER_TABLE="coldstart",
+        CHITTER_STREAM="coldstart",
+        CHITTER_BUCKET="coldstart",
+        CHITTER_CALLBACK_URL="http://127.0.0.1:9",
+        CHITTER_JWT_SECRET="x" * 32,
+    )
+    env.setdefault("AWS_REGION", "us-east-1")
+    print(f"{'function':<10} {'median':>10} {'min':>10} {'max':>10}   (ms, {RUNS} runs)")
+    for name in FUNCTIONS:
+        binary = f"target/lambda/{name}/bootstrap"
+        if not os.path.exists(binary):
+            sys.exit(f"{binary} is missing: run scripts/packages.sh first")
+        times = []
+        for _ in range(RUNS):
+            first_poll.clear()
+            start = time.perf_counter()
+            proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if not first_poll.wait(10):
+                proc.kill()
+                sys.exit(f"{name} did not reach its first poll")
+            times.append((time.perf_counter() - start) * 1000)
+            proc.kill()
+            proc.wait()
+        print(f"{name:<10} {statistics.median(times):>10.1f} {min(times):>10.1f} {max(times):>10.1f}")
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
