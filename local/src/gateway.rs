@@ -150,9 +150,14 @@ impl Gateway {
             Some(c) => c.tx.clone(),
             None => return Err(PostError::Gone),
         };
-        // A full queue still gets the close: it waits its turn off this task.
+        // A full queue still gets the close: it waits its turn off this task,
+        // for a while (the writer gives up on a client that stopped reading).
         tokio::spawn(async move {
-            let _ = tx.send(Outbound::Close(code, reason)).await;
+            let _ = tokio::time::timeout(
+                std::time::Duration::from_secs(15),
+                tx.send(Outbound::Close(code, reason)),
+            )
+            .await;
         });
         Ok(())
     }

@@ -276,19 +276,24 @@ fn router(state: AppState) -> Router {
     let connections = any(management::post)
         .get(management::get)
         .delete(management::delete);
+    // What only the backend may do (push to any connection, hold the
+    // stream) answers only this machine, whatever address the app is on.
+    let operator = Router::new()
+        .route("/@connections/{id}", connections.clone())
+        .route("/{stage}/@connections/{id}", connections)
+        .route("/_local/connections", get(list_connections))
+        .route("/_local/stream", get(stream_status))
+        .route("/_local/stream/pause", post(pause_stream))
+        .route("/_local/stream/resume", post(resume_stream))
+        .layer(axum::middleware::from_fn(loopback_only));
     Router::new()
         .route("/ws", get(ws::handshake))
         .route(
             "/api/{*path}",
             any(http_api::invoke).layer(CorsLayer::permissive()),
         )
-        .route("/@connections/{id}", connections.clone())
-        .route("/{stage}/@connections/{id}", connections)
         .route("/blobs/{*key}", get(blobs::get).put(blobs::put))
-        .route("/_local/connections", get(list_connections))
-        .route("/_local/stream", get(stream_status))
-        .route("/_local/stream/pause", post(pause_stream))
-        .route("/_local/stream/resume", post(resume_stream))
+        .merge(operator)
         .merge(web::routes())
         .layer(axum::extract::DefaultBodyLimit::max(blobs::MAX_UPLOAD))
         .with_state(state)
@@ -308,6 +313,23 @@ async fn stream_status(State(app): State<AppState>) -> axum::response::Response 
             tracing::error!(error = %e, "stream status failed");
             http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+async fn loopback_only(
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if peer.ip().is_loopback() {
+        next.run(request).await
+    } else {
+        (
+            http::StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({"message": "Forbidden"})),
+        )
+            .into_response()
     }
 }
 

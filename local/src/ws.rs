@@ -32,6 +32,9 @@ const IN_FLIGHT_PER_CONNECTION: usize = 16;
 
 const READ_BUFFER: usize = 8 * 1024;
 
+/// How long one frame may take to reach a client that is not reading.
+const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A connection id in API Gateway's style: 12 random bytes, base64.
 fn new_connection_id() -> Option<ConnectionId> {
     let mut bytes = [0u8; 12];
@@ -115,6 +118,14 @@ pub async fn handshake(
         user_agent,
         principal,
     );
+    // From here on, however this handshake ends (even by the client going
+    // away while `$connect` runs, which drops this future), the guard
+    // forgets the connection and runs `$disconnect`, unless disarmed.
+    let mut guard = DisconnectGuard {
+        app: app.clone(),
+        ctx: ctx.clone(),
+        armed: true,
+    };
 
     let response = chitter_connect::handle(&app.svc, ctx.connect_event(&headers, &query)).await;
     let status = match response {
@@ -125,6 +136,9 @@ pub async fn handshake(
         }
     };
     if !(200..300).contains(&status) {
+        // A refused `$connect` registered nothing: no `$disconnect` follows,
+        // as on API Gateway.
+        guard.armed = false;
         app.gateway.remove(&connection_id);
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return gateway_error(status, status.canonical_reason().unwrap_or("Forbidden"));
@@ -134,11 +148,6 @@ pub async fn handshake(
     // queue until the socket's writer starts. If the upgrade never
     // completes, the guard still runs `$disconnect`.
     app.gateway.mark_open(&connection_id);
-    let guard = DisconnectGuard {
-        app: app.clone(),
-        ctx: ctx.clone(),
-        armed: true,
-    };
     upgrade
         .max_frame_size(MAX_FRAME)
         .max_message_size(MAX_MESSAGE)
@@ -225,8 +234,11 @@ async fn run(
                         true,
                     ),
                 };
-                if sink.send(message).await.is_err() || last {
-                    break;
+                // A client that stops reading (a suspended phone) must not
+                // hold the connection forever: give up on it.
+                match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+                    Ok(Ok(())) if !last => {}
+                    _ => break,
                 }
             }
             closed_by_server.notify_one();
@@ -257,18 +269,20 @@ async fn run(
                         break (frame.map_or(1005, |f| f.code), "Client closed the connection");
                     }
                     Some(Err(e)) if is_too_big(&e) => {
-                        let _ = tx.send(Outbound::Close(1009, "Message too big")).await;
+                        let _ = tx.try_send(Outbound::Close(1009, "Message too big"));
                         break (1009, "Message too big");
                     }
                     Some(Err(_)) | None => break (1006, "Connection lost"),
                 }
             }
+            // `try_send`: with a full queue the close frame cannot be sent
+            // anyway, and waiting for room could wait forever.
             () = &mut idle => {
-                let _ = tx.send(Outbound::Close(1001, "Going away")).await;
+                let _ = tx.try_send(Outbound::Close(1001, "Going away"));
                 break (1001, "Idle timeout");
             }
             () = &mut lifetime => {
-                let _ = tx.send(Outbound::Close(1001, "Going away")).await;
+                let _ = tx.try_send(Outbound::Close(1001, "Going away"));
                 break (1001, "Maximum connection time");
             }
             () = closed_by_server.notified() => break (1000, "Closed by the server"),
@@ -276,8 +290,15 @@ async fn run(
     };
     app.gateway.remove(&id);
     drop(tx);
-    // Let the writer flush its close frame, then give up on a stuck client.
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), writer).await;
+    // Let the writer flush its close frame, then give up on a stuck client:
+    // aborting the writer drops the socket.
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(std::time::Duration::from_secs(2), writer)
+        .await
+        .is_err()
+    {
+        abort.abort();
+    }
     tracing::debug!(connection_id = %id, code, reason, "connection ended");
     disconnect(&app, &ctx, code, reason).await;
 }

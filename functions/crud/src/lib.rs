@@ -325,7 +325,7 @@ fn number(s: &str, name: &str) -> AppResult<u64> {
 
 fn json<T: Serialize>(status: StatusCode, value: &T) -> AppResult<Response<Body>> {
     let bytes = serde_json::to_vec(value)
-        .map_err(|_| AppError::Conflict("response could not be encoded"))?;
+        .map_err(|_| AppError::Internal("response could not be encoded"))?;
     Ok(Response::builder()
         .status(status)
         .header(http::header::CONTENT_TYPE, "application/json")

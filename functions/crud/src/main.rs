@@ -9,9 +9,9 @@ use lambda_http::{Error, Request, service_fn};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let init = Init::from_env().await;
-    let (store, blobs) = (init.store()?, init.blobs()?);
+    let store = init.store()?;
     store.warm().await;
-    let svc = Arc::new(init.services(store, None, None, Some(blobs))?);
+    let svc = Arc::new(init.services(store, None, None, None)?);
     lambda_http::run(service_fn(move |request: Request| {
         let svc = svc.clone();
         async move { chitter_crud::handle(&svc, request).await }

@@ -115,7 +115,7 @@ async fn accept(
         origin: connection.clone(),
     };
     let data = serde_json::to_vec(&StreamEvent::Message(message.clone()))
-        .map_err(|_| AppError::Conflict("message could not be encoded"))?;
+        .map_err(|_| AppError::Internal("stream record could not be encoded"))?;
     svc.stream
         .append(&conversation_id.to_string(), data)
         .await?;
@@ -228,8 +228,12 @@ pub async fn persist_in_order(
             seq: Some(stored.seq),
         };
         fanout::reply(svc, &m.origin, &ack).await;
-        if persisted.duplicate {
-            tracing::info!(message_id = %stored.message_id, "duplicate not delivered again");
+        // A client's resend (a new message id for a stored client message id)
+        // is not shown again. The stream redelivering this very record (same
+        // message id) may mean an earlier run stored it but died before
+        // delivering: deliver again; clients drop a seq they already have.
+        if persisted.duplicate && stored.message_id != m.message_id {
+            tracing::info!(message_id = %stored.message_id, "resend not delivered again");
             continue;
         }
         // Delivery failures are not persist failures: the message is stored

@@ -121,6 +121,9 @@ pub enum AppError {
     Delivery(#[from] PushError),
     #[error("blob storage is unavailable")]
     Blob(#[from] BlobError),
+    /// A failure of our own that no input explains (logged with its cause).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
     #[error("internal error")]
     Auth(#[from] AuthError),
     #[error("internal error")]
@@ -150,7 +153,7 @@ impl AppError {
             | AppError::Stream(_)
             | AppError::Delivery(_)
             | AppError::Blob(_) => ErrorCode::Unavailable,
-            AppError::Auth(_) | AppError::Task(_) => ErrorCode::Internal,
+            AppError::Internal(_) | AppError::Auth(_) | AppError::Task(_) => ErrorCode::Internal,
         }
     }
 
@@ -179,7 +182,11 @@ impl AppError {
 
     /// What the client is told. Internal causes stay in the logs.
     pub fn public_message(&self) -> String {
-        self.to_string()
+        if self.code() == ErrorCode::Internal {
+            "internal error".to_owned()
+        } else {
+            self.to_string()
+        }
     }
 
     /// Logs an internal error with its full cause chain, once.

@@ -26,8 +26,12 @@ pub async fn connect(svc: &Services, caller: &Caller, connection: ConnectionId) 
     };
     let change = svc.connections.add_connection(&record).await?;
     tracing::info!(connection_id = %connection, user_id = %caller.user_id, "connected");
-    if change == PresenceChange::CameOnline {
-        broadcast(svc, caller.user_id, Some(&connection)).await?;
+    // Best effort: the connection is registered, and failing the handshake
+    // now would leave it registered with no `$disconnect` to come.
+    if change == PresenceChange::CameOnline
+        && let Err(e) = broadcast(svc, caller.user_id, Some(&connection)).await
+    {
+        e.log();
     }
     Ok(())
 }

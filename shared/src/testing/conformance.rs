@@ -166,6 +166,36 @@ pub async fn connections_track_presence<S: Store>(s: &S) {
     assert!(s.connections_of(&[ada]).await.unwrap().is_empty());
 }
 
+/// A connection past its maximum lifetime is not open, whatever became of
+/// its `$disconnect`: it does not count as online, and the user's next
+/// connection brings them online again.
+pub async fn expired_connections_do_not_count<S: Store>(s: &S) {
+    let ada = UserId::new();
+    let long_ago = Utc::now() - Duration::hours(3);
+    let stale = ConnectionRecord {
+        connection_id: ConnectionId::parse("stale-1").unwrap(),
+        user_id: ada,
+        connected_at: long_ago,
+        expires_at: long_ago + Duration::hours(2),
+    };
+    assert_eq!(
+        s.add_connection(&stale).await.unwrap(),
+        PresenceChange::CameOnline
+    );
+    assert_eq!(s.count_online(&[ada]).await.unwrap(), 0);
+    assert_eq!(
+        s.add_connection(&connection(ada, "fresh-1")).await.unwrap(),
+        PresenceChange::CameOnline
+    );
+    assert_eq!(s.count_online(&[ada]).await.unwrap(), 1);
+    let (_, change) = s
+        .remove_connection(&ConnectionId::parse("fresh-1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(change, PresenceChange::WentOffline);
+}
+
 pub async fn groups_keep_their_members<S: Store>(s: &S) {
     let (ada, bob, cy) = (UserId::new(), UserId::new(), UserId::new());
     let c = conversation(ConversationKind::Group, ada);
@@ -496,6 +526,11 @@ macro_rules! store_conformance {
         async fn connections_track_presence() {
             let s = $make;
             $crate::testing::conformance::connections_track_presence(&*s).await;
+        }
+        #[tokio::test]
+        async fn expired_connections_do_not_count() {
+            let s = $make;
+            $crate::testing::conformance::expired_connections_do_not_count(&*s).await;
         }
         #[tokio::test]
         async fn groups_keep_their_members() {

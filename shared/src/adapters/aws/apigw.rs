@@ -27,6 +27,12 @@ impl ApiGatewayPusher {
             .client
             .get_connection()
             .connection_id("warmup")
+            .customize()
+            .config_override(
+                aws_sdk_apigatewaymanagement::config::Builder::default()
+                    .retry_config(super::warm_up_retries())
+                    .timeout_config(super::warm_up_timeouts()),
+            )
             .send()
             .await;
     }

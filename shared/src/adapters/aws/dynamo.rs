@@ -215,6 +215,12 @@ impl DynamoStore {
             .get_item()
             .table_name(&self.table)
             .set_key(Some(key("WARMUP".into(), "WARMUP")))
+            .customize()
+            .config_override(
+                aws_sdk_dynamodb::config::Builder::default()
+                    .retry_config(super::warm_up_retries())
+                    .timeout_config(super::warm_up_timeouts()),
+            )
             .send()
             .await;
     }
@@ -457,27 +463,6 @@ impl DynamoStore {
         }
     }
 
-    /// Adds to a numeric attribute and returns its new value.
-    async fn add(&self, pk: String, sk: &str, attr: &str, by: i64) -> Result<i64, StoreError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(pk, sk)))
-            .update_expression("ADD #a :by")
-            .expression_attribute_names("#a", attr)
-            .expression_attribute_values(":by", n(by))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(StoreError::backend)?;
-        Ok(out
-            .attributes
-            .and_then(|a| a.get(attr).cloned())
-            .and_then(|v| v.as_n().ok().and_then(|n| n.parse().ok()))
-            .unwrap_or(0))
-    }
-
     fn membership_items(&self, m: &Member) -> Result<[Attrs; 2], StoreError> {
         Ok([
             to_item(
@@ -635,56 +620,74 @@ impl ConnectionStore for DynamoStore {
             )?,
         ];
         self.transact(items).await.map_err(StoreError::backend)?;
-        let count = self
-            .add(keys::user(c.user_id), keys::PRESENCE, "connections", 1)
+        // A fresh count when no earlier connection can still be open (even one
+        // whose `$disconnect` was lost and whose items TTL removed): this is
+        // the user coming online. Of two racing first connections, one
+        // resets and the other adds.
+        let presence = || key(keys::user(c.user_id), keys::PRESENCE);
+        let until = n(c.expires_at.timestamp());
+        let fresh = self
+            .update_if(
+                presence(),
+                "SET connections = :one, online_until = :until",
+                "attribute_not_exists(connections) OR connections <= :zero OR online_until < :now",
+                None,
+                HashMap::from([
+                    (":one".to_owned(), n(1)),
+                    (":zero".to_owned(), n(0)),
+                    (":until".to_owned(), until.clone()),
+                    (":now".to_owned(), n(c.connected_at.timestamp())),
+                ]),
+            )
             .await?;
-        Ok(if count == 1 {
-            PresenceChange::CameOnline
-        } else {
-            PresenceChange::Unchanged
-        })
+        if fresh {
+            return Ok(PresenceChange::CameOnline);
+        }
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(presence()))
+            .update_expression("ADD connections :one SET online_until = :until")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":until", until)
+            .send()
+            .await
+            .map_err(StoreError::backend)?;
+        Ok(PresenceChange::Unchanged)
     }
 
     async fn remove_connection(
         &self,
         id: &ConnectionId,
     ) -> Result<Option<(ConnectionRecord, PresenceChange)>, StoreError> {
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::conn(id), keys::ONE)))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(StoreError::backend)?;
-        let Some(record) = out
-            .attributes
-            .filter(|a| !a.is_empty())
-            .map(from_item::<ConnectionRecord>)
-            .transpose()?
+        let Some(record) = self
+            .get::<ConnectionRecord>(keys::conn(id), keys::ONE)
+            .await?
         else {
             return Ok(None);
         };
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::user(record.user_id), &keys::conn(id))))
-            .send()
-            .await
-            .map_err(StoreError::backend)?;
-        let count = self
-            .add(
-                keys::user(record.user_id),
-                keys::PRESENCE,
-                "connections",
-                -1,
-            )
-            .await?;
-        let change = if count <= 0 {
-            PresenceChange::WentOffline
-        } else {
+        // Both items and the count move together; the condition makes a
+        // second, racing removal a no-op instead of a second decrement.
+        let items = vec![
+            self.delete(key(keys::conn(id), keys::ONE), Some("attribute_exists(pk)"))?,
+            self.delete(key(keys::user(record.user_id), &keys::conn(id)), None)?,
+            self.update(
+                key(keys::user(record.user_id), keys::PRESENCE),
+                "ADD connections :minus",
+                None,
+                HashMap::from([(":minus".to_owned(), n(-1))]),
+            )?,
+        ];
+        match self.transact(items).await {
+            Ok(()) => {}
+            Err(e) if cancellation(&e).is_some_and(|r| failed_check(&r, 0)) => return Ok(None),
+            Err(e) => return Err(StoreError::backend(e)),
+        }
+        let online = self.online(&[record.user_id]).await? > 0;
+        let change = if online {
             PresenceChange::Unchanged
+        } else {
+            PresenceChange::WentOffline
         };
         Ok(Some((record, change)))
     }
@@ -705,18 +708,29 @@ impl ConnectionStore for DynamoStore {
     }
 
     async fn count_online(&self, users: &[UserId]) -> Result<u32, StoreError> {
+        self.online(users).await
+    }
+}
+
+impl DynamoStore {
+    /// How many of these users have a connection that may still be open.
+    async fn online(&self, users: &[UserId]) -> Result<u32, StoreError> {
         #[derive(Deserialize)]
         struct Presence {
             #[serde(default)]
             connections: i64,
+            #[serde(default)]
+            online_until: i64,
         }
+        let now = Utc::now().timestamp();
         let keys = users
             .iter()
             .map(|u| key(keys::user(*u), keys::PRESENCE))
             .collect();
         let mut online = 0;
         for item in self.batch_get(keys).await? {
-            if from_item::<Presence>(item)?.connections > 0 {
+            let p: Presence = from_item(item)?;
+            if p.connections > 0 && p.online_until > now {
                 online += 1;
             }
         }
@@ -731,21 +745,19 @@ impl ConversationStore for DynamoStore {
         c: &Conversation,
         members: &[Member],
     ) -> Result<(), StoreError> {
+        // The meta item and the first members go in one transaction (at most
+        // 100 actions); a larger group's other members follow in batch
+        // writes, and only then join `member_count`, which so never counts a
+        // member that was not written.
+        let in_transaction = members.len().min((TRANSACT_MAX - 1) / 2);
+        let (first, rest) = members.split_at(in_transaction);
         let mut items = vec![self.put(
-            self.meta_item(c, members.len() as u64)?,
+            self.meta_item(c, first.len() as u64)?,
             Some("attribute_not_exists(pk)"),
         )?];
-        // The meta item and the first members go in one transaction; a
-        // larger group's remaining members follow in batches.
-        let mut rest = Vec::new();
-        for m in members {
-            let pair = self.membership_items(m)?;
-            if items.len() + 2 <= TRANSACT_MAX {
-                for item in pair {
-                    items.push(self.put(item, None)?);
-                }
-            } else {
-                rest.extend(pair);
+        for m in first {
+            for item in self.membership_items(m)? {
+                items.push(self.put(item, None)?);
             }
         }
         match self.transact(items).await {
@@ -755,7 +767,24 @@ impl ConversationStore for DynamoStore {
             }
             Err(e) => return Err(StoreError::backend(e)),
         }
-        self.batch_put(rest).await
+        if rest.is_empty() {
+            return Ok(());
+        }
+        let mut items = Vec::with_capacity(rest.len() * 2);
+        for m in rest {
+            items.extend(self.membership_items(m)?);
+        }
+        self.batch_put(items).await?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::conv(c.conversation_id), keys::META)))
+            .update_expression("ADD member_count :n")
+            .expression_attribute_values(":n", n(rest.len()))
+            .send()
+            .await
+            .map_err(StoreError::backend)?;
+        Ok(())
     }
 
     async fn find_or_create_direct(
@@ -1020,7 +1049,9 @@ impl MessageLog for DynamoStore {
         limit: usize,
     ) -> Result<Vec<StoredMessage>, StoreError> {
         let upper = match before {
-            Some(b) if b.0 == 0 => return Ok(Vec::new()),
+            // Nothing comes before the first message (and DynamoDB refuses a
+            // BETWEEN whose bounds are reversed).
+            Some(b) if b.0 <= 1 => return Ok(Vec::new()),
             Some(b) => keys::message(Seq(b.0 - 1)),
             None => keys::message(Seq(u64::MAX)),
         };

@@ -42,7 +42,15 @@ impl KinesisStream {
         } else {
             req.stream_name(&self.stream)
         };
-        let _ = req.send().await;
+        let _ = req
+            .customize()
+            .config_override(
+                aws_sdk_kinesis::config::Builder::default()
+                    .retry_config(super::warm_up_retries())
+                    .timeout_config(super::warm_up_timeouts()),
+            )
+            .send()
+            .await;
     }
 }
 

@@ -32,6 +32,7 @@ pub mod env {
     pub const BUCKET: &str = "CHITTER_BUCKET";
     /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`
     pub const CALLBACK_URL: &str = "CHITTER_CALLBACK_URL";
+    /// The access-token signing key (crud only).
     pub const JWT_SECRET: &str = "CHITTER_JWT_SECRET";
     /// `true` for S3 stand-ins that need path-style addressing.
     pub const S3_PATH_STYLE: &str = "CHITTER_S3_PATH_STYLE";
@@ -99,6 +100,18 @@ impl AwsClients {
             management: aws_sdk_apigatewaymanagement::Client::from_conf(management),
         }
     }
+}
+
+/// A warm-up is worth one quick try: a failure only means the first real
+/// call pays for the connection, while retries could stall init for seconds.
+pub(crate) fn warm_up_retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::disabled()
+}
+
+pub(crate) fn warm_up_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .operation_timeout(std::time::Duration::from_secs(1))
+        .build()
 }
 
 /// The use cases wired to all four AWS adapters (chitter-local, tests).
@@ -181,14 +194,23 @@ impl Init {
         pusher: Option<Arc<dyn Pusher>>,
         blobs: Option<Arc<dyn BlobStore>>,
     ) -> Result<Services, BoxError> {
-        let secret = var(env::JWT_SECRET)?;
+        // Only the function that issues and checks access tokens (crud) is
+        // given the signing key; the others get a random one they never use,
+        // so the key is not in their configuration to leak.
+        let secret = match std::env::var(env::JWT_SECRET) {
+            Ok(s) => s.into_bytes(),
+            Err(_) => crate::auth::SecretToken::generate()
+                .expose()
+                .as_bytes()
+                .to_vec(),
+        };
         Ok(Services::new(
             store,
             stream.unwrap_or_else(|| Arc::new(Unavailable)),
             pusher.unwrap_or_else(|| Arc::new(Unavailable)),
             blobs.unwrap_or_else(|| Arc::new(Unavailable)),
             Arc::new(SystemClock),
-            Auth::new(secret.as_bytes(), AuthSettings::default())?,
+            Auth::new(&secret, AuthSettings::default())?,
             Settings::default(),
         ))
     }

@@ -60,8 +60,15 @@ impl FsBlobStore {
         })
     }
 
+    /// Blobs, their content types and uploads in progress live in three
+    /// separate trees, so that no key can name another's metadata or
+    /// temporary file.
     pub fn path_of(&self, key: &BlobKey) -> PathBuf {
-        self.root.join(key.as_str())
+        self.root.join("objects").join(key.as_str())
+    }
+
+    fn type_path_of(&self, key: &BlobKey) -> PathBuf {
+        self.root.join("types").join(key.as_str())
     }
 
     fn mac(&self, method: &str, key: &BlobKey, content_type: &str, expires: i64) -> HmacSha256 {
@@ -184,9 +191,7 @@ impl BlobStore for FsBlobStore {
         let path = self.path_of(key);
         match tokio::fs::metadata(&path).await {
             Ok(meta) => {
-                let content_type = tokio::fs::read_to_string(content_type_path(&path))
-                    .await
-                    .ok();
+                let content_type = tokio::fs::read_to_string(self.type_path_of(key)).await.ok();
                 Ok(Some(BlobInfo {
                     size: meta.len(),
                     content_type,
@@ -198,8 +203,7 @@ impl BlobStore for FsBlobStore {
     }
 
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {
-        let path = self.path_of(key);
-        for p in [content_type_path(&path), path] {
+        for p in [self.type_path_of(key), self.path_of(key)] {
             match tokio::fs::remove_file(&p).await {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -210,13 +214,6 @@ impl BlobStore for FsBlobStore {
     }
 }
 
-/// Where the content type of a blob is kept, beside it.
-pub fn content_type_path(blob: &Path) -> PathBuf {
-    let mut name = blob.as_os_str().to_owned();
-    name.push(".content-type");
-    PathBuf::from(name)
-}
-
 impl FsBlobStore {
     /// Stores an upload that passed `verify`.
     pub async fn put(
@@ -225,18 +222,24 @@ impl FsBlobStore {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(), BlobError> {
-        let path = self.path_of(key);
-        if let Some(dir) = path.parent() {
+        let (path, type_path) = (self.path_of(key), self.type_path_of(key));
+        let tmp_dir = self.root.join("tmp");
+        for dir in [path.parent(), type_path.parent(), Some(tmp_dir.as_path())]
+            .into_iter()
+            .flatten()
+        {
             tokio::fs::create_dir_all(dir).await.map_err(io)?;
         }
         // Write then rename, so a reader never sees half a file.
-        let tmp = path.with_extension("partial");
+        let tmp = tmp_dir.join(uuid::Uuid::new_v4().simple().to_string());
         tokio::fs::write(&tmp, body).await.map_err(io)?;
         tokio::fs::rename(&tmp, &path).await.map_err(io)?;
-        if let Some(ct) = content_type {
-            tokio::fs::write(content_type_path(&path), ct)
-                .await
-                .map_err(io)?;
+        match content_type {
+            Some(ct) => tokio::fs::write(&type_path, ct).await.map_err(io)?,
+            None => match tokio::fs::remove_file(&type_path).await {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+                _ => {}
+            },
         }
         Ok(())
     }
@@ -245,9 +248,7 @@ impl FsBlobStore {
         let path = self.path_of(key);
         match tokio::fs::read(&path).await {
             Ok(body) => {
-                let ct = tokio::fs::read_to_string(content_type_path(&path))
-                    .await
-                    .ok();
+                let ct = tokio::fs::read_to_string(self.type_path_of(key)).await.ok();
                 Ok(Some((body, ct)))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

@@ -166,14 +166,22 @@ fn suffixes<V: redb::Value + 'static>(
     Ok(out)
 }
 
-fn has_prefix<V: redb::Value + 'static>(
-    table: &impl ReadableTable<(&'static str, &'static str), V>,
-    prefix: &str,
+/// Whether the user has a connection still open at `now` (one past its
+/// maximum lifetime cannot be, whatever became of its `$disconnect`).
+fn has_live_connection(
+    by_user: &impl ReadableTable<(&'static str, &'static str), ()>,
+    conns: &impl ReadableTable<&'static str, Json>,
+    user: &str,
+    now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    Ok(match table.range((prefix, "")..)?.next() {
-        Some(entry) => entry?.0.value().0 == prefix,
-        None => false,
-    })
+    for id in suffixes(by_user, user)? {
+        if let Some(c) = get_json::<ConnectionRecord>(conns, &id)?
+            && c.expires_at > now
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn count_prefix<V: redb::Value + 'static>(
@@ -299,10 +307,10 @@ impl ConnectionStore for EmbeddedStore {
         self.write(move |tx| {
             let (user, id) = (c.user_id.to_string(), c.connection_id.to_string());
             let mut by_user = tx.open_table(USER_CONNECTIONS)?;
-            let first = !has_prefix(&by_user, &user)?;
+            let mut conns = tx.open_table(CONNECTIONS)?;
+            let first = !has_live_connection(&by_user, &conns, &user, c.connected_at)?;
             by_user.insert((user.as_str(), id.as_str()), ())?;
-            tx.open_table(CONNECTIONS)?
-                .insert(id.as_str(), to_json(&c)?.as_slice())?;
+            conns.insert(id.as_str(), to_json(&c)?.as_slice())?;
             Ok(if first {
                 PresenceChange::CameOnline
             } else {
@@ -318,8 +326,8 @@ impl ConnectionStore for EmbeddedStore {
     ) -> Result<Option<(ConnectionRecord, PresenceChange)>, StoreError> {
         let id = id.to_string();
         self.write(move |tx| {
-            let Some(record) = tx
-                .open_table(CONNECTIONS)?
+            let mut conns = tx.open_table(CONNECTIONS)?;
+            let Some(record) = conns
                 .remove(id.as_str())?
                 .map(|v| from_json::<ConnectionRecord>(v.value()))
                 .transpose()?
@@ -329,7 +337,7 @@ impl ConnectionStore for EmbeddedStore {
             let user = record.user_id.to_string();
             let mut by_user = tx.open_table(USER_CONNECTIONS)?;
             by_user.remove((user.as_str(), id.as_str()))?;
-            let change = if has_prefix(&by_user, &user)? {
+            let change = if has_live_connection(&by_user, &conns, &user, Utc::now())? {
                 PresenceChange::Unchanged
             } else {
                 PresenceChange::WentOffline
@@ -362,9 +370,11 @@ impl ConnectionStore for EmbeddedStore {
     async fn count_online(&self, users: &[UserId]) -> Result<u32, StoreError> {
         self.read(|tx| {
             let by_user = tx.open_table(USER_CONNECTIONS)?;
+            let conns = tx.open_table(CONNECTIONS)?;
+            let now = Utc::now();
             let mut n = 0;
             for user in users {
-                if has_prefix(&by_user, &user.to_string())? {
+                if has_live_connection(&by_user, &conns, &user.to_string(), now)? {
                     n += 1;
                 }
             }
