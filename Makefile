@@ -3,7 +3,7 @@
 
 ARGS ?=
 
-.PHONY: run test lint packages template
+.PHONY: run test lint packages template bench coldstart
 
 ## Start chitter-local with the embedded store (data in ./.chitter).
 run:
@@ -26,3 +26,11 @@ packages:
 ## Validate template.yaml with both SAM and cfn-lint.
 template:
 	scripts/template.sh
+
+## chitter-local under load on loopback: latencies, throughput, memory.
+bench:
+	cargo bench -p chitter-local --bench gateway
+
+## Each Lambda package's init time (process start to first runtime poll).
+coldstart: packages
+	scripts/with-standins.sh python3 scripts/coldstart.py
