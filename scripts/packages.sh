@@ -11,9 +11,20 @@ for f in "${functions[@]}"; do bins+=(--bin "$f"); done
 start=$(date +%s)
 cargo lambda build --release --compiler cargo --output-format zip "${bins[@]}"
 echo "built in $(( $(date +%s) - start ))s"
-printf '%-10s %12s %12s\n' function bootstrap zip
+# provided.al2023 has glibc 2.34: a binary needing newer symbols would not
+# start there.
+max_glibc=2.34
+unpacked=$(mktemp -d)
+trap 'rm -rf "$unpacked"' EXIT
+printf '%-10s %12s %12s %8s\n' function bootstrap zip glibc
 for f in "${functions[@]}"; do
   zip="target/lambda/$f/bootstrap.zip"
-  raw=$(python3 -c 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).getinfo("bootstrap").file_size)' "$zip")
-  printf '%-10s %12s %12s\n' "$f" "$raw" "$(stat -c %s "$zip")"
+  python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("bootstrap", sys.argv[2])' "$zip" "$unpacked/$f"
+  raw=$(stat -c %s "$unpacked/$f/bootstrap")
+  glibc=$(objdump -T "$unpacked/$f/bootstrap" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V -u | tail -1)
+  printf '%-10s %12s %12s %8s\n' "$f" "$raw" "$(stat -c %s "$zip")" "$glibc"
+  if [ "$(printf '%s\n%s\n' "$glibc" "$max_glibc" | sort -V | tail -1)" != "$max_glibc" ]; then
+    echo "packages: $f needs glibc $glibc, newer than Lambda's $max_glibc" >&2
+    exit 1
+  fi
 done

@@ -33,16 +33,10 @@ impl Backend {
     /// The aws mode, or `None` (the test is skipped) when no stand-ins are
     /// configured; `make test` configures them and requires them.
     pub fn aws() -> Option<Backend> {
-        if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
-            assert!(
-                std::env::var_os("CHITTER_REQUIRE_STANDINS").is_none(),
-                "stand-ins are required but AWS_ENDPOINT_URL_DYNAMODB is not set"
-            );
-            eprintln!("skipped: no AWS stand-ins configured (run `make test`)");
-            return None;
-        }
-        let suffix = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
-        Some(Backend::Aws { suffix })
+        use chitter_core::testing::aws;
+        aws::standins().then(|| Backend::Aws {
+            suffix: aws::unique_suffix(),
+        })
     }
 
     fn args(&self) -> Vec<String> {

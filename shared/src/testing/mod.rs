@@ -180,19 +180,33 @@ pub mod aws {
         pub settings: AwsSettings,
     }
 
-    /// Fresh, uniquely named resources on the stand-ins; `None` when no
-    /// stand-ins are configured, unless `CHITTER_REQUIRE_STANDINS` is set
-    /// (as in `make test`), which makes their absence a failure.
+    /// Whether stand-ins are configured. Without them a test is skipped,
+    /// unless `CHITTER_REQUIRE_STANDINS` is set (as in `make test`), which
+    /// makes their absence a failure.
+    pub fn standins() -> bool {
+        if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() {
+            return true;
+        }
+        assert!(
+            std::env::var_os("CHITTER_REQUIRE_STANDINS").is_none(),
+            "stand-ins are required but AWS_ENDPOINT_URL_DYNAMODB is not set"
+        );
+        eprintln!("skipped: no AWS stand-ins configured (run `make test`)");
+        false
+    }
+
+    /// A short random suffix that names one test's resources.
+    pub fn unique_suffix() -> String {
+        uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
+    }
+
+    /// Fresh, uniquely named resources on the stand-ins, or `None` (the test
+    /// is skipped) per `standins`.
     pub async fn world(callback_url: &str) -> Option<AwsWorld> {
-        if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
-            assert!(
-                std::env::var_os("CHITTER_REQUIRE_STANDINS").is_none(),
-                "stand-ins are required but AWS_ENDPOINT_URL_DYNAMODB is not set"
-            );
-            eprintln!("skipped: no AWS stand-ins configured (run `make test`)");
+        if !standins() {
             return None;
         }
-        let suffix = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        let suffix = unique_suffix();
         let settings = AwsSettings {
             table: format!("chitter-test-{suffix}"),
             stream: format!("chitter-test-{suffix}"),
