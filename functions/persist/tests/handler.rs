@@ -66,6 +66,18 @@ fn batch(datas: &[Value]) -> KinesisEvent {
     serde_json::from_value(json!({ "Records": records })).unwrap()
 }
 
+/// The sequence numbers of the messages pushed to a connection so far.
+fn delivered_seqs(w: &World, connection: &chitter_core::domain::ConnectionId) -> Vec<u64> {
+    w.pusher
+        .take(connection)
+        .into_iter()
+        .filter_map(|f| match f {
+            ServerFrame::Message { seq, .. } => Some(seq.0),
+            _ => None,
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn the_fixture_is_a_valid_batch() {
     let e: KinesisEvent = serde_json::from_str(BATCH).unwrap();
@@ -123,16 +135,7 @@ async fn a_batch_is_stored_in_order_acked_and_delivered_once() {
             ("c-3".into(), Some(Seq(3)))
         ]
     );
-    let delivered: Vec<u64> = w
-        .pusher
-        .take(&bob_conn)
-        .into_iter()
-        .filter_map(|f| match f {
-            ServerFrame::Message { seq, .. } => Some(seq.0),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(delivered, vec![1, 2, 3]);
+    assert_eq!(delivered_seqs(&w, &bob_conn), vec![1, 2, 3]);
 
     // The stream redelivers the same batch: nothing is stored twice, and
     // the records are delivered again under the same sequence numbers
@@ -141,16 +144,7 @@ async fn a_batch_is_stored_in_order_acked_and_delivered_once() {
         .await
         .unwrap();
     assert!(r.batch_item_failures.is_empty());
-    let again: Vec<u64> = w
-        .pusher
-        .take(&bob_conn)
-        .into_iter()
-        .filter_map(|f| match f {
-            ServerFrame::Message { seq, .. } => Some(seq.0),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(again, vec![1, 2, 3]);
+    assert_eq!(delivered_seqs(&w, &bob_conn), vec![1, 2, 3]);
     assert_eq!(
         w.svc
             .messages

@@ -2,8 +2,8 @@
 //! (the persist function).
 
 use super::accounts::Caller;
-use super::fanout;
 use super::{AppError, AppResult, Services};
+use super::{fanout, presence};
 use crate::domain::{
     ClientMsgId, ConnectionId, ConversationId, Member, MessageId, MessageText, Seq, StoredMessage,
     StreamEvent, StreamMessage, UserId,
@@ -216,7 +216,7 @@ pub async fn persist_in_order(
     svc: &Services,
     messages: &[StreamMessage],
 ) -> Result<(), (usize, AppError)> {
-    let mut recipients: Option<Vec<UserId>> = None;
+    let mut audience: Option<Vec<ConnectionId>> = None;
     for (i, m) in messages.iter().enumerate() {
         let persisted = svc.messages.persist(m).await.map_err(|e| (i, e.into()))?;
         let stored = &persisted.message;
@@ -238,7 +238,7 @@ pub async fn persist_in_order(
         }
         // Delivery failures are not persist failures: the message is stored
         // and a member who missed it fills the gap with `resume`.
-        if let Err(e) = deliver(svc, &mut recipients, stored, &m.origin).await {
+        if let Err(e) = deliver(svc, &mut audience, stored, &m.origin).await {
             e.log();
         }
     }
@@ -246,16 +246,31 @@ pub async fn persist_in_order(
 }
 
 /// Pushes a stored message to every member's connections but the sender's
-/// own, which has its `persisted` ack. Members are looked up once per run.
+/// own, which has its `persisted` ack. The members' connections are looked
+/// up once per run (a batch of one conversation), not once per message: a
+/// connection opened meanwhile catches up with `resume`.
 async fn deliver(
     svc: &Services,
-    recipients: &mut Option<Vec<UserId>>,
+    audience: &mut Option<Vec<ConnectionId>>,
     stored: &StoredMessage,
     origin: &ConnectionId,
 ) -> AppResult<()> {
-    let users = match recipients {
-        Some(users) => users,
-        None => recipients.insert(member_ids(svc, stored.conversation_id).await?),
+    let connections = match audience {
+        Some(connections) => connections,
+        None => {
+            let members = member_ids(svc, stored.conversation_id).await?;
+            audience.insert(fanout::connections_of(svc, &members, None).await?)
+        }
     };
-    fanout::push_to_users(svc, users, &ServerFrame::message(stored), Some(origin)).await
+    let targets: Vec<ConnectionId> = connections
+        .iter()
+        .filter(|c| *c != origin)
+        .cloned()
+        .collect();
+    let gone = fanout::deliver(svc, &targets, &ServerFrame::message(stored).to_json()).await;
+    connections.retain(|c| !gone.contains(c));
+    for id in gone {
+        presence::drop_gone(svc, &id).await?;
+    }
+    Ok(())
 }
