@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_apigatewaymanagement::Client;
+use aws_sdk_apigatewaymanagement::error::SdkError;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 
 use crate::domain::ConnectionId;
@@ -38,38 +39,39 @@ impl ApiGatewayPusher {
     }
 }
 
+/// A management API failure: a 410 (the SDK's typed `GoneException`) is
+/// `Gone`, anything else a backend error.
+fn failure<E, R>(e: SdkError<E, R>, is_gone: impl Fn(&E) -> bool) -> PushError
+where
+    SdkError<E, R>: std::error::Error + Send + Sync + 'static,
+{
+    if e.as_service_error().is_some_and(is_gone) {
+        PushError::Gone
+    } else {
+        PushError::Backend(e.into())
+    }
+}
+
 #[async_trait]
 impl Pusher for ApiGatewayPusher {
     async fn push(&self, connection: &ConnectionId, data: &[u8]) -> Result<(), PushError> {
-        match self
-            .client
+        self.client
             .post_to_connection()
             .connection_id(connection.as_str())
             .data(Blob::new(data))
             .send()
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_gone_exception()) => {
-                Err(PushError::Gone)
-            }
-            Err(e) => Err(PushError::Backend(e.into())),
-        }
+            .map(|_| ())
+            .map_err(|e| failure(e, |e| e.is_gone_exception()))
     }
 
     async fn disconnect(&self, connection: &ConnectionId) -> Result<(), PushError> {
-        match self
-            .client
+        self.client
             .delete_connection()
             .connection_id(connection.as_str())
             .send()
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_gone_exception()) => {
-                Err(PushError::Gone)
-            }
-            Err(e) => Err(PushError::Backend(e.into())),
-        }
+            .map(|_| ())
+            .map_err(|e| failure(e, |e| e.is_gone_exception()))
     }
 }
