@@ -5,8 +5,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chitter_core::adapters::embedded::UploadCheck;
 use chitter_core::ports::BlobKey;
+use chitter_embedded::UploadCheck;
 use chrono::Utc;
 use serde::Deserialize;
 

@@ -4,7 +4,12 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use anyhow::Context;
+use chitter_core::Settings;
+use chitter_core::auth::{AuthError, JwtSecret};
 use clap::{Parser, ValueEnum};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretSlice};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
@@ -71,7 +76,7 @@ pub struct Config {
     /// Token signing secret (at least 32 bytes). Without it a random one is
     /// kept in the data dir.
     #[arg(long, env = "CHITTER_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretArg>,
 
     /// Stream shards. Fixed when the stream file is created.
     #[arg(long, env = "CHITTER_STREAM_SHARDS", default_value_t = 4)]
@@ -96,7 +101,71 @@ pub struct Config {
     pub max_connection_secs: u64,
 }
 
+/// A secret from the command line or the environment: never printed.
+#[derive(Clone)]
+pub struct SecretArg(String);
+
+impl std::str::FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// The token signing secret's bytes, also the root of the blob folder's
+/// URL signing key.
+pub struct SigningSecret(SecretSlice<u8>);
+
+impl SigningSecret {
+    pub fn expose(&self) -> &[u8] {
+        self.0.expose_secret()
+    }
+
+    pub fn jwt(&self) -> Result<JwtSecret, AuthError> {
+        JwtSecret::new(self.expose().to_vec())
+    }
+}
+
 impl Config {
+    /// The token signing secret: given, or kept in the data dir so that
+    /// tokens survive a restart.
+    pub fn signing_secret(&self) -> anyhow::Result<SigningSecret> {
+        if let Some(SecretArg(s)) = &self.jwt_secret {
+            anyhow::ensure!(
+                s.len() >= JwtSecret::MIN_LEN,
+                "CHITTER_JWT_SECRET must be at least {} bytes",
+                JwtSecret::MIN_LEN
+            );
+            return Ok(SigningSecret(SecretSlice::from(s.as_bytes().to_vec())));
+        }
+        let path = self.data_dir.join("secret.key");
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) if bytes.len() >= JwtSecret::MIN_LEN => bytes,
+            _ => {
+                let mut bytes = vec![0u8; JwtSecret::MIN_LEN];
+                rand::rng().fill_bytes(&mut bytes);
+                std::fs::write(&path, &bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                bytes
+            }
+        };
+        Ok(SigningSecret(SecretSlice::from(bytes)))
+    }
+
+    /// The use cases' settings.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            max_connection_time: self.max_connection_time(),
+            ..Settings::default()
+        }
+    }
+
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_secs(self.idle_timeout_secs)
     }

@@ -1,48 +1,44 @@
 //! chitter-local: the four Chitter functions in one process, behind a
-//! faithful emulation of API Gateway (WebSocket, HTTP and `@connections`
-//! APIs), Lambda's Kinesis event source over a durable embedded stream, an
-//! embedded store, and presigned blob uploads from a folder.
+//! faithful emulation of API Gateway (`apigw`: WebSocket, HTTP and
+//! `@connections` APIs), Lambda's Kinesis event source (`esm`) over a
+//! durable embedded stream or a real one, either backend (`backend`), and
+//! presigned blob uploads from a folder (`blobs`).
 
+mod apigw;
+mod backend;
 mod blobs;
 mod config;
+mod emulated;
 mod esm;
-mod events;
-mod gateway;
-mod http_api;
-mod management;
+mod operator;
+pub mod telemetry;
 mod web;
-mod ws;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::State;
-use axum::routing::{any, get, post};
+use axum::routing::{any, get};
 use axum::serve::ListenerExt;
-use chitter_core::adapters::aws::{self, AwsClients, AwsSettings};
-use chitter_core::adapters::embedded::{EmbeddedStore, EmbeddedStream, FsBlobStore};
-use chitter_core::auth::{Auth, AuthSettings};
-use chitter_core::ports::SystemClock;
-use chitter_core::{Services, Settings};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+use chitter_core::Services;
+use chitter_embedded::FsBlobStore;
 use tokio::sync::watch;
 use tower_http::cors::CorsLayer;
 
+pub use apigw::ConnectionTable;
 pub use config::{Backend, Config};
 pub use esm::StreamControl;
-pub use gateway::Gateway;
 
 /// What every route handler shares.
 #[derive(Clone)]
 pub struct AppState {
     svc: Arc<Services>,
-    gateway: Arc<Gateway>,
-    stream: StreamHandle,
+    /// The crud function's router, built once.
+    api: chitter_crud::Api,
+    connections: Arc<ConnectionTable>,
+    stream: backend::StreamHandle,
     control: StreamControl,
     /// The blob folder; with the aws backend, S3 serves uploads instead.
     blobs: Option<Arc<FsBlobStore>>,
@@ -51,33 +47,10 @@ pub struct AppState {
     max_connection_time: Duration,
 }
 
-/// The stream behind the event source, for its status endpoint.
-#[derive(Clone)]
-enum StreamHandle {
-    Embedded(Arc<EmbeddedStream>),
-    Kinesis(Arc<esm::KinesisSource>),
-}
-
-impl StreamHandle {
-    fn shards(&self) -> usize {
-        match self {
-            StreamHandle::Embedded(s) => s.shards() as usize,
-            StreamHandle::Kinesis(k) => k.shards(),
-        }
-    }
-
-    async fn pending(&self) -> anyhow::Result<Vec<u64>> {
-        match self {
-            StreamHandle::Embedded(s) => Ok(s.pending()?),
-            StreamHandle::Kinesis(k) => k.pending().await,
-        }
-    }
-}
-
 /// A running chitter-local.
 pub struct Server {
     addr: SocketAddr,
-    gateway: Arc<Gateway>,
+    connections: Arc<ConnectionTable>,
     blobs: Option<Arc<FsBlobStore>>,
     shutdown: watch::Sender<bool>,
     served: tokio::task::JoinHandle<()>,
@@ -90,7 +63,6 @@ impl Server {
         let dir = &config.data_dir;
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating data dir {}", dir.display()))?;
-        let secret = signing_secret(dir, config.jwt_secret.as_deref())?;
         let listener = tokio::net::TcpListener::bind((config.host, config.port))
             .await
             .with_context(|| format!("binding {}:{}", config.host, config.port))?;
@@ -99,125 +71,32 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
-        let gateway = Arc::new(Gateway::default());
-        let settings = Settings {
-            max_connection_time: config.max_connection_time(),
-            ..Settings::default()
-        };
+        let connections = Arc::new(ConnectionTable::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let control = StreamControl::new(config.stream_paused);
+        let wired = backend::wire(backend::Inputs {
+            config: &config,
+            addr,
+            public_url: &public_url,
+            connections: connections.clone(),
+            control: &control,
+            shutdown: shutdown_rx.clone(),
+        })
+        .await?;
 
-        let (svc, stream, blobs) = match config.backend {
-            Backend::Embedded => {
-                let store = Arc::new(
-                    EmbeddedStore::open(&dir.join("store.redb")).context("opening the store")?,
-                );
-                // The gateway lives in this process: no earlier connection
-                // survived.
-                store.purge_connections().await?;
-                store.purge_expired_tokens(chrono::Utc::now()).await?;
-                let stream = Arc::new(
-                    EmbeddedStream::open(&dir.join("stream.redb"), config.stream_shards)
-                        .context("opening the stream")?,
-                );
-                let blob_key = Sha256::digest([b"blobs:".as_slice(), &secret].concat());
-                let blobs = Arc::new(FsBlobStore::new(
-                    &dir.join("blobs"),
-                    &public_url,
-                    &blob_key,
-                )?);
-                let svc = Arc::new(Services::new(
-                    store,
-                    stream.clone(),
-                    gateway.clone(),
-                    blobs.clone(),
-                    Arc::new(SystemClock),
-                    Auth::new(&secret, AuthSettings::default())?,
-                    settings,
-                ));
-                esm::start_embedded(
-                    svc.clone(),
-                    stream.clone(),
-                    config.stream_batch_size,
-                    &control,
-                    shutdown_rx.clone(),
-                );
-                (svc, StreamHandle::Embedded(stream), Some(blobs))
-            }
-            Backend::Aws => {
-                let aws_settings = AwsSettings {
-                    table: config.table.clone(),
-                    stream: config.stream.clone(),
-                    bucket: config.bucket.clone(),
-                    // Pushes go through the management API, to this very
-                    // gateway's @connections endpoint.
-                    callback_url: format!("http://{addr}"),
-                    jwt_secret: secret.clone(),
-                    s3_path_style: config.s3_path_style,
-                };
-                let clients = AwsClients::from_env(&aws_settings).await;
-                if config.provision {
-                    aws::provision(
-                        &clients,
-                        &aws_settings,
-                        i32::try_from(config.stream_shards).unwrap_or(1),
-                    )
-                    .await
-                    .map_err(|e| anyhow::anyhow!("provisioning AWS resources: {e}"))?;
-                }
-                let svc = Arc::new(
-                    aws::services(&clients, &aws_settings, settings)
-                        .map_err(|e| anyhow::anyhow!("building AWS services: {e}"))?,
-                );
-                let source = Arc::new(
-                    esm::KinesisSource::open(clients.kinesis.clone(), &config.stream, dir)
-                        .await
-                        .context("opening the Kinesis stream")?,
-                );
-                source.start(
-                    svc.clone(),
-                    config.stream_batch_size,
-                    Duration::from_millis(config.poll_interval_ms),
-                    &control,
-                    shutdown_rx.clone(),
-                );
-                (svc, StreamHandle::Kinesis(source), None)
-            }
-        };
-
-        let shards = stream.shards();
+        let shards = wired.stream.shards();
         let state = AppState {
-            svc,
-            gateway: gateway.clone(),
-            stream,
+            api: chitter_crud::Api::new(wired.svc.clone()),
+            svc: wired.svc,
+            connections: connections.clone(),
+            stream: wired.stream,
             control,
-            blobs: blobs.clone(),
+            blobs: wired.blobs.clone(),
             domain_name: format!("localhost:{}", addr.port()),
             idle_timeout: config.idle_timeout(),
             max_connection_time: config.max_connection_time(),
         };
-        let app = router(state);
-        let mut stop = shutdown_rx;
-        // Frames are small and latency matters: without TCP_NODELAY, two
-        // frames in a row (`accepted`, then `persisted`) wait ~40 ms for the
-        // client's delayed ACK.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!(error = %e, "TCP_NODELAY not set");
-            }
-        });
-        let served = tokio::spawn(async move {
-            let serve = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "server failed");
-            }
-        });
+        let served = serve(listener, router(state), shutdown_rx);
 
         let base = format!("http://{addr}");
         tracing::info!("web app        {public_url}/");
@@ -242,8 +121,8 @@ impl Server {
         );
         Ok(Server {
             addr,
-            gateway,
-            blobs,
+            connections,
+            blobs: wired.blobs,
             shutdown,
             served,
         })
@@ -255,7 +134,7 @@ impl Server {
 
     /// The gateway's own pusher, as the embedded functions use it.
     pub fn pusher(&self) -> Arc<dyn chitter_core::ports::Pusher> {
-        self.gateway.clone()
+        self.connections.clone()
     }
 
     /// The blob folder (embedded backend only).
@@ -266,120 +145,50 @@ impl Server {
     /// Closes every connection (each gets `$disconnect`), stops the stream
     /// consumers and the listener.
     pub async fn shutdown(self) {
-        self.gateway.close_all(1001, "Going away");
+        self.connections.close_all(1001, "Going away");
         let _ = self.shutdown.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(5), self.served).await;
     }
 }
 
 fn router(state: AppState) -> Router {
-    let connections = any(management::post)
-        .get(management::get)
-        .delete(management::delete);
-    // What only the backend may do (push to any connection, hold the
-    // stream) answers only this machine, whatever address the app is on.
-    let operator = Router::new()
-        .route("/@connections/{id}", connections.clone())
-        .route("/{stage}/@connections/{id}", connections)
-        .route("/_local/connections", get(list_connections))
-        .route("/_local/stream", get(stream_status))
-        .route("/_local/stream/pause", post(pause_stream))
-        .route("/_local/stream/resume", post(resume_stream))
-        .layer(axum::middleware::from_fn(loopback_only));
     Router::new()
-        .route("/ws", get(ws::handshake))
+        .route("/ws", get(apigw::websocket::handshake))
         .route(
             "/api/{*path}",
-            any(http_api::invoke).layer(CorsLayer::permissive()),
+            any(apigw::http::invoke).layer(CorsLayer::permissive()),
         )
         .route("/blobs/{*key}", get(blobs::get).put(blobs::put))
-        .merge(operator)
+        .merge(operator::routes())
         .merge(web::routes())
         .layer(axum::extract::DefaultBodyLimit::max(blobs::MAX_UPLOAD))
         .with_state(state)
 }
 
-async fn stream_status(State(app): State<AppState>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    match app.stream.pending().await {
-        Ok(pending) => axum::Json(serde_json::json!({
-            "paused": app.control.is_paused(),
-            "shards": app.stream.shards(),
-            "pending": pending,
-            "connections": app.gateway.len(),
-        }))
-        .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "stream status failed");
-            http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+/// Serves until shutdown is signalled.
+fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    // Frames are small and latency matters: without TCP_NODELAY, two
+    // frames in a row (`accepted`, then `persisted`) wait ~40 ms for the
+    // client's delayed ACK.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "TCP_NODELAY not set");
         }
-    }
-}
-
-async fn loopback_only(
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if peer.ip().is_loopback() {
-        next.run(request).await
-    } else {
-        (
-            http::StatusCode::FORBIDDEN,
-            axum::Json(serde_json::json!({"message": "Forbidden"})),
+    });
+    tokio::spawn(async move {
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-            .into_response()
-    }
-}
-
-/// The open connections, for developers (and tests) who need an id to try
-/// the `@connections` API with.
-async fn list_connections(State(app): State<AppState>) -> axum::Json<serde_json::Value> {
-    let connections: Vec<serde_json::Value> = app
-        .gateway
-        .list()
-        .into_iter()
-        .map(|(id, info)| {
-            serde_json::json!({
-                "connection_id": id,
-                "user_id": info.principal,
-                "connected_at": info.connected_at,
-                "source_ip": info.source_ip,
-            })
-        })
-        .collect();
-    axum::Json(serde_json::json!({ "connections": connections }))
-}
-
-async fn pause_stream(State(app): State<AppState>) -> http::StatusCode {
-    app.control.pause();
-    http::StatusCode::NO_CONTENT
-}
-
-async fn resume_stream(State(app): State<AppState>) -> http::StatusCode {
-    app.control.resume();
-    http::StatusCode::NO_CONTENT
-}
-
-/// The token signing secret: given, or kept in the data dir so tokens
-/// survive a restart.
-fn signing_secret(dir: &Path, given: Option<&str>) -> anyhow::Result<Vec<u8>> {
-    if let Some(s) = given {
-        anyhow::ensure!(
-            s.len() >= 32,
-            "CHITTER_JWT_SECRET must be at least 32 bytes"
-        );
-        return Ok(s.as_bytes().to_vec());
-    }
-    let path = dir.join("secret.key");
-    match std::fs::read(&path) {
-        Ok(bytes) if bytes.len() >= 32 => Ok(bytes),
-        _ => {
-            let mut bytes = vec![0u8; 32];
-            rand::rng().fill_bytes(&mut bytes);
-            std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
-            Ok(bytes)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "server failed");
         }
-    }
+    })
 }

@@ -4,7 +4,7 @@ use chitter_local::{Config, Server};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    chitter_core::telemetry::init_local();
+    chitter_local::telemetry::init_local();
     let config = Config::parse();
     let server = Server::start(config).await?;
     // Tests and scripts read this line to learn the port.

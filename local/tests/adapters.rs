@@ -10,11 +10,11 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_apigatewaymanagement::config::{Credentials, Region};
 use aws_sdk_s3::presigning::PresigningConfig;
-use chitter_core::adapters::aws::{ApiGatewayPusher, S3BlobStore};
+use chitter_aws::{ApiGatewayPusher, S3BlobStore};
 use chitter_core::domain::ConnectionId;
 use chitter_core::ports::BlobKey;
-use chitter_core::testing::{aws, conformance};
 use chitter_local::{Config, Server};
+use chitter_testing::{aws, conformance};
 use clap::Parser;
 use futures::StreamExt;
 use tokio_tungstenite::tungstenite::Message;

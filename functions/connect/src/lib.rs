@@ -6,9 +6,13 @@ use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerResponse, ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest,
 };
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
+use chitter_core::Services;
 use chitter_core::app::{accounts, presence};
-use chitter_core::{Services, gateway};
+use chitter_core::authorizer;
+use chitter_core::domain::ConnectionId;
 use serde_json::Value;
+
+pub mod config;
 
 pub use lambda_runtime::Error;
 
@@ -36,7 +40,7 @@ pub async fn authorize(
     let effect = match &user {
         Some(user) => {
             response.principal_id = Some(user.user_id.to_string());
-            response.context = serde_json::to_value(gateway::authorizer_context(user))?;
+            response.context = serde_json::to_value(authorizer::context(user))?;
             IamPolicyEffect::Allow
         }
         None => {
@@ -72,12 +76,16 @@ pub async fn handle(
     event: ApiGatewayWebsocketProxyRequest,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let ctx = &event.request_context;
-    let Some(connection) = gateway::connection_id(ctx) else {
+    let Some(connection) = ctx
+        .connection_id
+        .as_deref()
+        .and_then(|id| ConnectionId::parse(id).ok())
+    else {
         return Ok(status(400));
     };
     match ctx.event_type.as_deref() {
         Some("CONNECT") => {
-            let Some(caller) = gateway::caller(ctx) else {
+            let Some(caller) = authorizer::caller(&ctx.authorizer.fields) else {
                 return Ok(status(401));
             };
             match presence::connect(svc, &caller, connection).await {

@@ -10,7 +10,7 @@ use aws_lambda_events::apigw::{
 use chitter_core::app::accounts;
 use chitter_core::domain::ConnectionId;
 use chitter_core::protocol::ServerFrame;
-use chitter_core::testing::World;
+use chitter_testing::World;
 use serde_json::{Value, json};
 
 const AUTHORIZER: &str = include_str!("../../../infra/events/connect-authorizer.json");
@@ -26,7 +26,7 @@ fn authorizer_event(ticket: &str) -> ApiGatewayCustomAuthorizerRequestTypeReques
 
 fn route_event(
     fixture: &str,
-    user: Option<&accounts::Caller>,
+    user: Option<&chitter_core::domain::Caller>,
     connection: &str,
 ) -> ApiGatewayWebsocketProxyRequest {
     let mut v: Value = serde_json::from_str(fixture).unwrap();

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chitter_core::testing::World;
+use chitter_testing::World;
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
@@ -46,7 +46,10 @@ fn json_of(r: &Response<Body>) -> Value {
 async fn the_fixture_signs_a_user_up() {
     let w = World::new();
     let req = lambda_http::request::from_str(SIGNUP).unwrap();
-    let r = chitter_crud::handle(&w.svc, req).await.unwrap();
+    let r = chitter_crud::Api::new(w.svc.clone())
+        .handle(req)
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let body = json_of(&r);
     assert_eq!(body["user"]["handle"], "ada");
@@ -57,7 +60,10 @@ async fn the_fixture_signs_a_user_up() {
 
     // The same handle again is a typed conflict.
     let req = lambda_http::request::from_str(SIGNUP).unwrap();
-    let r = chitter_crud::handle(&w.svc, req).await.unwrap();
+    let r = chitter_crud::Api::new(w.svc.clone())
+        .handle(req)
+        .await
+        .unwrap();
     assert_eq!(r.status(), 409);
     assert_eq!(json_of(&r)["code"], "handle_taken");
 }
@@ -118,7 +124,8 @@ async fn bad_requests_get_typed_json_errors() {
         ),
     ];
     for (method, path, token, body, status, code) in cases {
-        let r = chitter_crud::handle(&w.svc, request(method, path, token, body))
+        let r = chitter_crud::Api::new(w.svc.clone())
+            .handle(request(method, path, token, body))
             .await
             .unwrap();
         assert_eq!(r.status(), status, "{method} {path}");
@@ -141,98 +148,94 @@ async fn conversations_friends_and_history_over_http() {
             )),
         )
     };
-    let ada = json_of(&chitter_crud::handle(&w.svc, signup("ada")).await.unwrap());
-    let bob = json_of(&chitter_crud::handle(&w.svc, signup("bob")).await.unwrap());
+    let ada = json_of(
+        &chitter_crud::Api::new(w.svc.clone())
+            .handle(signup("ada"))
+            .await
+            .unwrap(),
+    );
+    let bob = json_of(
+        &chitter_crud::Api::new(w.svc.clone())
+            .handle(signup("bob"))
+            .await
+            .unwrap(),
+    );
     let ada_token = ada["access_token"].as_str().unwrap();
     let bob_token = bob["access_token"].as_str().unwrap();
 
-    let r = chitter_crud::handle(
-        &w.svc,
-        request(
+    let r = chitter_crud::Api::new(w.svc.clone())
+        .handle(request(
             "POST",
             "/api/conversations",
             Some(ada_token),
             Some(r#"{"kind":"direct","handle":"bob"}"#),
-        ),
-    )
-    .await
-    .unwrap();
+        ))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let c = json_of(&r);
     let id = c["conversation_id"].as_str().unwrap();
     assert_eq!(c["members"].as_array().unwrap().len(), 2);
     // Opening it again finds the same conversation.
-    let r = chitter_crud::handle(
-        &w.svc,
-        request(
+    let r = chitter_crud::Api::new(w.svc.clone())
+        .handle(request(
             "POST",
             "/api/conversations",
             Some(bob_token),
             Some(r#"{"kind":"direct","handle":"ada"}"#),
-        ),
-    )
-    .await
-    .unwrap();
+        ))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(json_of(&r)["conversation_id"], id);
 
-    let r = chitter_crud::handle(
-        &w.svc,
-        request(
+    let r = chitter_crud::Api::new(w.svc.clone())
+        .handle(request(
             "GET",
             &format!("/api/conversations/{id}/messages?limit=abc"),
             Some(ada_token),
             None,
-        ),
-    )
-    .await
-    .unwrap();
+        ))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
-    let r = chitter_crud::handle(
-        &w.svc,
-        request(
+    let r = chitter_crud::Api::new(w.svc.clone())
+        .handle(request(
             "GET",
             &format!("/api/conversations/{id}/messages?limit=10"),
             Some(ada_token),
             None,
-        ),
-    )
-    .await
-    .unwrap();
+        ))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(json_of(&r)["messages"], json!([]));
 
-    let r = chitter_crud::handle(
-        &w.svc,
-        request(
+    let r = chitter_crud::Api::new(w.svc.clone())
+        .handle(request(
             "POST",
             "/api/friends/requests",
             Some(ada_token),
             Some(r#"{"handle":"bob"}"#),
-        ),
-    )
-    .await
-    .unwrap();
+        ))
+        .await
+        .unwrap();
     assert_eq!(json_of(&r)["state"], "outgoing");
     let ada_id = ada["user"]["user_id"].as_str().unwrap();
-    let r = chitter_crud::handle(
-        &w.svc,
-        request(
+    let r = chitter_crud::Api::new(w.svc.clone())
+        .handle(request(
             "POST",
             &format!("/api/friends/requests/{ada_id}/accept"),
             Some(bob_token),
             None,
-        ),
-    )
-    .await
-    .unwrap();
+        ))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    let r = chitter_crud::handle(
-        &w.svc,
-        request("GET", "/api/friends", Some(ada_token), None),
-    )
-    .await
-    .unwrap();
+    let r = chitter_crud::Api::new(w.svc.clone())
+        .handle(request("GET", "/api/friends", Some(ada_token), None))
+        .await
+        .unwrap();
     let list = json_of(&r);
     assert_eq!(list["friends"][0]["handle"], "bob");
     assert_eq!(list["incoming"], json!([]));

@@ -2,9 +2,13 @@
 //! `typing`, `read`, `resume`, `ping` and `$default`).
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
-use chitter_core::app::{fanout, messaging};
+use chitter_core::Services;
+use chitter_core::app::{self, messaging};
+use chitter_core::authorizer;
+use chitter_core::domain::ConnectionId;
 use chitter_core::protocol::{ErrorCode, ServerFrame};
-use chitter_core::{Services, gateway};
+
+pub mod config;
 
 pub use lambda_runtime::Error;
 
@@ -16,8 +20,12 @@ pub async fn handle(
     event: ApiGatewayWebsocketProxyRequest,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let ctx = &event.request_context;
-    let (Some(caller), Some(connection)) = (gateway::caller(ctx), gateway::connection_id(ctx))
-    else {
+    let caller = authorizer::caller(&ctx.authorizer.fields);
+    let connection = ctx
+        .connection_id
+        .as_deref()
+        .and_then(|id| ConnectionId::parse(id).ok());
+    let (Some(caller), Some(connection)) = (caller, connection) else {
         tracing::error!("route invoked without an authorized connection");
         return Ok(status(401));
     };
@@ -28,7 +36,7 @@ pub async fn handle(
             ErrorCode::InvalidFrame,
             "binary frames are not supported; send JSON text",
         );
-        fanout::reply(svc, &connection, &frame).await;
+        app::reply(svc, &connection, &frame).await;
     } else {
         messaging::handle_frame(svc, &caller, &connection, body).await;
     }

@@ -3,16 +3,20 @@
 use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use chitter_core::adapters::aws::Init;
+use chitter_message::config::Config;
+use chitter_wiring::{AwsInit, Wiring};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let init = Init::from_env().await;
-    let (store, stream, pusher) = (init.store()?, init.stream()?, init.pusher()?);
+    let config = Config::from_env()?;
+    let aws = AwsInit::from_env().await;
+    let store = aws.store(&config.table);
+    let stream = aws.stream(&config.stream);
+    let pusher = aws.pusher(&config.callback_url);
     tokio::join!(store.warm(), stream.warm(), pusher.warm());
-    let svc = Arc::new(init.services(store, Some(stream), Some(pusher), None)?);
+    let svc = Arc::new(Wiring::new(store).stream(stream).pusher(pusher).build());
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<ApiGatewayWebsocketProxyRequest>| {
             let svc = svc.clone();

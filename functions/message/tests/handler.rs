@@ -2,11 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chitter_core::app::accounts::Caller;
 use chitter_core::app::conversations;
+use chitter_core::domain::Caller;
 use chitter_core::domain::ConnectionId;
 use chitter_core::protocol::{AckStatus, ErrorCode, ServerFrame};
-use chitter_core::testing::World;
+use chitter_testing::World;
 use serde_json::{Value, json};
 
 const SEND: &str = include_str!("../../../infra/events/message-send.json");

@@ -10,6 +10,8 @@ use futures::StreamExt;
 
 pub use lambda_runtime::Error;
 
+pub mod config;
+
 /// Conversations of one batch processed at once; each one stays in order.
 const PARALLEL_CONVERSATIONS: usize = 8;
 

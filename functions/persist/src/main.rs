@@ -4,16 +4,18 @@
 use std::sync::Arc;
 
 use aws_lambda_events::kinesis::KinesisEvent;
-use chitter_core::adapters::aws::Init;
+use chitter_persist::config::Config;
+use chitter_wiring::{AwsInit, Wiring};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let init = Init::from_env().await;
-    let (store, pusher) = (init.store()?, init.pusher()?);
+    let config = Config::from_env()?;
+    let aws = AwsInit::from_env().await;
+    let (store, pusher) = (aws.store(&config.table), aws.pusher(&config.callback_url));
     tokio::join!(store.warm(), pusher.warm());
-    let svc = Arc::new(init.services(store, None, Some(pusher), None)?);
+    let svc = Arc::new(Wiring::new(store).pusher(pusher).build());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<KinesisEvent>| {
         let svc = svc.clone();
         async move { chitter_persist::handle(&svc, event.payload).await }

@@ -5,11 +5,11 @@
 use aws_lambda_events::kinesis::KinesisEvent;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chitter_core::app::accounts::Caller;
 use chitter_core::app::conversations;
+use chitter_core::domain::Caller;
 use chitter_core::domain::{ConversationId, Seq};
 use chitter_core::protocol::{AckStatus, ServerFrame};
-use chitter_core::testing::World;
+use chitter_testing::World;
 use serde_json::{Value, json};
 
 const BATCH: &str = include_str!("../../../infra/events/persist-batch.json");

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chitter_core::Services;
-use chitter_core::adapters::embedded::{EmbeddedStream, StreamRecord};
+use chitter_embedded::{EmbeddedStream, StreamRecord};
 use tokio::sync::watch;
 
 use super::{BACKOFF_START, BatchRecord, StreamControl, back_off, invoke, wait_unpaused};

@@ -5,6 +5,7 @@
 //! stream, and a real Kinesis stream polled through the SDK.
 
 mod embedded;
+mod event;
 mod kinesis;
 
 use std::time::Duration;
@@ -16,8 +17,6 @@ use tokio::sync::watch;
 
 pub use embedded::start as start_embedded;
 pub use kinesis::KinesisSource;
-
-use crate::events;
 
 const BACKOFF_START: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
@@ -89,7 +88,7 @@ fn outcome(response: &KinesisEventResponse, records: &[BatchRecord]) -> Outcome 
 /// Invokes persist with one batch; returns how many leading records
 /// succeeded (all of them, or those before the first failure).
 async fn invoke(svc: &Services, records: &[BatchRecord]) -> usize {
-    match chitter_persist::handle(svc, events::kinesis_event(records)).await {
+    match chitter_persist::handle(svc, event::kinesis_event(records)).await {
         Ok(response) => match outcome(&response, records) {
             Outcome::Done => records.len(),
             Outcome::RetryFrom(i) => {

@@ -33,7 +33,7 @@ impl Backend {
     /// The aws mode, or `None` (the test is skipped) when no stand-ins are
     /// configured; `make test` configures them and requires them.
     pub fn aws() -> Option<Backend> {
-        use chitter_core::testing::aws;
+        use chitter_testing::aws;
         aws::standins().then(|| Backend::Aws {
             suffix: aws::unique_suffix(),
         })

@@ -1,0 +1,41 @@
+//! Every variable the crud function reads.
+
+use chitter_core::auth::JwtSecret;
+use chitter_wiring::env::{ConfigError, Env, vars};
+
+#[derive(Debug)]
+pub struct Config {
+    pub table: String,
+    /// The access-token signing key: required, with no per-process
+    /// fallback, so that every instance accepts every other's tokens.
+    pub jwt_secret: JwtSecret,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::read(&Env::process())
+    }
+
+    pub fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: env.required(vars::TABLE)?,
+            jwt_secret: env.jwt_secret()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn init_fails_without_a_signing_key() {
+        let env = Env::from_lookup(|name| (name == vars::TABLE).then(|| "chitter".to_owned()));
+        assert_eq!(
+            Config::read(&env).unwrap_err(),
+            ConfigError::Missing(vars::JWT_SECRET)
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! `/api/auth/*`, `/api/me`, `/api/users/{handle}`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::Response;
+use chitter_core::Services;
+use chitter_core::app::accounts;
+use chitter_core::domain::{DisplayName, Handle, Password};
+use http::StatusCode;
+use serde::Deserialize;
+
+use crate::error::ApiResult;
+use crate::extract::{Authed, JsonBody, PathIds, json, no_content};
+
+#[derive(Deserialize)]
+pub struct Signup {
+    handle: Handle,
+    password: Password,
+    #[serde(default)]
+    display_name: Option<DisplayName>,
+}
+
+/// Sign-in takes plain strings: a malformed handle or password is a wrong
+/// credential like any other (see `accounts::signin`).
+#[derive(Deserialize)]
+pub struct Signin {
+    handle: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+pub struct RefreshBody {
+    refresh_token: String,
+}
+
+pub async fn signup(
+    State(svc): State<Arc<Services>>,
+    JsonBody(b): JsonBody<Signup>,
+) -> ApiResult<Response> {
+    let session = accounts::signup(&svc, b.handle, b.password, b.display_name).await?;
+    json(StatusCode::CREATED, &session)
+}
+
+pub async fn signin(
+    State(svc): State<Arc<Services>>,
+    JsonBody(b): JsonBody<Signin>,
+) -> ApiResult<Response> {
+    json(
+        StatusCode::OK,
+        &accounts::signin(&svc, &b.handle, b.password).await?,
+    )
+}
+
+pub async fn refresh(
+    State(svc): State<Arc<Services>>,
+    JsonBody(b): JsonBody<RefreshBody>,
+) -> ApiResult<Response> {
+    json(
+        StatusCode::OK,
+        &accounts::refresh(&svc, &b.refresh_token).await?,
+    )
+}
+
+pub async fn signout(
+    State(svc): State<Arc<Services>>,
+    JsonBody(b): JsonBody<RefreshBody>,
+) -> ApiResult<Response> {
+    accounts::signout(&svc, &b.refresh_token).await?;
+    no_content()
+}
+
+pub async fn ticket(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+) -> ApiResult<Response> {
+    json(
+        StatusCode::CREATED,
+        &accounts::issue_ticket(&svc, &caller).await?,
+    )
+}
+
+pub async fn me(State(svc): State<Arc<Services>>, Authed(caller): Authed) -> ApiResult<Response> {
+    json(
+        StatusCode::OK,
+        &accounts::profile(&svc, caller.user_id).await?,
+    )
+}
+
+pub async fn user(
+    State(svc): State<Arc<Services>>,
+    Authed(_): Authed,
+    path: PathIds,
+) -> ApiResult<Response> {
+    json(
+        StatusCode::OK,
+        &accounts::find_by_handle(&svc, path.raw("handle")).await?,
+    )
+}

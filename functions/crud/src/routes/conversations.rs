@@ -1,0 +1,148 @@
+//! `/api/conversations/*`: direct chats, groups, members, history.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::Response;
+use chitter_core::app::{accounts, conversations};
+use chitter_core::domain::{Seq, Title, UserId};
+use chitter_core::protocol::ErrorCode;
+use chitter_core::{AppError, AppResult, Services};
+use http::StatusCode;
+use serde::Deserialize;
+
+use crate::error::ApiResult;
+use crate::extract::{Authed, JsonBody, PathIds, QueryParams, json, no_content};
+
+/// Someone named by id or by handle.
+#[derive(Deserialize)]
+pub struct Target {
+    #[serde(default)]
+    user_id: Option<UserId>,
+    #[serde(default)]
+    handle: Option<String>,
+}
+
+impl Target {
+    pub async fn resolve(self, svc: &Services) -> AppResult<UserId> {
+        match (self.user_id, self.handle) {
+            (Some(id), _) => Ok(id),
+            (None, Some(handle)) => Ok(accounts::find_by_handle(svc, &handle).await?.user_id),
+            (None, None) => Err(AppError::bad_request(
+                ErrorCode::InvalidRequest,
+                "give `user_id` or `handle`",
+            )),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NewConversation {
+    Direct(Target),
+    Group {
+        title: Title,
+        #[serde(default)]
+        member_ids: Vec<UserId>,
+    },
+}
+
+#[derive(Deserialize)]
+pub struct Rename {
+    title: Title,
+}
+
+pub async fn list(State(svc): State<Arc<Services>>, Authed(caller): Authed) -> ApiResult<Response> {
+    let list = conversations::list(&svc, &caller).await?;
+    json(
+        StatusCode::OK,
+        &serde_json::json!({ "conversations": list }),
+    )
+}
+
+/// A direct conversation is opened (201 the first time, 200 after); a group
+/// is always new.
+pub async fn create(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    JsonBody(b): JsonBody<NewConversation>,
+) -> ApiResult<Response> {
+    match b {
+        NewConversation::Direct(target) => {
+            let other = target.resolve(&svc).await?;
+            let (view, created) = conversations::open_direct(&svc, &caller, other).await?;
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            json(status, &view)
+        }
+        NewConversation::Group { title, member_ids } => json(
+            StatusCode::CREATED,
+            &conversations::create_group(&svc, &caller, title, &member_ids).await?,
+        ),
+    }
+}
+
+pub async fn view(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathIds,
+) -> ApiResult<Response> {
+    json(
+        StatusCode::OK,
+        &conversations::view(&svc, &caller, path.conversation()?).await?,
+    )
+}
+
+pub async fn rename(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathIds,
+    JsonBody(b): JsonBody<Rename>,
+) -> ApiResult<Response> {
+    json(
+        StatusCode::OK,
+        &conversations::rename(&svc, &caller, path.conversation()?, b.title).await?,
+    )
+}
+
+pub async fn add_member(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathIds,
+    JsonBody(target): JsonBody<Target>,
+) -> ApiResult<Response> {
+    let user = target.resolve(&svc).await?;
+    json(
+        StatusCode::OK,
+        &conversations::add_member(&svc, &caller, path.conversation()?, user).await?,
+    )
+}
+
+pub async fn remove_member(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathIds,
+) -> ApiResult<Response> {
+    conversations::remove_member(&svc, &caller, path.conversation()?, path.user()?).await?;
+    no_content()
+}
+
+/// `?before=<seq>&limit=<n>`: a page of history, newest first.
+pub async fn history(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathIds,
+    query: QueryParams,
+) -> ApiResult<Response> {
+    let before = query.number("before")?.map(Seq);
+    let limit = query
+        .number("limit")?
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    json(
+        StatusCode::OK,
+        &conversations::history(&svc, &caller, path.conversation()?, before, limit).await?,
+    )
+}

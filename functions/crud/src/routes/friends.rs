@@ -1,0 +1,54 @@
+//! `/api/friends/*`: requests, answers, the list.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::Response;
+use chitter_core::Services;
+use chitter_core::app::friends;
+use http::StatusCode;
+
+use super::conversations::Target;
+use crate::error::ApiResult;
+use crate::extract::{Authed, JsonBody, PathIds, json, no_content};
+
+pub async fn list(State(svc): State<Arc<Services>>, Authed(caller): Authed) -> ApiResult<Response> {
+    json(StatusCode::OK, &friends::list(&svc, &caller).await?)
+}
+
+pub async fn request(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    JsonBody(target): JsonBody<Target>,
+) -> ApiResult<Response> {
+    let other = target.resolve(&svc).await?;
+    let state = friends::request(&svc, &caller, other).await?;
+    json(StatusCode::OK, &serde_json::json!({ "state": state }))
+}
+
+pub async fn accept(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathIds,
+) -> ApiResult<Response> {
+    friends::accept(&svc, &caller, path.user()?).await?;
+    no_content()
+}
+
+pub async fn decline(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathIds,
+) -> ApiResult<Response> {
+    friends::decline(&svc, &caller, path.user()?).await?;
+    no_content()
+}
+
+pub async fn remove(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathIds,
+) -> ApiResult<Response> {
+    friends::remove(&svc, &caller, path.user()?).await?;
+    no_content()
+}

@@ -1,0 +1,26 @@
+//! Every variable the message function reads.
+
+use chitter_wiring::env::{ConfigError, Env, vars};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub table: String,
+    /// The Kinesis stream's ARN (or name) that accepted messages go to.
+    pub stream: String,
+    /// Where acks, typing, read receipts and errors are pushed.
+    pub callback_url: String,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::read(&Env::process())
+    }
+
+    pub fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: env.required(vars::TABLE)?,
+            stream: env.required(vars::STREAM)?,
+            callback_url: env.required(vars::CALLBACK_URL)?,
+        })
+    }
+}

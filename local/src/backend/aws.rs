@@ -1,0 +1,74 @@
+//! The aws backend: the AWS adapters at the endpoints the SDK's usual
+//! settings give, a Kinesis poller standing in for the event source
+//! mapping, and pushes through the SDK's management API client back to this
+//! server's own `@connections` endpoint.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chitter_aws::{
+    ApiGatewayPusher, AwsClients, DynamoStore, KinesisStream, Resources, S3BlobStore, clients,
+    provision,
+};
+use chitter_core::auth::Auth;
+use chitter_wiring::Wiring;
+
+use super::{Inputs, StreamHandle, Wired};
+use crate::esm::KinesisSource;
+
+pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
+    let config = inputs.config;
+    let resources = Resources {
+        table: config.table.clone(),
+        stream: config.stream.clone(),
+        bucket: config.bucket.clone(),
+    };
+    let clients = AwsClients::new(
+        &clients::sdk_config().await,
+        config.s3_path_style,
+        &format!("http://{}", inputs.addr),
+    );
+    if config.provision {
+        let shards = i32::try_from(config.stream_shards).unwrap_or(1);
+        provision(&clients, &resources, shards)
+            .await
+            .map_err(|e| anyhow::anyhow!("provisioning AWS resources: {e}"))?;
+    }
+    let secret = config.signing_secret()?;
+    let svc = Arc::new(
+        Wiring::new(Arc::new(DynamoStore::new(
+            clients.dynamodb.clone(),
+            &resources.table,
+        )))
+        .stream(Arc::new(KinesisStream::new(
+            clients.kinesis.clone(),
+            &resources.stream,
+        )))
+        .pusher(Arc::new(ApiGatewayPusher::new(clients.management.clone())))
+        .blobs(Arc::new(S3BlobStore::new(
+            clients.s3.clone(),
+            &resources.bucket,
+        )))
+        .auth(Auth::new(&secret.jwt()?, Default::default()))
+        .settings(config.settings())
+        .build(),
+    );
+    let source = Arc::new(
+        KinesisSource::open(clients.kinesis.clone(), &config.stream, &config.data_dir)
+            .await
+            .context("opening the Kinesis stream")?,
+    );
+    source.start(
+        svc.clone(),
+        config.stream_batch_size,
+        Duration::from_millis(config.poll_interval_ms),
+        inputs.control,
+        inputs.shutdown,
+    );
+    Ok(Wired {
+        svc,
+        stream: StreamHandle::Kinesis(source),
+        blobs: None,
+    })
+}

@@ -1,0 +1,66 @@
+//! chitter-local's two backends, each wired into the same `Services`: the
+//! embedded one (redb files and a blob folder in the data dir) and the AWS
+//! one (the AWS adapters, against stand-ins or real AWS).
+
+mod aws;
+mod embedded;
+
+use std::sync::Arc;
+
+use chitter_core::Services;
+use chitter_embedded::{EmbeddedStream, FsBlobStore};
+use tokio::sync::watch;
+
+use crate::apigw::ConnectionTable;
+use crate::config::{Backend, Config};
+use crate::esm::{KinesisSource, StreamControl};
+
+/// What a backend gives the server.
+pub struct Wired {
+    pub svc: Arc<Services>,
+    pub stream: StreamHandle,
+    /// The blob folder; with the aws backend, S3 serves uploads instead.
+    pub blobs: Option<Arc<FsBlobStore>>,
+}
+
+/// What both backends are wired from.
+pub struct Inputs<'a> {
+    pub config: &'a Config,
+    /// Where the server listens, for the management API's callback URL.
+    pub addr: std::net::SocketAddr,
+    pub public_url: &'a str,
+    pub connections: Arc<ConnectionTable>,
+    pub control: &'a StreamControl,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Opens the configured backend and starts its stream consumers.
+pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
+    match inputs.config.backend {
+        Backend::Embedded => embedded::wire(inputs).await,
+        Backend::Aws => aws::wire(inputs).await,
+    }
+}
+
+/// The stream behind the event source, for its status endpoint.
+#[derive(Clone)]
+pub enum StreamHandle {
+    Embedded(Arc<EmbeddedStream>),
+    Kinesis(Arc<KinesisSource>),
+}
+
+impl StreamHandle {
+    pub fn shards(&self) -> usize {
+        match self {
+            StreamHandle::Embedded(s) => s.shards() as usize,
+            StreamHandle::Kinesis(k) => k.shards(),
+        }
+    }
+
+    pub async fn pending(&self) -> anyhow::Result<Vec<u64>> {
+        match self {
+            StreamHandle::Embedded(s) => Ok(s.pending()?),
+            StreamHandle::Kinesis(k) => k.pending().await,
+        }
+    }
+}

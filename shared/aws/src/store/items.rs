@@ -1,0 +1,121 @@
+//! How records map to items of the one table: the key of each kind of item
+//! (see `docs/data-model.md`) and the serde_dynamo conversion.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use chitter_core::domain::{Conversation, ConversationId, Seq, UserId};
+use chitter_core::ports::StoreError;
+
+pub(super) type Attrs = HashMap<String, AttributeValue>;
+
+/// An item: its key, its body, and the TTL attribute when it expires.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Item<T> {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    body: T,
+    /// Epoch seconds; DynamoDB's TTL deletes the item some time after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ttl: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct HandleBody {
+    pub(super) user_id: UserId,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ConversationRef {
+    pub(super) conversation_id: ConversationId,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct DedupeBody {
+    pub(super) seq: Seq,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ConvMeta {
+    #[serde(flatten)]
+    pub(super) conversation: Conversation,
+    pub(super) member_count: u64,
+}
+
+pub(super) mod keys {
+    use chitter_core::domain::{ConnectionId, ConversationId, Handle, Seq, UserId};
+    use chitter_core::ports::TokenKind;
+
+    pub const PROFILE: &str = "PROFILE";
+    pub const META: &str = "META";
+    pub const PRESENCE: &str = "PRESENCE";
+    pub const ONE: &str = "#";
+
+    pub fn user(id: UserId) -> String {
+        format!("USER#{id}")
+    }
+    pub fn handle(h: &Handle) -> String {
+        format!("HANDLE#{h}")
+    }
+    pub fn token(kind: TokenKind, digest: &str) -> String {
+        format!("TOKEN#{}#{digest}", kind.as_str())
+    }
+    pub fn conn(id: &ConnectionId) -> String {
+        format!("CONN#{id}")
+    }
+    pub fn conv(id: ConversationId) -> String {
+        format!("CONV#{id}")
+    }
+    pub fn member(user: UserId) -> String {
+        format!("MEMBER#{user}")
+    }
+    pub fn member_of(conv: ConversationId) -> String {
+        format!("MEMBEROF#{conv}")
+    }
+    pub fn message(seq: Seq) -> String {
+        format!("MSG#{:020}", seq.0)
+    }
+    pub fn dedupe(sender: UserId, client_msg_id: &str) -> String {
+        format!("DEDUPE#{sender}#{client_msg_id}")
+    }
+    pub fn friend(other: UserId) -> String {
+        format!("FRIEND#{other}")
+    }
+    pub fn direct(a: UserId, b: UserId) -> String {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        format!("DIRECT#{lo}#{hi}")
+    }
+}
+
+pub(super) fn key(pk: String, sk: &str) -> Attrs {
+    HashMap::from([
+        ("pk".to_owned(), AttributeValue::S(pk)),
+        ("sk".to_owned(), AttributeValue::S(sk.to_owned())),
+    ])
+}
+
+pub(super) fn to_item<T: Serialize>(
+    pk: String,
+    sk: &str,
+    body: &T,
+    ttl: Option<DateTime<Utc>>,
+) -> Result<Attrs, StoreError> {
+    serde_dynamo::to_item(Item {
+        pk,
+        sk: sk.to_owned(),
+        body,
+        ttl: ttl.map(|t| t.timestamp()),
+    })
+    .map_err(StoreError::backend)
+}
+
+pub(super) fn from_item<T: DeserializeOwned>(item: Attrs) -> Result<T, StoreError> {
+    serde_dynamo::from_item::<_, Item<T>>(item)
+        .map(|i| i.body)
+        .map_err(StoreError::backend)
+}

@@ -1,0 +1,73 @@
+//! The message stream over Kinesis: one PutRecord per accepted message,
+//! keyed by conversation so that a conversation stays in one shard, in order.
+
+use async_trait::async_trait;
+use aws_sdk_kinesis::Client;
+use aws_sdk_kinesis::primitives::Blob;
+
+use chitter_core::ports::{MessageStream, StreamError};
+
+#[derive(Clone, Debug)]
+pub struct KinesisStream {
+    client: Client,
+    /// A stream ARN (preferred, as Lambda gets it) or a stream name.
+    stream: String,
+}
+
+impl KinesisStream {
+    pub fn new(client: Client, stream: impl Into<String>) -> Self {
+        Self {
+            client,
+            stream: stream.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn stream(&self) -> &str {
+        &self.stream
+    }
+
+    pub fn is_arn(&self) -> bool {
+        self.stream.starts_with("arn:")
+    }
+
+    /// Opens the connection during init (see `DynamoStore::warm`).
+    pub async fn warm(&self) {
+        let req = self.client.describe_stream_summary();
+        let req = if self.is_arn() {
+            req.stream_arn(&self.stream)
+        } else {
+            req.stream_name(&self.stream)
+        };
+        let _ = req
+            .customize()
+            .config_override(
+                aws_sdk_kinesis::config::Builder::default()
+                    .retry_config(crate::warm::retries())
+                    .timeout_config(crate::warm::timeouts()),
+            )
+            .send()
+            .await;
+    }
+}
+
+#[async_trait]
+impl MessageStream for KinesisStream {
+    async fn append(&self, partition_key: &str, data: Vec<u8>) -> Result<String, StreamError> {
+        let mut put = self
+            .client
+            .put_record()
+            .partition_key(partition_key)
+            .data(Blob::new(data));
+        put = if self.is_arn() {
+            put.stream_arn(&self.stream)
+        } else {
+            put.stream_name(&self.stream)
+        };
+        let out = put.send().await.map_err(|e| StreamError(e.into()))?;
+        Ok(out.sequence_number)
+    }
+}

@@ -1,0 +1,178 @@
+//! Sign-up, sign-in, token refresh and connect tickets.
+
+use serde::{Deserialize, Serialize};
+
+use super::{AppError, AppResult, Services, blocking};
+use crate::auth::{SecretToken, hash_password, secs, verify_password};
+use crate::domain::{Caller, DisplayName, Handle, Password, UserId, UserProfile, UserRecord};
+use crate::ports::{StoreError, TokenGrant, TokenKind};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub user: UserProfile,
+    pub access_token: String,
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ticket {
+    pub ticket: String,
+    pub expires_in: i64,
+}
+
+pub async fn signup(
+    svc: &Services,
+    handle: Handle,
+    password: Password,
+    display_name: Option<DisplayName>,
+) -> AppResult<Session> {
+    let password_hash = blocking(move || hash_password(&password)).await??;
+    let display_name = match display_name {
+        Some(d) => d,
+        None => DisplayName::parse(handle.as_str())?,
+    };
+    let user = UserRecord {
+        user_id: UserId::new(),
+        handle,
+        display_name,
+        password_hash,
+        created_at: svc.clock.now(),
+    };
+    match svc.users.create_user(&user).await {
+        Ok(()) => {}
+        Err(StoreError::AlreadyExists) => return Err(AppError::HandleTaken),
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(user_id = %user.user_id, "account created");
+    start_session(svc, &user).await
+}
+
+/// Any malformed input is reported as wrong credentials, like a wrong
+/// password, so sign-in reveals nothing about which handles exist.
+pub async fn signin(svc: &Services, handle: &str, password: String) -> AppResult<Session> {
+    let (Ok(handle), Ok(password)) = (Handle::parse(handle), Password::parse(password)) else {
+        return Err(AppError::InvalidCredentials);
+    };
+    let user = svc.users.user_by_handle(&handle).await?;
+    let phc = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = blocking(move || verify_password(&password, phc.as_deref())).await?;
+    match user {
+        Some(user) if ok => start_session(svc, &user).await,
+        _ => Err(AppError::InvalidCredentials),
+    }
+}
+
+/// Exchanges a refresh token for a new session. Refresh tokens rotate: each
+/// one works once.
+pub async fn refresh(svc: &Services, refresh_token: &str) -> AppResult<Session> {
+    let grant = take_valid(svc, TokenKind::Refresh, refresh_token)
+        .await?
+        .ok_or(AppError::Unauthorized(
+            "refresh token is invalid, expired or used",
+        ))?;
+    let user = svc
+        .users
+        .user(grant.user_id)
+        .await?
+        .ok_or(AppError::Unauthorized("account no longer exists"))?;
+    start_session(svc, &user).await
+}
+
+pub async fn signout(svc: &Services, refresh_token: &str) -> AppResult<()> {
+    take_valid(svc, TokenKind::Refresh, refresh_token).await?;
+    Ok(())
+}
+
+async fn start_session(svc: &Services, user: &UserRecord) -> AppResult<Session> {
+    let auth = svc.auth()?;
+    let now = svc.clock.now();
+    let access_token = auth.issue_access(user.user_id, &user.handle, now)?;
+    let refresh = SecretToken::generate();
+    let grant = TokenGrant {
+        user_id: user.user_id,
+        expires_at: now + auth.settings.refresh_ttl,
+    };
+    svc.tokens
+        .put_token(TokenKind::Refresh, &refresh.digest(), &grant)
+        .await?;
+    Ok(Session {
+        user: user.profile(),
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: secs(auth.settings.access_ttl),
+        refresh_token: refresh.expose().to_owned(),
+    })
+}
+
+/// Checks an `Authorization: Bearer <access token>` header.
+pub fn authenticate(svc: &Services, authorization: Option<&str>) -> AppResult<Caller> {
+    let token = authorization
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .ok_or(AppError::Unauthorized("missing bearer token"))?;
+    let claims = svc
+        .auth()?
+        .verify_access(token.trim(), svc.clock.now())
+        .ok_or(AppError::Unauthorized("access token is invalid or expired"))?;
+    Ok(Caller {
+        user_id: claims.sub,
+        handle: claims.handle,
+    })
+}
+
+/// A one-time ticket for the WebSocket handshake (`/ws?ticket=`), so that no
+/// long-lived token appears in a URL.
+pub async fn issue_ticket(svc: &Services, caller: &Caller) -> AppResult<Ticket> {
+    let ttl = svc.auth()?.settings.ticket_ttl;
+    let ticket = SecretToken::generate();
+    let grant = TokenGrant {
+        user_id: caller.user_id,
+        expires_at: svc.clock.now() + ttl,
+    };
+    svc.tokens
+        .put_token(TokenKind::Ticket, &ticket.digest(), &grant)
+        .await?;
+    Ok(Ticket {
+        ticket: ticket.expose().to_owned(),
+        expires_in: secs(ttl),
+    })
+}
+
+/// Spends a ticket. `None` for unknown, forged, expired or already used.
+pub async fn redeem_ticket(svc: &Services, ticket: &str) -> AppResult<Option<UserProfile>> {
+    let Some(grant) = take_valid(svc, TokenKind::Ticket, ticket).await? else {
+        return Ok(None);
+    };
+    Ok(svc.users.user(grant.user_id).await?.map(|u| u.profile()))
+}
+
+async fn take_valid(
+    svc: &Services,
+    kind: TokenKind,
+    secret: &str,
+) -> AppResult<Option<TokenGrant>> {
+    let Some(secret) = SecretToken::from_client(secret) else {
+        return Ok(None);
+    };
+    let grant = svc.tokens.take_token(kind, &secret.digest()).await?;
+    Ok(grant.filter(|g| g.expires_at > svc.clock.now()))
+}
+
+pub async fn profile(svc: &Services, user: UserId) -> AppResult<UserProfile> {
+    svc.users
+        .user(user)
+        .await?
+        .map(|u| u.profile())
+        .ok_or(AppError::NotFound("user"))
+}
+
+pub async fn find_by_handle(svc: &Services, handle: &str) -> AppResult<UserProfile> {
+    let handle = Handle::parse(handle).map_err(|_| AppError::NotFound("user"))?;
+    svc.users
+        .user_by_handle(&handle)
+        .await?
+        .map(|u| u.profile())
+        .ok_or(AppError::NotFound("user"))
+}

@@ -1,0 +1,329 @@
+//! Direct chats and groups: creation, membership, history.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{AppError, AppResult, Services, membership, require_other_user};
+use crate::domain::{
+    Caller, Conversation, ConversationId, ConversationKind, Member, Role, Seq, StoredMessage,
+    Title, UserId, UserProfile,
+};
+use crate::ports::AddMember;
+
+/// A conversation as its member sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationView {
+    pub conversation_id: ConversationId,
+    pub kind: ConversationKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<Title>,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub last_seq: Seq,
+    /// When the newest message was sent, or the conversation created.
+    pub last_active: DateTime<Utc>,
+    /// The caller's own read position and role.
+    pub read_seq: Seq,
+    pub role: Role,
+    /// Members who have at least one open connection.
+    pub online: u32,
+    pub members: Vec<MemberView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberView {
+    #[serde(flatten)]
+    pub profile: UserProfile,
+    pub role: Role,
+    pub joined_at: DateTime<Utc>,
+    pub read_seq: Seq,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryPage {
+    /// Newest first.
+    pub messages: Vec<StoredMessage>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<Seq>,
+}
+
+pub const HISTORY_DEFAULT: usize = 50;
+pub const HISTORY_MAX: usize = 100;
+
+fn member(
+    conversation_id: ConversationId,
+    user_id: UserId,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Member {
+    Member {
+        conversation_id,
+        user_id,
+        role,
+        joined_at: now,
+        read_seq: Seq::ZERO,
+    }
+}
+
+/// Opens the direct conversation with another user, creating it the first
+/// time. Returns it and whether it is new.
+pub async fn open_direct(
+    svc: &Services,
+    caller: &Caller,
+    other: UserId,
+) -> AppResult<(ConversationView, bool)> {
+    require_other_user(
+        svc,
+        caller,
+        other,
+        "a direct conversation needs another user",
+    )
+    .await?;
+    let now = svc.clock.now();
+    let c = Conversation {
+        conversation_id: ConversationId::new(),
+        kind: ConversationKind::Direct,
+        title: None,
+        created_by: caller.user_id,
+        created_at: now,
+        last_seq: Seq::ZERO,
+        last_message_at: None,
+    };
+    let a = member(c.conversation_id, caller.user_id, Role::Member, now);
+    let b = member(c.conversation_id, other, Role::Member, now);
+    let (c, created) = svc.conversations.find_or_create_direct(&c, &a, &b).await?;
+    Ok((view(svc, caller, c.conversation_id).await?, created))
+}
+
+/// Creates a group with the caller as its admin.
+pub async fn create_group(
+    svc: &Services,
+    caller: &Caller,
+    title: Title,
+    members: &[UserId],
+) -> AppResult<ConversationView> {
+    let others: BTreeSet<UserId> = members
+        .iter()
+        .copied()
+        .filter(|u| *u != caller.user_id)
+        .collect();
+    if others.len() + 1 > Conversation::MAX_MEMBERS {
+        return Err(AppError::bad_request(
+            crate::protocol::ErrorCode::InvalidRequest,
+            format!(
+                "a group holds at most {} members",
+                Conversation::MAX_MEMBERS
+            ),
+        ));
+    }
+    let ids: Vec<UserId> = others.iter().copied().collect();
+    if svc.users.profiles(&ids).await?.len() != ids.len() {
+        return Err(AppError::NotFound("user"));
+    }
+    let now = svc.clock.now();
+    let c = Conversation {
+        conversation_id: ConversationId::new(),
+        kind: ConversationKind::Group,
+        title: Some(title),
+        created_by: caller.user_id,
+        created_at: now,
+        last_seq: Seq::ZERO,
+        last_message_at: None,
+    };
+    let mut all = vec![member(c.conversation_id, caller.user_id, Role::Admin, now)];
+    all.extend(
+        ids.iter()
+            .map(|u| member(c.conversation_id, *u, Role::Member, now)),
+    );
+    svc.conversations.create_conversation(&c, &all).await?;
+    tracing::info!(conversation_id = %c.conversation_id, members = all.len(), "group created");
+    view(svc, caller, c.conversation_id).await
+}
+
+/// The caller's conversations, most recently active first.
+pub async fn list(svc: &Services, caller: &Caller) -> AppResult<Vec<ConversationView>> {
+    let mut out = Vec::new();
+    for (c, _) in svc.conversations.conversations_of(caller.user_id).await? {
+        out.push(view(svc, caller, c.conversation_id).await?);
+    }
+    out.sort_by_key(|v| std::cmp::Reverse(v.last_active));
+    Ok(out)
+}
+
+/// One conversation with its members; only members may look.
+pub async fn view(
+    svc: &Services,
+    caller: &Caller,
+    id: ConversationId,
+) -> AppResult<ConversationView> {
+    let c = svc
+        .conversations
+        .conversation(id)
+        .await?
+        .ok_or(AppError::NotFound("conversation"))?;
+    let members = svc.conversations.members(id).await?;
+    // The member list is loaded anyway: the caller's own entry in it is the
+    // membership check.
+    let me = members
+        .iter()
+        .find(|m| m.user_id == caller.user_id)
+        .ok_or(AppError::NotAMember)
+        .map_err(membership::as_not_found)?
+        .clone();
+    let ids: Vec<UserId> = members.iter().map(|m| m.user_id).collect();
+    let online = svc.connections.count_online(&ids).await?;
+    let mut profiles: HashMap<UserId, UserProfile> = svc
+        .users
+        .profiles(&ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.user_id, p))
+        .collect();
+    let members = members
+        .into_iter()
+        .filter_map(|m| {
+            profiles.remove(&m.user_id).map(|profile| MemberView {
+                profile,
+                role: m.role,
+                joined_at: m.joined_at,
+                read_seq: m.read_seq,
+            })
+        })
+        .collect();
+    Ok(ConversationView {
+        conversation_id: c.conversation_id,
+        kind: c.kind,
+        title: c.title,
+        created_by: c.created_by,
+        created_at: c.created_at,
+        last_seq: c.last_seq,
+        last_active: c.last_message_at.unwrap_or(c.created_at),
+        read_seq: me.read_seq,
+        role: me.role,
+        online,
+        members,
+    })
+}
+
+/// Loads the conversation and the caller's membership of it, for changes
+/// only a group admin may make.
+async fn admin_of_group(
+    svc: &Services,
+    caller: &Caller,
+    id: ConversationId,
+) -> AppResult<Conversation> {
+    let c = group(svc, caller, id).await?;
+    let me = membership::require(svc, id, caller.user_id)
+        .await
+        .map_err(membership::as_not_found)?;
+    if me.role != Role::Admin {
+        return Err(AppError::Forbidden("only a group admin may do that"));
+    }
+    Ok(c)
+}
+
+async fn group(svc: &Services, caller: &Caller, id: ConversationId) -> AppResult<Conversation> {
+    let c = svc
+        .conversations
+        .conversation(id)
+        .await?
+        .ok_or(AppError::NotFound("conversation"))?;
+    membership::require(svc, id, caller.user_id)
+        .await
+        .map_err(membership::as_not_found)?;
+    if c.kind != ConversationKind::Group {
+        return Err(AppError::Conflict(
+            "a direct conversation has no title or member changes",
+        ));
+    }
+    Ok(c)
+}
+
+pub async fn rename(
+    svc: &Services,
+    caller: &Caller,
+    id: ConversationId,
+    title: Title,
+) -> AppResult<ConversationView> {
+    admin_of_group(svc, caller, id).await?;
+    svc.conversations.set_title(id, &title).await?;
+    view(svc, caller, id).await
+}
+
+pub async fn add_member(
+    svc: &Services,
+    caller: &Caller,
+    id: ConversationId,
+    user: UserId,
+) -> AppResult<ConversationView> {
+    admin_of_group(svc, caller, id).await?;
+    svc.users
+        .user(user)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    let m = member(id, user, Role::Member, svc.clock.now());
+    match svc
+        .conversations
+        .add_member(&m, Conversation::MAX_MEMBERS)
+        .await?
+    {
+        AddMember::Added | AddMember::AlreadyMember => view(svc, caller, id).await,
+        AddMember::Full => Err(AppError::Conflict("the group is full")),
+        AddMember::NoSuchConversation => Err(AppError::NotFound("conversation")),
+    }
+}
+
+/// Removes a member; removing oneself is leaving, which any member may do.
+/// A group left without an admin gets its longest-standing member as admin.
+pub async fn remove_member(
+    svc: &Services,
+    caller: &Caller,
+    id: ConversationId,
+    user: UserId,
+) -> AppResult<()> {
+    if user == caller.user_id {
+        group(svc, caller, id).await?;
+    } else {
+        admin_of_group(svc, caller, id).await?;
+    }
+    if !svc.conversations.remove_member(id, user).await? {
+        return Err(AppError::NotFound("member"));
+    }
+    let rest = svc.conversations.members(id).await?;
+    let has_admin = rest.iter().any(|m| m.role == Role::Admin);
+    if let Some(next) = rest.iter().min_by_key(|m| (m.joined_at, m.user_id))
+        && !has_admin
+    {
+        let mut promoted = next.clone();
+        promoted.role = Role::Admin;
+        svc.conversations.set_role(&promoted).await?;
+    }
+    tracing::info!(conversation_id = %id, user_id = %user, "member removed");
+    Ok(())
+}
+
+/// A page of history, newest first, for members only.
+pub async fn history(
+    svc: &Services,
+    caller: &Caller,
+    id: ConversationId,
+    before: Option<Seq>,
+    limit: Option<usize>,
+) -> AppResult<HistoryPage> {
+    membership::require(svc, id, caller.user_id)
+        .await
+        .map_err(membership::as_not_found)?;
+    let limit = limit.unwrap_or(HISTORY_DEFAULT).clamp(1, HISTORY_MAX);
+    let messages = svc.messages.history(id, before, limit).await?;
+    let next_before = match messages.last() {
+        Some(oldest) if messages.len() == limit && oldest.seq > Seq(1) => Some(oldest.seq),
+        _ => None,
+    };
+    Ok(HistoryPage {
+        messages,
+        next_before,
+    })
+}

@@ -1,0 +1,123 @@
+//! The one error type of the use cases, and its one mapping to what clients
+//! see: a code, an HTTP status and a public message.
+
+use crate::auth::AuthError;
+use crate::domain::DomainError;
+use crate::ports::{BlobError, PushError, StoreError, StreamError};
+use crate::protocol::ErrorCode;
+
+/// The one error type of the use cases. `code` and `status` are the single
+/// mapping to what clients see; internal causes are logged, never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Invalid(#[from] DomainError),
+    #[error("{message}")]
+    BadRequest { code: ErrorCode, message: String },
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("wrong handle or password")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("you are not a member of this conversation")]
+    NotAMember,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("that handle is taken")]
+    HandleTaken,
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error("storage is unavailable")]
+    Store(#[from] StoreError),
+    #[error("the message stream is unavailable")]
+    Stream(#[from] StreamError),
+    #[error("delivery failed; try again")]
+    Delivery(#[from] PushError),
+    #[error("blob storage is unavailable")]
+    Blob(#[from] BlobError),
+    /// A failure of our own that no input explains (logged with its cause).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+    #[error("internal error")]
+    Auth(#[from] AuthError),
+    #[error("internal error")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl AppError {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::Invalid(_) => ErrorCode::InvalidRequest,
+            AppError::BadRequest { code, .. } => *code,
+            AppError::Unauthorized(_) => ErrorCode::Unauthorized,
+            AppError::InvalidCredentials => ErrorCode::InvalidCredentials,
+            AppError::Forbidden(_) => ErrorCode::Forbidden,
+            AppError::NotAMember => ErrorCode::NotAMember,
+            AppError::NotFound(_) => ErrorCode::NotFound,
+            AppError::HandleTaken => ErrorCode::HandleTaken,
+            AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::Store(_)
+            | AppError::Stream(_)
+            | AppError::Delivery(_)
+            | AppError::Blob(_) => ErrorCode::Unavailable,
+            AppError::Internal(_) | AppError::Auth(_) | AppError::Task(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self.code() {
+            ErrorCode::MalformedJson
+            | ErrorCode::UnknownAction
+            | ErrorCode::InvalidFrame
+            | ErrorCode::InvalidRequest
+            | ErrorCode::TextTooLong => 400,
+            ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => 401,
+            ErrorCode::Forbidden | ErrorCode::NotAMember => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::HandleTaken | ErrorCode::Conflict => 409,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::Unavailable => 503,
+            ErrorCode::Internal => 500,
+        }
+    }
+
+    /// True for failures of our own side, which are logged with their cause.
+    pub fn is_internal(&self) -> bool {
+        self.status() >= 500
+    }
+
+    /// What the client is told. Internal causes stay in the logs.
+    pub fn public_message(&self) -> String {
+        if self.code() == ErrorCode::Internal {
+            "internal error".to_owned()
+        } else {
+            self.to_string()
+        }
+    }
+
+    /// Logs an internal error with its full cause chain, once.
+    pub fn log(&self) {
+        if self.is_internal() {
+            let mut chain = String::new();
+            let mut source = std::error::Error::source(self);
+            while let Some(s) = source {
+                chain.push_str(": ");
+                chain.push_str(&s.to_string());
+                source = s.source();
+            }
+            tracing::error!(code = self.code().as_str(), "{self}{chain}");
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

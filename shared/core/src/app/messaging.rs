@@ -1,0 +1,263 @@
+//! The socket's frames (the message function) and the stream's consumer
+//! (the persist function).
+
+use super::{AppError, AppResult, Services};
+use super::{fanout, membership};
+use crate::domain::{
+    Caller, ClientMsgId, ConnectionId, ConversationId, MessageId, MessageText, Seq, StoredMessage,
+    StreamEvent, StreamMessage, UserId,
+};
+use crate::ports::PushError;
+use crate::protocol::{AckStatus, ClientFrame, RESUME_PAGE, ServerFrame, parse_client_frame};
+
+/// Handles one client frame. Every outcome the client should hear of, the
+/// errors included, is pushed back to its connection; nothing is returned
+/// because API Gateway does not relay a route's result.
+pub async fn handle_frame(svc: &Services, caller: &Caller, connection: &ConnectionId, body: &str) {
+    let reply = match parse_client_frame(body) {
+        Err(e) => Some(ServerFrame::from(e)),
+        Ok(frame) => {
+            let id = frame.id().map(ToString::to_string);
+            match dispatch(svc, caller, connection, frame).await {
+                Ok(reply) => reply,
+                Err(e) => {
+                    e.log();
+                    Some(ServerFrame::error(id, e.code(), e.public_message()))
+                }
+            }
+        }
+    };
+    if let Some(reply) = reply {
+        fanout::reply(svc, connection, &reply).await;
+    }
+}
+
+async fn dispatch(
+    svc: &Services,
+    caller: &Caller,
+    connection: &ConnectionId,
+    frame: ClientFrame,
+) -> AppResult<Option<ServerFrame>> {
+    match frame {
+        ClientFrame::Send {
+            id,
+            conversation_id,
+            text,
+        } => accept(svc, caller, connection, id, conversation_id, text)
+            .await
+            .map(Some),
+        ClientFrame::Typing {
+            conversation_id, ..
+        } => {
+            typing(svc, caller, conversation_id).await?;
+            Ok(None)
+        }
+        ClientFrame::Read {
+            conversation_id,
+            seq,
+            ..
+        } => {
+            read(svc, caller, connection, conversation_id, seq).await?;
+            Ok(None)
+        }
+        ClientFrame::Resume {
+            id,
+            conversation_id,
+            last_seq,
+        } => resume(svc, caller, connection, id, conversation_id, last_seq)
+            .await
+            .map(Some),
+        ClientFrame::Ping { id } => Ok(Some(ServerFrame::Pong { id })),
+    }
+}
+
+/// `send`: authorise, name the message, append it to the stream keyed by
+/// conversation, and only then answer `accepted`.
+async fn accept(
+    svc: &Services,
+    caller: &Caller,
+    connection: &ConnectionId,
+    id: ClientMsgId,
+    conversation_id: ConversationId,
+    text: MessageText,
+) -> AppResult<ServerFrame> {
+    membership::require(svc, conversation_id, caller.user_id).await?;
+    let message = StreamMessage {
+        message_id: MessageId::new(),
+        conversation_id,
+        sender_id: caller.user_id,
+        client_msg_id: id.clone(),
+        text,
+        sent_at: svc.clock.now(),
+        origin: connection.clone(),
+    };
+    let data = serde_json::to_vec(&StreamEvent::Message(message.clone()))
+        .map_err(|_| AppError::Internal("stream record could not be encoded"))?;
+    svc.stream
+        .append(&conversation_id.to_string(), data)
+        .await?;
+    tracing::debug!(message_id = %message.message_id, conversation_id = %conversation_id, "accepted");
+    Ok(ServerFrame::Ack {
+        id,
+        conversation_id,
+        message_id: message.message_id,
+        status: AckStatus::Accepted,
+        seq: None,
+    })
+}
+
+/// `typing`: ephemeral, straight to the other members, never stored.
+async fn typing(svc: &Services, caller: &Caller, conversation_id: ConversationId) -> AppResult<()> {
+    membership::require(svc, conversation_id, caller.user_id).await?;
+    let others: Vec<UserId> = membership::member_ids(svc, conversation_id)
+        .await?
+        .into_iter()
+        .filter(|u| *u != caller.user_id)
+        .collect();
+    let frame = ServerFrame::Typing {
+        conversation_id,
+        user_id: caller.user_id,
+    };
+    fanout::push_to_users(svc, &others, &frame, None).await?;
+    Ok(())
+}
+
+/// `read`: stores the read position (never backwards, never past the newest
+/// message) and tells the members, the reader's other devices included.
+async fn read(
+    svc: &Services,
+    caller: &Caller,
+    connection: &ConnectionId,
+    conversation_id: ConversationId,
+    seq: Seq,
+) -> AppResult<()> {
+    membership::require(svc, conversation_id, caller.user_id).await?;
+    let last = svc
+        .conversations
+        .conversation(conversation_id)
+        .await?
+        .ok_or(AppError::NotAMember)?
+        .last_seq;
+    let seq = seq.min(last);
+    if !svc
+        .conversations
+        .mark_read(conversation_id, caller.user_id, seq)
+        .await?
+    {
+        return Ok(());
+    }
+    let frame = ServerFrame::Read {
+        conversation_id,
+        user_id: caller.user_id,
+        seq,
+    };
+    let members = membership::member_ids(svc, conversation_id).await?;
+    fanout::push_to_users(svc, &members, &frame, Some(connection)).await?;
+    Ok(())
+}
+
+/// `resume`: the messages after `last_seq`, in order, one page at a time.
+async fn resume(
+    svc: &Services,
+    caller: &Caller,
+    connection: &ConnectionId,
+    id: Option<ClientMsgId>,
+    conversation_id: ConversationId,
+    last_seq: Seq,
+) -> AppResult<ServerFrame> {
+    membership::require(svc, conversation_id, caller.user_id).await?;
+    let mut page = svc
+        .messages
+        .after(conversation_id, last_seq, RESUME_PAGE + 1)
+        .await?;
+    let more = page.len() > RESUME_PAGE;
+    page.truncate(RESUME_PAGE);
+    let mut sent = last_seq;
+    for m in &page {
+        // In order, one at a time: the connection must see them in sequence,
+        // so the first failure ends the page.
+        let failures = fanout::push(
+            svc,
+            std::slice::from_ref(connection),
+            &ServerFrame::message(m),
+        )
+        .await?;
+        if let Some((_, e)) = failures.into_iter().next() {
+            return Err(e.into());
+        }
+        sent = m.seq;
+    }
+    Ok(ServerFrame::Resumed {
+        id,
+        conversation_id,
+        last_seq: sent,
+        more,
+    })
+}
+
+/// Stores and delivers one conversation's messages in stream order. Stops
+/// at the first failure and returns its index with the error, so the caller
+/// can report it as the batch's first failed record.
+pub async fn persist_in_order(
+    svc: &Services,
+    messages: &[StreamMessage],
+) -> Result<(), (usize, AppError)> {
+    let mut audience: Option<Vec<ConnectionId>> = None;
+    for (i, m) in messages.iter().enumerate() {
+        let persisted = svc.messages.persist(m).await.map_err(|e| (i, e.into()))?;
+        let stored = &persisted.message;
+        let ack = ServerFrame::Ack {
+            id: m.client_msg_id.clone(),
+            conversation_id: m.conversation_id,
+            message_id: stored.message_id,
+            status: AckStatus::Persisted,
+            seq: Some(stored.seq),
+        };
+        fanout::reply(svc, &m.origin, &ack).await;
+        // A client's resend (a new message id for a stored client message id)
+        // is not shown again. The stream redelivering this very record (same
+        // message id) may mean an earlier run stored it but died before
+        // delivering: deliver again; clients drop a seq they already have.
+        if persisted.duplicate && stored.message_id != m.message_id {
+            tracing::info!(message_id = %stored.message_id, "resend not delivered again");
+            continue;
+        }
+        // Delivery failures are not persist failures: the message is stored
+        // and a member who missed it fills the gap with `resume`.
+        if let Err(e) = deliver(svc, &mut audience, stored, &m.origin).await {
+            e.log();
+        }
+    }
+    Ok(())
+}
+
+/// Pushes a stored message to every member's connections but the sender's
+/// own, which has its `persisted` ack. The members' connections are looked
+/// up once per run (a batch of one conversation), not once per message: a
+/// connection opened meanwhile catches up with `resume`.
+async fn deliver(
+    svc: &Services,
+    audience: &mut Option<Vec<ConnectionId>>,
+    stored: &StoredMessage,
+    origin: &ConnectionId,
+) -> AppResult<()> {
+    let connections = match audience {
+        Some(connections) => connections,
+        None => {
+            let members = membership::member_ids(svc, stored.conversation_id).await?;
+            audience.insert(fanout::connections_of(svc, &members, None).await?)
+        }
+    };
+    let targets: Vec<ConnectionId> = connections
+        .iter()
+        .filter(|c| *c != origin)
+        .cloned()
+        .collect();
+    let failures = fanout::push(svc, &targets, &ServerFrame::message(stored)).await?;
+    connections.retain(|c| {
+        !failures
+            .iter()
+            .any(|(id, e)| id == c && matches!(e, PushError::Gone))
+    });
+    Ok(())
+}

@@ -1,0 +1,319 @@
+//! Credentials: argon2id password hashes, HS256 access tokens, and the random
+//! bearer secrets (refresh tokens, connect tickets) stored only by digest.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretSlice};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::domain::{Handle, Password, UserId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("the token signing secret must be at least 32 bytes")]
+    WeakSecret,
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+    #[error("token signing failed")]
+    Signing(#[source] jsonwebtoken::errors::Error),
+}
+
+/// The access-token signing key: at least 32 bytes, never printed (its
+/// `Debug` is redacted) and zeroed when dropped.
+pub struct JwtSecret(SecretSlice<u8>);
+
+impl JwtSecret {
+    pub const MIN_LEN: usize = 32;
+
+    pub fn new(bytes: Vec<u8>) -> Result<Self, AuthError> {
+        if bytes.len() < Self::MIN_LEN {
+            return Err(AuthError::WeakSecret);
+        }
+        Ok(Self(SecretSlice::from(bytes)))
+    }
+}
+
+impl std::fmt::Debug for JwtSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JwtSecret(***)")
+    }
+}
+
+/// Token lifetimes and the names checked in every access token.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// At most 60 s: a ticket rides in a URL and may be logged.
+    pub ticket_ttl: Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            issuer: "chitter".into(),
+            audience: "chitter-api".into(),
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(30 * 24 * 3600),
+            ticket_ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: UserId,
+    pub handle: Handle,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Signs and checks access tokens.
+pub struct Auth {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub settings: AuthSettings,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Auth {
+    pub fn new(secret: &JwtSecret, mut settings: AuthSettings) -> Self {
+        let secret = secret.0.expose_secret();
+        settings.ticket_ttl = settings.ticket_ttl.min(Duration::from_secs(60));
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // Expiry is checked against the injected clock in `verify_access`.
+        validation.validate_exp = false;
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            settings,
+        }
+    }
+
+    pub fn issue_access(
+        &self,
+        user: UserId,
+        handle: &Handle,
+        now: DateTime<Utc>,
+    ) -> Result<String, AuthError> {
+        let claims = Claims {
+            sub: user,
+            handle: handle.clone(),
+            iss: self.settings.issuer.clone(),
+            aud: self.settings.audience.clone(),
+            iat: now.timestamp(),
+            exp: now.timestamp() + secs(self.settings.access_ttl),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(AuthError::Signing)
+    }
+
+    /// Checks signature, algorithm, issuer, audience and expiry. Any failure
+    /// is `None`: callers answer 401 without saying which check failed.
+    pub fn verify_access(&self, token: &str, now: DateTime<Utc>) -> Option<Claims> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        (data.claims.exp > now.timestamp()).then_some(data.claims)
+    }
+}
+
+pub fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// Hashes with argon2id at the crate's defaults (19 MiB, 2 passes), the
+/// OWASP baseline. CPU-bound: call it from a blocking thread.
+pub fn hash_password(password: &Password) -> Result<String, AuthError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AuthError::Hashing(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AuthError::Hashing(e.to_string()))
+}
+
+/// Verifies against a stored PHC string. With `None` it verifies against a
+/// fixed hash anyway, so an unknown handle costs the same time as a wrong
+/// password and sign-in does not reveal which handles exist.
+pub fn verify_password(password: &Password, phc: Option<&str>) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| {
+        Password::parse("chitter-timing-equaliser".into())
+            .ok()
+            .and_then(|p| hash_password(&p).ok())
+            .unwrap_or_default()
+    });
+    let known = phc.is_some();
+    let Ok(parsed) = PasswordHash::new(phc.unwrap_or(dummy)) else {
+        return false;
+    };
+    let ok = Argon2::default()
+        .verify_password(password.expose().as_bytes(), &parsed)
+        .is_ok();
+    ok && known
+}
+
+/// A random bearer secret: 256 bits, URL-safe.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretToken(String);
+
+impl SecretToken {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    pub fn from_client(s: &str) -> Option<Self> {
+        // Anything longer or stranger than we issue cannot match; refusing
+        // it early keeps junk out of the store lookups.
+        (s.len() <= 128
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then(|| Self(s.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The store key: hex SHA-256 of the secret.
+    pub fn digest(&self) -> String {
+        let d = Sha256::digest(self.0.as_bytes());
+        d.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl std::fmt::Debug for SecretToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretToken(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(byte: u8) -> JwtSecret {
+        JwtSecret::new(vec![byte; 32]).unwrap()
+    }
+
+    fn auth() -> Auth {
+        Auth::new(&key(7), AuthSettings::default())
+    }
+
+    fn handle() -> Handle {
+        Handle::parse("ada").unwrap()
+    }
+
+    #[test]
+    fn weak_secrets_are_refused_and_ticket_ttl_is_capped() {
+        assert!(matches!(
+            JwtSecret::new(b"short".to_vec()),
+            Err(AuthError::WeakSecret)
+        ));
+        assert_eq!(format!("{:?}", key(1)), "JwtSecret(***)");
+        let a = Auth::new(
+            &key(1),
+            AuthSettings {
+                ticket_ttl: Duration::from_secs(600),
+                ..AuthSettings::default()
+            },
+        );
+        assert_eq!(a.settings.ticket_ttl, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn access_tokens_verify_until_they_expire() {
+        let a = auth();
+        let now = Utc::now();
+        let user = UserId::new();
+        let t = a.issue_access(user, &handle(), now).unwrap();
+        assert_eq!(a.verify_access(&t, now).unwrap().sub, user);
+        let later = now + chrono::Duration::seconds(secs(a.settings.access_ttl));
+        assert!(a.verify_access(&t, later).is_none());
+    }
+
+    #[test]
+    fn forged_tokens_fail() {
+        let a = auth();
+        let now = Utc::now();
+        let t = a.issue_access(UserId::new(), &handle(), now).unwrap();
+        // Signed with another key.
+        let other = Auth::new(&key(8), AuthSettings::default());
+        let forged = other.issue_access(UserId::new(), &handle(), now).unwrap();
+        assert!(a.verify_access(&forged, now).is_none());
+        // Wrong audience, right key.
+        let wrong_aud = Auth::new(
+            &key(7),
+            AuthSettings {
+                audience: "elsewhere".into(),
+                ..AuthSettings::default()
+            },
+        )
+        .issue_access(UserId::new(), &handle(), now)
+        .unwrap();
+        assert!(a.verify_access(&wrong_aud, now).is_none());
+        // Algorithm "none" with the original claims.
+        let mut parts = t.split('.');
+        let (_, body) = (parts.next().unwrap(), parts.next().unwrap());
+        let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        assert!(
+            a.verify_access(&format!("{none_header}.{body}."), now)
+                .is_none()
+        );
+        // Tampered payload.
+        assert!(a.verify_access(&t.replacen('.', ".x", 1), now).is_none());
+    }
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let p = Password::parse("correct horse battery".into()).unwrap();
+        let h = hash_password(&p).unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password(&p, Some(&h)));
+        let wrong = Password::parse("incorrect horse".into()).unwrap();
+        assert!(!verify_password(&wrong, Some(&h)));
+        assert!(!verify_password(&p, None));
+    }
+
+    #[test]
+    fn secret_tokens_are_random_and_stored_by_digest() {
+        let a = SecretToken::generate();
+        let b = SecretToken::generate();
+        assert_ne!(a, b);
+        assert_eq!(a.digest().len(), 64);
+        assert_ne!(a.digest(), a.expose());
+        assert_eq!(
+            SecretToken::from_client(a.expose()).unwrap().digest(),
+            a.digest()
+        );
+        assert!(SecretToken::from_client("has space").is_none());
+    }
+}

@@ -1,0 +1,58 @@
+//! Ports: the narrow capabilities the use cases need from the outside world,
+//! one file per port. The embedded adapters (`chitter-embedded`) and the AWS
+//! adapters (`chitter-aws`) implement them in files of the same names and
+//! pass the same conformance tests (`chitter-testing`).
+
+mod blobs;
+mod clock;
+mod connections;
+mod conversations;
+mod friends;
+mod messages;
+mod pusher;
+mod stream;
+mod tokens;
+mod users;
+
+pub use blobs::{BlobError, BlobInfo, BlobKey, BlobStore, PresignedRequest};
+pub use clock::{Clock, SystemClock};
+pub use connections::{ConnectionStore, PresenceChange};
+pub use conversations::{AddMember, ConversationStore};
+pub use friends::FriendStore;
+pub use messages::{MessageLog, Persisted};
+pub use pusher::{PushError, Pusher};
+pub use stream::{MessageStream, StreamError};
+pub use tokens::{TokenGrant, TokenKind, TokenStore};
+pub use users::UserStore;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// How every store port fails.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional create found the key taken.
+    #[error("item already exists")]
+    AlreadyExists,
+    /// The backend failed; the operation may be retried.
+    #[error("store backend failed")]
+    Backend(#[source] BoxError),
+}
+
+impl StoreError {
+    pub fn backend(e: impl Into<BoxError>) -> Self {
+        StoreError::Backend(e.into())
+    }
+}
+
+/// A store that implements every store port, as both store adapters do:
+/// the ports share one table (one redb file, one DynamoDB table), so that a
+/// message and its conversation's counter commit together.
+pub trait Store:
+    UserStore + TokenStore + ConnectionStore + ConversationStore + FriendStore + MessageLog
+{
+}
+
+impl<T> Store for T where
+    T: UserStore + TokenStore + ConnectionStore + ConversationStore + FriendStore + MessageLog
+{
+}

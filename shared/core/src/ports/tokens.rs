@@ -1,0 +1,50 @@
+//! Bearer secrets (refresh tokens, connect tickets), kept only by digest.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+use crate::domain::UserId;
+
+/// Kinds of bearer secrets kept by digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    Refresh,
+    /// The one-time connect ticket.
+    Ticket,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Refresh => "refresh",
+            TokenKind::Ticket => "ticket",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenGrant {
+    pub user_id: UserId,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Secrets are never stored: only their SHA-256 digest, in hex.
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    async fn put_token(
+        &self,
+        kind: TokenKind,
+        digest: &str,
+        grant: &TokenGrant,
+    ) -> Result<(), StoreError>;
+    /// Removes the token and returns its grant; a second take finds nothing,
+    /// which is what makes tickets and refresh tokens single-use.
+    async fn take_token(
+        &self,
+        kind: TokenKind,
+        digest: &str,
+    ) -> Result<Option<TokenGrant>, StoreError>;
+}

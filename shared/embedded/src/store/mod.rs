@@ -1,0 +1,173 @@
+//! Every store port over one redb file, one file per port. A redb write
+//! transaction is serialisable and atomic, which gives the guarantees that
+//! the DynamoDB adapter gets from conditional writes and transactions. This
+//! file holds the tables and the helpers the ports share.
+
+mod connections;
+mod conversations;
+mod friends;
+mod messages;
+mod tokens;
+mod users;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use redb::{
+    Database, ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable,
+    ReadableTableMetadata, TableDefinition, WriteTransaction,
+};
+
+use crate::{DbError, DbResult, from_json};
+use chitter_core::domain::Conversation;
+use chitter_core::ports::{StoreError, TokenGrant};
+
+type Json = &'static [u8];
+
+const USERS: TableDefinition<&str, Json> = TableDefinition::new("users");
+const HANDLES: TableDefinition<&str, &str> = TableDefinition::new("handles");
+const TOKENS: TableDefinition<(&str, &str), Json> = TableDefinition::new("tokens");
+const CONNECTIONS: TableDefinition<&str, Json> = TableDefinition::new("connections");
+/// (user, connection): a user's connections, in one ordered range.
+const USER_CONNECTIONS: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("user_connections");
+const CONVERSATIONS: TableDefinition<&str, Json> = TableDefinition::new("conversations");
+/// (conversation, user) -> Member.
+const MEMBERS: TableDefinition<(&str, &str), Json> = TableDefinition::new("members");
+/// (user, conversation): a user's conversations.
+const USER_CONVERSATIONS: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("user_conversations");
+/// (lower user id, higher user id) -> the pair's direct conversation.
+const DIRECT_PAIRS: TableDefinition<(&str, &str), &str> = TableDefinition::new("direct_pairs");
+/// (user, other) -> FriendLink as the user sees it.
+const FRIENDS: TableDefinition<(&str, &str), Json> = TableDefinition::new("friends");
+/// (conversation, seq) -> StoredMessage.
+const MESSAGES: TableDefinition<(&str, u64), Json> = TableDefinition::new("messages");
+/// (conversation, sender, client message id) -> seq: the idempotency key.
+const DEDUPE: TableDefinition<(&str, &str, &str), u64> = TableDefinition::new("dedupe");
+
+#[derive(Clone)]
+pub struct EmbeddedStore {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for EmbeddedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedStore").finish_non_exhaustive()
+    }
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) the database file.
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        let db = Database::create(path)?;
+        let tx = db.begin_write()?;
+        {
+            // Creating every table up front lets read transactions assume them.
+            tx.open_table(USERS)?;
+            tx.open_table(HANDLES)?;
+            tx.open_table(TOKENS)?;
+            tx.open_table(CONNECTIONS)?;
+            tx.open_table(USER_CONNECTIONS)?;
+            tx.open_table(CONVERSATIONS)?;
+            tx.open_table(MEMBERS)?;
+            tx.open_table(USER_CONVERSATIONS)?;
+            tx.open_table(DIRECT_PAIRS)?;
+            tx.open_table(FRIENDS)?;
+            tx.open_table(MESSAGES)?;
+            tx.open_table(DEDUPE)?;
+        }
+        tx.commit()?;
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    /// Runs `f` in a write transaction on a blocking thread and commits it
+    /// if `f` succeeds (an error aborts it: no partial writes).
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&WriteTransaction) -> DbResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let tx = db.begin_write()?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok::<T, DbError>(out)
+        })
+        .await
+        .map_err(StoreError::backend)?
+        .map_err(StoreError::from)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&ReadTransaction) -> DbResult<T>) -> Result<T, StoreError> {
+        let tx = self.db.begin_read().map_err(DbError::from)?;
+        Ok(f(&tx)?)
+    }
+
+    /// Forgets every connection. chitter-local calls this on start: its
+    /// gateway lives in the same process, so no earlier connection survived.
+    pub async fn purge_connections(&self) -> Result<usize, StoreError> {
+        self.write(|tx| {
+            let mut conns = tx.open_table(CONNECTIONS)?;
+            let n = conns.len()?;
+            conns.retain(|_, _| false)?;
+            tx.open_table(USER_CONNECTIONS)?.retain(|_, _| false)?;
+            Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        })
+        .await
+    }
+
+    /// Deletes refresh tokens and tickets that have expired, the work that
+    /// DynamoDB's TTL does in production.
+    pub async fn purge_expired_tokens(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.write(move |tx| {
+            let mut tokens = tx.open_table(TOKENS)?;
+            let before = tokens.len()?;
+            tokens
+                .retain(|_, v| from_json::<TokenGrant>(v).map_or(true, |g| g.expires_at > now))?;
+            Ok(usize::try_from(before - tokens.len()?).unwrap_or(0))
+        })
+        .await
+    }
+}
+
+fn get_json<T: serde::de::DeserializeOwned>(
+    table: &impl ReadableTable<&'static str, Json>,
+    key: &str,
+) -> DbResult<Option<T>> {
+    table.get(key)?.map(|v| from_json(v.value())).transpose()
+}
+
+fn get_json2<T: serde::de::DeserializeOwned>(
+    table: &impl ReadableTable<(&'static str, &'static str), Json>,
+    a: &str,
+    b: &str,
+) -> DbResult<Option<T>> {
+    table.get((a, b))?.map(|v| from_json(v.value())).transpose()
+}
+
+/// The second halves of the (prefix, x) keys that start with `prefix`.
+fn suffixes<V: redb::Value + 'static>(
+    table: &impl ReadableTable<(&'static str, &'static str), V>,
+    prefix: &str,
+) -> DbResult<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in table.range((prefix, "")..)? {
+        let (k, _) = entry?;
+        let (p, s) = k.value();
+        if p != prefix {
+            break;
+        }
+        out.push(s.to_owned());
+    }
+    Ok(out)
+}
+
+fn read_conversation(
+    table: &ReadOnlyTable<&'static str, Json>,
+    id: &str,
+) -> DbResult<Option<Conversation>> {
+    get_json(table, id)
+}

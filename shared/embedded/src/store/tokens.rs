@@ -1,0 +1,39 @@
+//! `TokenStore` over redb: a take is a remove, so a token works once.
+
+use async_trait::async_trait;
+
+use super::{EmbeddedStore, TOKENS};
+use crate::{from_json, to_json};
+use chitter_core::ports::{StoreError, TokenGrant, TokenKind, TokenStore};
+
+#[async_trait]
+impl TokenStore for EmbeddedStore {
+    async fn put_token(
+        &self,
+        kind: TokenKind,
+        digest: &str,
+        grant: &TokenGrant,
+    ) -> Result<(), StoreError> {
+        let (digest, value) = (digest.to_owned(), to_json(grant)?);
+        self.write(move |tx| {
+            tx.open_table(TOKENS)?
+                .insert((kind.as_str(), digest.as_str()), value.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn take_token(
+        &self,
+        kind: TokenKind,
+        digest: &str,
+    ) -> Result<Option<TokenGrant>, StoreError> {
+        let digest = digest.to_owned();
+        self.write(move |tx| {
+            let mut tokens = tx.open_table(TOKENS)?;
+            let removed = tokens.remove((kind.as_str(), digest.as_str()))?;
+            removed.map(|v| from_json(v.value())).transpose()
+        })
+        .await
+    }
+}

@@ -1,0 +1,55 @@
+//! `UserStore` over redb: the handle index and the user records change in
+//! one transaction, so a handle is taken once.
+
+use async_trait::async_trait;
+use redb::ReadableTable;
+
+use super::{EmbeddedStore, HANDLES, USERS, get_json};
+use crate::to_json;
+use chitter_core::domain::{Handle, UserId, UserProfile, UserRecord};
+use chitter_core::ports::{StoreError, UserStore};
+
+#[async_trait]
+impl UserStore for EmbeddedStore {
+    async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        let user = user.clone();
+        self.write(move |tx| {
+            let mut handles = tx.open_table(HANDLES)?;
+            let id = user.user_id.to_string();
+            if handles.get(user.handle.as_str())?.is_some() {
+                return Err(StoreError::AlreadyExists.into());
+            }
+            handles.insert(user.handle.as_str(), id.as_str())?;
+            tx.open_table(USERS)?
+                .insert(id.as_str(), to_json(&user)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+        self.read(|tx| get_json(&tx.open_table(USERS)?, &id.to_string()))
+    }
+
+    async fn user_by_handle(&self, handle: &Handle) -> Result<Option<UserRecord>, StoreError> {
+        self.read(|tx| {
+            let Some(id) = tx.open_table(HANDLES)?.get(handle.as_str())? else {
+                return Ok(None);
+            };
+            get_json(&tx.open_table(USERS)?, id.value())
+        })
+    }
+
+    async fn profiles(&self, ids: &[UserId]) -> Result<Vec<UserProfile>, StoreError> {
+        self.read(|tx| {
+            let users = tx.open_table(USERS)?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(u) = get_json::<UserRecord>(&users, &id.to_string())? {
+                    out.push(u.profile());
+                }
+            }
+            Ok(out)
+        })
+    }
+}

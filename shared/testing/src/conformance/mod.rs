@@ -1,0 +1,162 @@
+//! The conformance suite: one body per behaviour, run against every
+//! implementation of a port, in files named like the ports' own
+//! (`chitter-core/src/ports/`) and the adapters' (`chitter-aws/src/store/`,
+//! `chitter-embedded/src/store/`). `store_conformance!` instantiates the
+//! store bodies for a backend; the stream, pusher and blob bodies take the
+//! adapter and a probe.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod blobs;
+mod connections;
+mod conversations;
+mod friends;
+mod messages;
+mod pusher;
+mod stream;
+mod tokens;
+mod users;
+
+pub use blobs::blobs_accept_only_what_was_signed;
+pub use connections::{connections_track_presence, expired_connections_do_not_count};
+pub use conversations::{
+    a_pair_has_one_direct_conversation, groups_keep_their_members, large_groups_are_written_whole,
+};
+pub use friends::friendships_have_two_sides;
+pub use messages::{
+    concurrent_writers_never_share_or_skip_a_number, messages_get_gap_free_sequence_numbers_once,
+};
+pub use pusher::{ClientEnd, pushers_deliver_and_report_gone};
+pub use stream::{StreamProbe, streams_keep_each_key_in_order};
+pub use tokens::tokens_are_single_use;
+pub use users::{handles_are_unique, profiles_are_read_in_bulk};
+
+use chrono::{Duration, Utc};
+
+use chitter_core::domain::{
+    ClientMsgId, ConnectionId, ConnectionRecord, Conversation, ConversationId, ConversationKind,
+    DisplayName, Handle, Member, MessageId, MessageText, Role, Seq, StreamMessage, Title, UserId,
+    UserRecord,
+};
+
+pub fn user(handle: &str) -> UserRecord {
+    UserRecord {
+        user_id: UserId::new(),
+        handle: Handle::parse(handle).unwrap(),
+        display_name: DisplayName::parse(handle).unwrap(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        created_at: Utc::now(),
+    }
+}
+
+pub(crate) fn conversation(kind: ConversationKind, by: UserId) -> Conversation {
+    Conversation {
+        conversation_id: ConversationId::new(),
+        kind,
+        title: (kind == ConversationKind::Group).then(|| Title::parse("Team").unwrap()),
+        created_by: by,
+        created_at: Utc::now(),
+        last_seq: Seq::ZERO,
+        last_message_at: None,
+    }
+}
+
+pub(crate) fn member(c: &Conversation, user: UserId, role: Role) -> Member {
+    Member {
+        conversation_id: c.conversation_id,
+        user_id: user,
+        role,
+        joined_at: Utc::now(),
+        read_seq: Seq::ZERO,
+    }
+}
+
+pub(crate) fn message(
+    c: ConversationId,
+    sender: UserId,
+    client_id: &str,
+    text: &str,
+) -> StreamMessage {
+    StreamMessage {
+        message_id: MessageId::new(),
+        conversation_id: c,
+        sender_id: sender,
+        client_msg_id: ClientMsgId::parse(client_id).unwrap(),
+        text: MessageText::parse(text.into()).unwrap(),
+        sent_at: Utc::now(),
+        origin: ConnectionId::parse("origin-conn").unwrap(),
+    }
+}
+
+pub(crate) fn connection(user: UserId, id: &str) -> ConnectionRecord {
+    let now = Utc::now();
+    ConnectionRecord {
+        connection_id: ConnectionId::parse(id).unwrap(),
+        user_id: user,
+        connected_at: now,
+        expires_at: now + Duration::hours(2),
+    }
+}
+
+/// Instantiates the store conformance bodies for a backend. `$make` is an
+/// async expression giving a fresh `Arc<impl Store>`.
+#[macro_export]
+macro_rules! store_conformance {
+    ($make:expr) => {
+        #[tokio::test]
+        async fn handles_are_unique() {
+            let s = $make;
+            $crate::conformance::handles_are_unique(&*s).await;
+        }
+        #[tokio::test]
+        async fn profiles_are_read_in_bulk() {
+            let s = $make;
+            $crate::conformance::profiles_are_read_in_bulk(&*s).await;
+        }
+        #[tokio::test]
+        async fn tokens_are_single_use() {
+            let s = $make;
+            $crate::conformance::tokens_are_single_use(&*s).await;
+        }
+        #[tokio::test]
+        async fn connections_track_presence() {
+            let s = $make;
+            $crate::conformance::connections_track_presence(&*s).await;
+        }
+        #[tokio::test]
+        async fn expired_connections_do_not_count() {
+            let s = $make;
+            $crate::conformance::expired_connections_do_not_count(&*s).await;
+        }
+        #[tokio::test]
+        async fn groups_keep_their_members() {
+            let s = $make;
+            $crate::conformance::groups_keep_their_members(&*s).await;
+        }
+        #[tokio::test]
+        async fn large_groups_are_written_whole() {
+            let s = $make;
+            $crate::conformance::large_groups_are_written_whole(&*s).await;
+        }
+        #[tokio::test]
+        async fn a_pair_has_one_direct_conversation() {
+            let s = $make;
+            $crate::conformance::a_pair_has_one_direct_conversation(s).await;
+        }
+        #[tokio::test]
+        async fn messages_get_gap_free_sequence_numbers_once() {
+            let s = $make;
+            $crate::conformance::messages_get_gap_free_sequence_numbers_once(&*s).await;
+        }
+        #[tokio::test]
+        async fn concurrent_writers_never_share_or_skip_a_number() {
+            let s = $make;
+            $crate::conformance::concurrent_writers_never_share_or_skip_a_number(s).await;
+        }
+        #[tokio::test]
+        async fn friendships_have_two_sides() {
+            let s = $make;
+            $crate::conformance::friendships_have_two_sides(&*s).await;
+        }
+    };
+}

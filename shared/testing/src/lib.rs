@@ -1,0 +1,13 @@
+//! Test support shared by the crates' tests: a world of embedded adapters
+//! in a temporary directory (`World`), test doubles, the AWS stand-ins, and
+//! the conformance suite that every adapter of a port must pass.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod aws;
+pub mod conformance;
+mod doubles;
+mod world;
+
+pub use doubles::{ManualClock, RecordingPusher};
+pub use world::World;

@@ -1,0 +1,148 @@
+//! The environment variables the functions read, and reading them: a
+//! missing or invalid value is an error that names the variable, so that a
+//! misconfigured function fails its init with a clear message.
+
+use chitter_core::auth::JwtSecret;
+
+/// Every variable, named once (`template.yaml` sets them).
+pub mod vars {
+    /// The DynamoDB table.
+    pub const TABLE: &str = "CHITTER_TABLE";
+    /// The Kinesis stream's ARN (or name).
+    pub const STREAM: &str = "CHITTER_STREAM";
+    /// The S3 bucket for uploads.
+    pub const BUCKET: &str = "CHITTER_BUCKET";
+    /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`
+    pub const CALLBACK_URL: &str = "CHITTER_CALLBACK_URL";
+    /// The access-token signing key, at least 32 bytes (crud only).
+    pub const JWT_SECRET: &str = "CHITTER_JWT_SECRET";
+    /// `true` for S3 stand-ins that need path-style addressing.
+    pub const S3_PATH_STYLE: &str = "CHITTER_S3_PATH_STYLE";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} {reason}")]
+    Invalid {
+        name: &'static str,
+        reason: &'static str,
+    },
+}
+
+/// Where variables come from: the process environment, or a map in tests.
+pub struct Env<F = fn(&str) -> Option<String>> {
+    lookup: F,
+}
+
+impl Env {
+    pub fn process() -> Self {
+        Self {
+            lookup: |name| std::env::var(name).ok(),
+        }
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    pub fn from_lookup(lookup: F) -> Self {
+        Self { lookup }
+    }
+
+    /// A variable that must be set and not empty.
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        match (self.lookup)(name) {
+            Some(v) if !v.trim().is_empty() => Ok(v),
+            _ => Err(ConfigError::Missing(name)),
+        }
+    }
+
+    /// `true`/`1` or `false`/`0`; unset is false.
+    pub fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
+        match (self.lookup)(name).as_deref().map(str::trim) {
+            None | Some("" | "false" | "0") => Ok(false),
+            Some("true" | "1") => Ok(true),
+            Some(_) => Err(ConfigError::Invalid {
+                name,
+                reason: "must be true or false",
+            }),
+        }
+    }
+
+    /// The token signing key: required, at least 32 bytes. There is no
+    /// fallback: a random key per process would make tokens from one
+    /// instance fail on another.
+    pub fn jwt_secret(&self) -> Result<JwtSecret, ConfigError> {
+        let value = self.required(vars::JWT_SECRET)?;
+        JwtSecret::new(value.into_bytes()).map_err(|_| ConfigError::Invalid {
+            name: vars::JWT_SECRET,
+            reason: "must be at least 32 bytes",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Env::from_lookup(move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn missing_and_empty_variables_are_named() {
+        let e = env(&[(vars::TABLE, " ")]);
+        assert_eq!(
+            e.required(vars::TABLE),
+            Err(ConfigError::Missing(vars::TABLE))
+        );
+        assert_eq!(
+            e.required(vars::STREAM).unwrap_err().to_string(),
+            "environment variable CHITTER_STREAM is not set"
+        );
+    }
+
+    #[test]
+    fn the_jwt_secret_is_required_and_long_enough() {
+        assert_eq!(
+            env(&[]).jwt_secret().unwrap_err(),
+            ConfigError::Missing(vars::JWT_SECRET)
+        );
+        assert_eq!(
+            env(&[(vars::JWT_SECRET, "short")])
+                .jwt_secret()
+                .unwrap_err()
+                .to_string(),
+            "environment variable CHITTER_JWT_SECRET must be at least 32 bytes"
+        );
+        let key = "k".repeat(32);
+        let secret = env(&[(vars::JWT_SECRET, &key)]).jwt_secret().unwrap();
+        assert!(
+            !format!("{secret:?}").contains(&key),
+            "the key never prints"
+        );
+    }
+
+    #[test]
+    fn flags_are_strict() {
+        assert_eq!(env(&[]).flag(vars::S3_PATH_STYLE), Ok(false));
+        assert_eq!(
+            env(&[(vars::S3_PATH_STYLE, "1")]).flag(vars::S3_PATH_STYLE),
+            Ok(true)
+        );
+        assert!(
+            env(&[(vars::S3_PATH_STYLE, "yes")])
+                .flag(vars::S3_PATH_STYLE)
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,44 @@
+//! A Lambda function's init: one SDK configuration, and only the adapters
+//! the function uses, so that its package links only those SDKs. Each
+//! adapter gets its client here, once per cold start.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use chitter_aws::{ApiGatewayPusher, DynamoStore, KinesisStream, S3BlobStore, clients};
+
+pub struct AwsInit {
+    config: SdkConfig,
+}
+
+impl AwsInit {
+    /// Loads the SDK configuration (region, credentials, endpoint overrides)
+    /// from the environment.
+    pub async fn from_env() -> Self {
+        Self {
+            config: clients::sdk_config().await,
+        }
+    }
+
+    pub fn store(&self, table: &str) -> Arc<DynamoStore> {
+        Arc::new(DynamoStore::new(clients::dynamodb(&self.config), table))
+    }
+
+    pub fn stream(&self, stream: &str) -> Arc<KinesisStream> {
+        Arc::new(KinesisStream::new(clients::kinesis(&self.config), stream))
+    }
+
+    pub fn pusher(&self, callback_url: &str) -> Arc<ApiGatewayPusher> {
+        Arc::new(ApiGatewayPusher::new(clients::management(
+            &self.config,
+            callback_url,
+        )))
+    }
+
+    pub fn blobs(&self, bucket: &str, path_style: bool) -> Arc<S3BlobStore> {
+        Arc::new(S3BlobStore::new(
+            clients::s3(&self.config, path_style),
+            bucket,
+        ))
+    }
+}

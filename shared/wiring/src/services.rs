@@ -1,0 +1,79 @@
+//! Plugging ports into the use cases. Every process (each Lambda function,
+//! chitter-local's two backends, the tests' world) builds its `Services`
+//! here; a port it does not set is `Unavailable`.
+
+use std::sync::Arc;
+
+use chitter_core::auth::Auth;
+use chitter_core::ports::{BlobStore, Clock, MessageStream, Pusher, Store, SystemClock};
+use chitter_core::{Services, Settings};
+
+use crate::Unavailable;
+
+pub struct Wiring<S> {
+    store: Arc<S>,
+    stream: Arc<dyn MessageStream>,
+    pusher: Arc<dyn Pusher>,
+    blobs: Arc<dyn BlobStore>,
+    clock: Arc<dyn Clock>,
+    auth: Option<Auth>,
+    settings: Settings,
+}
+
+impl<S: Store + 'static> Wiring<S> {
+    /// Every store port from one store; nothing else set yet.
+    pub fn new(store: Arc<S>) -> Self {
+        Self {
+            store,
+            stream: Arc::new(Unavailable),
+            pusher: Arc::new(Unavailable),
+            blobs: Arc::new(Unavailable),
+            clock: Arc::new(SystemClock),
+            auth: None,
+            settings: Settings::default(),
+        }
+    }
+
+    pub fn stream(mut self, stream: Arc<dyn MessageStream>) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    pub fn pusher(mut self, pusher: Arc<dyn Pusher>) -> Self {
+        self.pusher = pusher;
+        self
+    }
+
+    pub fn blobs(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.blobs = blobs;
+        self
+    }
+
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Only the function that issues and checks access tokens gets this.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    pub fn build(self) -> Services {
+        Services::new(
+            self.store,
+            self.stream,
+            self.pusher,
+            self.blobs,
+            self.clock,
+            self.auth,
+            self.settings,
+        )
+    }
+}
