@@ -8,6 +8,14 @@ export PATH="$tools/sam/bin:$PATH"
 functions=(connect message persist crud)
 bins=()
 for f in "${functions[@]}"; do bins+=(--bin "$f"); done
+# A Lambda package links no embedded-store code: no function may depend on
+# redb or on the embedded adapters.
+for f in "${functions[@]}"; do
+  if cargo tree -p "chitter-$f" -e normal --prefix none | grep -Eq '^(redb|chitter-embedded) '; then
+    echo "packages: chitter-$f depends on embedded-store code" >&2
+    exit 1
+  fi
+done
 start=$(date +%s)
 cargo lambda build --release --compiler cargo --output-format zip "${bins[@]}"
 echo "built in $(( $(date +%s) - start ))s"

@@ -10,7 +10,7 @@ use chitter_embedded::UploadCheck;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// The largest upload accepted.
 pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;

@@ -8,9 +8,11 @@ mod apigw;
 mod backend;
 mod blobs;
 mod config;
+mod connections;
 mod emulated;
 mod esm;
 mod operator;
+mod state;
 pub mod telemetry;
 mod web;
 
@@ -22,30 +24,15 @@ use anyhow::Context;
 use axum::Router;
 use axum::routing::{any, get};
 use axum::serve::ListenerExt;
-use chitter_core::Services;
 use chitter_embedded::FsBlobStore;
 use tokio::sync::watch;
 use tower_http::cors::CorsLayer;
 
-pub use apigw::ConnectionTable;
 pub use config::{Backend, Config};
+pub use connections::ConnectionTable;
 pub use esm::StreamControl;
 
-/// What every route handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    svc: Arc<Services>,
-    /// The crud function's router, built once.
-    api: chitter_crud::Api,
-    connections: Arc<ConnectionTable>,
-    stream: backend::StreamHandle,
-    control: StreamControl,
-    /// The blob folder; with the aws backend, S3 serves uploads instead.
-    blobs: Option<Arc<FsBlobStore>>,
-    domain_name: String,
-    idle_timeout: Duration,
-    max_connection_time: Duration,
-}
+use state::AppState;
 
 /// A running chitter-local.
 pub struct Server {

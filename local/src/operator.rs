@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use http::StatusCode;
 
-use crate::AppState;
 use crate::apigw::management;
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     let connections = any(management::post)

@@ -1,6 +1,6 @@
 //! Every variable the connect function reads.
 
-use chitter_wiring::env::{ConfigError, Env, vars};
+use chitter_wiring::env::{ConfigError, Env, FromEnv, vars};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -9,12 +9,8 @@ pub struct Config {
     pub callback_url: String,
 }
 
-impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::read(&Env::process())
-    }
-
-    pub fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+impl FromEnv for Config {
+    fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(Self {
             table: env.required(vars::TABLE)?,
             callback_url: env.required(vars::CALLBACK_URL)?,

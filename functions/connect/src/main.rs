@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chitter_connect::config::Config;
-use chitter_wiring::{AwsInit, Wiring};
+use chitter_wiring::{AwsInit, FromEnv, Wiring};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 

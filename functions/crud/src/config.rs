@@ -1,7 +1,7 @@
 //! Every variable the crud function reads.
 
 use chitter_core::auth::JwtSecret;
-use chitter_wiring::env::{ConfigError, Env, vars};
+use chitter_wiring::env::{ConfigError, Env, FromEnv, vars};
 
 #[derive(Debug)]
 pub struct Config {
@@ -11,12 +11,8 @@ pub struct Config {
     pub jwt_secret: JwtSecret,
 }
 
-impl Config {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::read(&Env::process())
-    }
-
-    pub fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+impl FromEnv for Config {
+    fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(Self {
             table: env.required(vars::TABLE)?,
             jwt_secret: env.jwt_secret()?,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chitter_core::auth::{Auth, AuthSettings};
 use chitter_crud::config::Config;
-use chitter_wiring::{AwsInit, Wiring};
+use chitter_wiring::{AwsInit, FromEnv, Wiring};
 use lambda_http::Error;
 
 #[tokio::main]

@@ -240,3 +240,38 @@ async fn conversations_friends_and_history_over_http() {
     assert_eq!(list["friends"][0]["handle"], "bob");
     assert_eq!(list["incoming"], json!([]));
 }
+
+#[tokio::test]
+async fn bodies_must_be_json_and_small() {
+    let w = World::new();
+    let api = chitter_crud::Api::new(w.svc.clone());
+    let body = r#"{"handle":"ada","password":"correct horse battery"}"#;
+
+    let mut req = request("POST", "/api/auth/signup", None, Some(body));
+    req.headers_mut()
+        .insert("content-type", http::HeaderValue::from_static("text/plain"));
+    let r = api.handle(req).await.unwrap();
+    assert_eq!(r.status(), 415);
+    assert_eq!(json_of(&r)["code"], "unsupported_media_type");
+
+    let mut req = request("POST", "/api/auth/signup", None, Some(body));
+    req.headers_mut().remove("content-type");
+    let r = api.handle(req).await.unwrap();
+    assert_eq!(r.status(), 415);
+
+    // A charset parameter is fine.
+    let mut req = request("POST", "/api/auth/signup", None, Some(body));
+    req.headers_mut().insert(
+        "content-type",
+        http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    assert_eq!(api.handle(req).await.unwrap().status(), 201);
+
+    let big = format!(r#"{{"refresh_token":"{}"}}"#, "x".repeat(70 * 1024));
+    let r = api
+        .handle(request("POST", "/api/auth/refresh", None, Some(&big)))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(json_of(&r)["code"], "payload_too_large");
+}

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use chitter_message::config::Config;
-use chitter_wiring::{AwsInit, Wiring};
+use chitter_wiring::{AwsInit, FromEnv, Wiring};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]

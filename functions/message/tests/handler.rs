@@ -145,3 +145,42 @@ async fn a_missing_authorizer_context_is_refused() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_reply_to_a_gone_connection_prunes_it_and_tells_the_others() {
+    let w = World::new();
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let (c, _) = conversations::open_direct(&w.svc, &ada, bob.user_id)
+        .await
+        .unwrap();
+    let ada_conn = w.connect(&ada, "ada-1").await;
+    let bob_conn = w.connect(&bob, "bob-1").await;
+    w.pusher.take(&bob_conn);
+    w.pusher.set_gone(&ada_conn);
+    // Past the handshake grace, a 410 means the connection is really gone.
+    w.clock.advance(std::time::Duration::from_secs(31));
+
+    let ping = json!({"action": "ping", "id": "p-1"}).to_string();
+    chitter_message::handle(&w.svc, event(&ada, "ada-1", "ping", &ping, false))
+        .await
+        .unwrap();
+
+    assert!(
+        w.svc
+            .connections
+            .connection(&ada_conn)
+            .await
+            .unwrap()
+            .is_none(),
+        "the gone connection was pruned"
+    );
+    assert_eq!(
+        w.pusher.take(&bob_conn),
+        vec![ServerFrame::Presence {
+            conversation_id: c.conversation_id,
+            online: 1,
+        }],
+        "bob hears that ada went offline"
+    );
+}

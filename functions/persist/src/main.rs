@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::kinesis::KinesisEvent;
 use chitter_persist::config::Config;
-use chitter_wiring::{AwsInit, Wiring};
+use chitter_wiring::{AwsInit, FromEnv, Wiring};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main]

@@ -11,7 +11,7 @@ use lambda_http::Body;
 use lambda_http::request::LambdaRequest;
 
 use super::events;
-use crate::AppState;
+use crate::state::AppState;
 
 /// HTTP API's payload limit.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;

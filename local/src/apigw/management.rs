@@ -10,8 +10,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::connections::PostError;
-use crate::AppState;
+use crate::connections::PostError;
+use crate::state::AppState;
 
 fn aws_error(status: StatusCode, kind: &'static str, message: &str) -> Response {
     let mut r = (

@@ -22,9 +22,9 @@ use rand::RngCore;
 use serde_json::Value;
 use tokio::sync::{Notify, Semaphore, mpsc};
 
-use super::connections::{MAX_FRAME, MAX_MESSAGE, Outbound, Registration};
 use super::events::{self, ConnectionContext};
-use crate::AppState;
+use crate::connections::{MAX_FRAME, MAX_MESSAGE, Outbound, Registration};
+use crate::state::AppState;
 
 /// Frames of one connection being handled at once; beyond this the gateway
 /// stops reading from that client until one finishes.

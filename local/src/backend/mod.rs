@@ -11,8 +11,8 @@ use chitter_core::Services;
 use chitter_embedded::{EmbeddedStream, FsBlobStore};
 use tokio::sync::watch;
 
-use crate::apigw::ConnectionTable;
 use crate::config::{Backend, Config};
+use crate::connections::ConnectionTable;
 use crate::esm::{KinesisSource, StreamControl};
 
 /// What a backend gives the server.

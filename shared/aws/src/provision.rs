@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification,
 };
 
-use crate::AwsClients;
+use crate::clients::AwsClients;
 use chitter_core::ports::BoxError;
 
 /// The names of the resources to create.

@@ -12,7 +12,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
-use crate::DbError;
+use crate::error::DbError;
 use chitter_core::ports::{MessageStream, StreamError};
 
 /// (shard, sequence) -> (partition key, arrival in ms since the epoch, data).

@@ -10,7 +10,7 @@ use chitter_core::domain::{Caller, ConnectionId, DisplayName, Handle, Password};
 use chitter_embedded::{EmbeddedStore, EmbeddedStream, FsBlobStore};
 use chitter_wiring::Wiring;
 
-use crate::{ManualClock, RecordingPusher};
+use crate::doubles::{ManualClock, RecordingPusher};
 
 /// Services over embedded adapters in a temporary directory.
 pub struct World {

@@ -31,6 +31,17 @@ pub enum ConfigError {
     },
 }
 
+/// A process's configuration, read from its environment at init.
+pub trait FromEnv: Sized {
+    /// Reads every variable the process needs from `env`.
+    fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError>;
+
+    /// Reads them from the process environment.
+    fn from_env() -> Result<Self, ConfigError> {
+        Self::read(&Env::process())
+    }
+}
+
 /// Where variables come from: the process environment, or a map in tests.
 pub struct Env<F = fn(&str) -> Option<String>> {
     lookup: F,

@@ -9,7 +9,7 @@ mod lambda;
 mod services;
 mod unavailable;
 
-pub use env::{ConfigError, Env};
+pub use env::{ConfigError, Env, FromEnv};
 pub use lambda::AwsInit;
 pub use services::Wiring;
 pub use unavailable::Unavailable;

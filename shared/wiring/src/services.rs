@@ -8,7 +8,7 @@ use chitter_core::auth::Auth;
 use chitter_core::ports::{BlobStore, Clock, MessageStream, Pusher, Store, SystemClock};
 use chitter_core::{Services, Settings};
 
-use crate::Unavailable;
+use crate::unavailable::Unavailable;
 
 pub struct Wiring<S> {
     store: Arc<S>,

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{AppError, AppResult, Services, blocking};
+use super::error::{AppError, AppResult};
+use super::services::{Services, blocking};
 use crate::auth::{SecretToken, hash_password, secs, verify_password};
 use crate::domain::{Caller, DisplayName, Handle, Password, UserId, UserProfile, UserRecord};
 use crate::ports::{StoreError, TokenGrant, TokenKind};

@@ -5,7 +5,9 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{AppError, AppResult, Services, membership, require_other_user};
+use super::access;
+use super::error::{AppError, AppResult};
+use super::services::Services;
 use crate::domain::{
     Caller, Conversation, ConversationId, ConversationKind, Member, Role, Seq, StoredMessage,
     Title, UserId, UserProfile,
@@ -75,7 +77,7 @@ pub async fn open_direct(
     caller: &Caller,
     other: UserId,
 ) -> AppResult<(ConversationView, bool)> {
-    require_other_user(
+    access::other_user(
         svc,
         caller,
         other,
@@ -171,7 +173,7 @@ pub async fn view(
         .iter()
         .find(|m| m.user_id == caller.user_id)
         .ok_or(AppError::NotAMember)
-        .map_err(membership::as_not_found)?
+        .map_err(access::as_not_found)?
         .clone();
     let ids: Vec<UserId> = members.iter().map(|m| m.user_id).collect();
     let online = svc.connections.count_online(&ids).await?;
@@ -216,9 +218,9 @@ async fn admin_of_group(
     id: ConversationId,
 ) -> AppResult<Conversation> {
     let c = group(svc, caller, id).await?;
-    let me = membership::require(svc, id, caller.user_id)
+    let me = access::require(svc, id, caller.user_id)
         .await
-        .map_err(membership::as_not_found)?;
+        .map_err(access::as_not_found)?;
     if me.role != Role::Admin {
         return Err(AppError::Forbidden("only a group admin may do that"));
     }
@@ -231,9 +233,9 @@ async fn group(svc: &Services, caller: &Caller, id: ConversationId) -> AppResult
         .conversation(id)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
-    membership::require(svc, id, caller.user_id)
+    access::require(svc, id, caller.user_id)
         .await
-        .map_err(membership::as_not_found)?;
+        .map_err(access::as_not_found)?;
     if c.kind != ConversationKind::Group {
         return Err(AppError::Conflict(
             "a direct conversation has no title or member changes",
@@ -313,9 +315,9 @@ pub async fn history(
     before: Option<Seq>,
     limit: Option<usize>,
 ) -> AppResult<HistoryPage> {
-    membership::require(svc, id, caller.user_id)
+    access::require(svc, id, caller.user_id)
         .await
-        .map_err(membership::as_not_found)?;
+        .map_err(access::as_not_found)?;
     let limit = limit.unwrap_or(HISTORY_DEFAULT).clamp(1, HISTORY_MAX);
     let messages = svc.messages.history(id, before, limit).await?;
     let next_before = match messages.last() {

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use super::{AppResult, Services, membership};
+use super::access;
+use super::error::AppResult;
+use super::services::Services;
 use crate::domain::{ConnectionId, UserId};
 use crate::ports::PushError;
 use crate::protocol::ServerFrame;
@@ -64,7 +66,7 @@ pub(crate) async fn announce_presence(
     skip: Option<&ConnectionId>,
 ) -> AppResult<()> {
     for (conversation, _) in svc.conversations.conversations_of(user).await? {
-        let members = membership::member_ids(svc, conversation.conversation_id).await?;
+        let members = access::member_ids(svc, conversation.conversation_id).await?;
         let online = svc.connections.count_online(&members).await?;
         let frame = ServerFrame::Presence {
             conversation_id: conversation.conversation_id,

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{AppError, AppResult, Services, require_other_user};
+use super::access;
+use super::error::{AppError, AppResult};
+use super::services::Services;
 use crate::domain::{Caller, FriendLink, FriendState, UserId, UserProfile};
 
 #[derive(Debug, Clone, Serialize)]
@@ -27,7 +29,7 @@ pub struct FriendList {
 /// Asks another user to be friends. Asking someone who already asked you
 /// makes you friends; asking again changes nothing.
 pub async fn request(svc: &Services, caller: &Caller, other: UserId) -> AppResult<FriendState> {
-    require_other_user(svc, caller, other, "you cannot befriend yourself").await?;
+    access::other_user(svc, caller, other, "you cannot befriend yourself").await?;
     let existing = svc.friends.friend_link(caller.user_id, other).await?;
     let state = match existing.map(|l| l.state) {
         Some(FriendState::Friends) => return Ok(FriendState::Friends),

@@ -1,8 +1,9 @@
 //! The socket's frames (the message function) and the stream's consumer
 //! (the persist function).
 
-use super::{AppError, AppResult, Services};
-use super::{fanout, membership};
+use super::error::{AppError, AppResult};
+use super::services::Services;
+use super::{access, fanout};
 use crate::domain::{
     Caller, ClientMsgId, ConnectionId, ConversationId, MessageId, MessageText, Seq, StoredMessage,
     StreamEvent, StreamMessage, UserId,
@@ -81,7 +82,7 @@ async fn accept(
     conversation_id: ConversationId,
     text: MessageText,
 ) -> AppResult<ServerFrame> {
-    membership::require(svc, conversation_id, caller.user_id).await?;
+    access::require(svc, conversation_id, caller.user_id).await?;
     let message = StreamMessage {
         message_id: MessageId::new(),
         conversation_id,
@@ -108,8 +109,8 @@ async fn accept(
 
 /// `typing`: ephemeral, straight to the other members, never stored.
 async fn typing(svc: &Services, caller: &Caller, conversation_id: ConversationId) -> AppResult<()> {
-    membership::require(svc, conversation_id, caller.user_id).await?;
-    let others: Vec<UserId> = membership::member_ids(svc, conversation_id)
+    access::require(svc, conversation_id, caller.user_id).await?;
+    let others: Vec<UserId> = access::member_ids(svc, conversation_id)
         .await?
         .into_iter()
         .filter(|u| *u != caller.user_id)
@@ -131,7 +132,7 @@ async fn read(
     conversation_id: ConversationId,
     seq: Seq,
 ) -> AppResult<()> {
-    membership::require(svc, conversation_id, caller.user_id).await?;
+    access::require(svc, conversation_id, caller.user_id).await?;
     let last = svc
         .conversations
         .conversation(conversation_id)
@@ -151,7 +152,7 @@ async fn read(
         user_id: caller.user_id,
         seq,
     };
-    let members = membership::member_ids(svc, conversation_id).await?;
+    let members = access::member_ids(svc, conversation_id).await?;
     fanout::push_to_users(svc, &members, &frame, Some(connection)).await?;
     Ok(())
 }
@@ -165,7 +166,7 @@ async fn resume(
     conversation_id: ConversationId,
     last_seq: Seq,
 ) -> AppResult<ServerFrame> {
-    membership::require(svc, conversation_id, caller.user_id).await?;
+    access::require(svc, conversation_id, caller.user_id).await?;
     let mut page = svc
         .messages
         .after(conversation_id, last_seq, RESUME_PAGE + 1)
@@ -244,7 +245,7 @@ async fn deliver(
     let connections = match audience {
         Some(connections) => connections,
         None => {
-            let members = membership::member_ids(svc, stored.conversation_id).await?;
+            let members = access::member_ids(svc, stored.conversation_id).await?;
             audience.insert(fanout::connections_of(svc, &members, None).await?)
         }
     };

@@ -1,7 +1,8 @@
 //! Connections coming and going, and the online counts they change.
 
+use super::error::AppResult;
 use super::fanout;
-use super::{AppResult, Services};
+use super::services::Services;
 use crate::domain::{Caller, ConnectionId, ConnectionRecord};
 use crate::ports::PresenceChange;
 

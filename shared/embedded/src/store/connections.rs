@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use redb::ReadableTable;
 
 use super::{CONNECTIONS, EmbeddedStore, Json, USER_CONNECTIONS, get_json, suffixes};
-use crate::{DbResult, from_json, to_json};
+use crate::error::{DbResult, from_json, to_json};
 use chitter_core::domain::{ConnectionId, ConnectionRecord, UserId};
 use chitter_core::ports::{ConnectionStore, PresenceChange, StoreError};
 

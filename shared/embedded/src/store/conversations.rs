@@ -8,7 +8,7 @@ use super::{
     CONVERSATIONS, DIRECT_PAIRS, EmbeddedStore, MEMBERS, USER_CONVERSATIONS, get_json, get_json2,
     read_conversation, suffixes,
 };
-use crate::{DbResult, from_json, to_json};
+use crate::error::{DbResult, from_json, to_json};
 use chitter_core::domain::{Conversation, ConversationId, Member, Seq, Title, UserId};
 use chitter_core::ports::{AddMember, ConversationStore, StoreError};
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{EmbeddedStore, FRIENDS, get_json2};
-use crate::{from_json, to_json};
+use crate::error::{from_json, to_json};
 use chitter_core::domain::{FriendLink, UserId};
 use chitter_core::ports::{FriendStore, StoreError};
 

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use redb::ReadableTable;
 
 use super::{CONVERSATIONS, DEDUPE, EmbeddedStore, MESSAGES, get_json};
-use crate::{from_json, to_json};
+use crate::error::{from_json, to_json};
 use chitter_core::domain::{Conversation, ConversationId, Seq, StoredMessage, StreamMessage};
 use chitter_core::ports::{MessageLog, Persisted, StoreError};
 

@@ -19,7 +19,7 @@ use redb::{
     ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 
-use crate::{DbError, DbResult, from_json};
+use crate::error::{DbError, DbResult, from_json};
 use chitter_core::domain::Conversation;
 use chitter_core::ports::{StoreError, TokenGrant};
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::{EmbeddedStore, TOKENS};
-use crate::{from_json, to_json};
+use crate::error::{from_json, to_json};
 use chitter_core::ports::{StoreError, TokenGrant, TokenKind, TokenStore};
 
 #[async_trait]

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use redb::ReadableTable;
 
 use super::{EmbeddedStore, HANDLES, USERS, get_json};
-use crate::to_json;
+use crate::error::to_json;
 use chitter_core::domain::{Handle, UserId, UserProfile, UserRecord};
 use chitter_core::ports::{StoreError, UserStore};
 

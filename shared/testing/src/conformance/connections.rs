@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use chitter_core::domain::{ConnectionId, ConnectionRecord, UserId};
 use chitter_core::ports::{PresenceChange, Store};
 
-use super::connection;
+use super::fixtures::connection;
 
 pub async fn connections_track_presence<S: Store>(s: &S) {
     let (ada, bob) = (UserId::new(), UserId::new());

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chitter_core::domain::{ConversationId, ConversationKind, Role, Seq, Title, UserId};
 use chitter_core::ports::{AddMember, Store, StoreError};
 
-use super::{conversation, member};
+use super::fixtures::{conversation, member};
 
 pub async fn groups_keep_their_members<S: Store>(s: &S) {
     let (ada, bob, cy) = (UserId::new(), UserId::new(), UserId::new());

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chitter_core::domain::{ConversationId, ConversationKind, Member, Role, Seq, UserId};
 use chitter_core::ports::Store;
 
-use super::{conversation, member, message};
+use super::fixtures::{conversation, member, message};
 
 async fn group_with(s: &impl Store, users: &[UserId]) -> ConversationId {
     let c = conversation(ConversationKind::Group, users[0]);

@@ -10,6 +10,7 @@
 mod blobs;
 mod connections;
 mod conversations;
+mod fixtures;
 mod friends;
 mod messages;
 mod pusher;
@@ -22,6 +23,7 @@ pub use connections::{connections_track_presence, expired_connections_do_not_cou
 pub use conversations::{
     a_pair_has_one_direct_conversation, groups_keep_their_members, large_groups_are_written_whole,
 };
+pub use fixtures::user;
 pub use friends::friendships_have_two_sides;
 pub use messages::{
     concurrent_writers_never_share_or_skip_a_number, messages_get_gap_free_sequence_numbers_once,
@@ -30,73 +32,6 @@ pub use pusher::{ClientEnd, pushers_deliver_and_report_gone};
 pub use stream::{StreamProbe, streams_keep_each_key_in_order};
 pub use tokens::tokens_are_single_use;
 pub use users::{handles_are_unique, profiles_are_read_in_bulk};
-
-use chrono::{Duration, Utc};
-
-use chitter_core::domain::{
-    ClientMsgId, ConnectionId, ConnectionRecord, Conversation, ConversationId, ConversationKind,
-    DisplayName, Handle, Member, MessageId, MessageText, Role, Seq, StreamMessage, Title, UserId,
-    UserRecord,
-};
-
-pub fn user(handle: &str) -> UserRecord {
-    UserRecord {
-        user_id: UserId::new(),
-        handle: Handle::parse(handle).unwrap(),
-        display_name: DisplayName::parse(handle).unwrap(),
-        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-        created_at: Utc::now(),
-    }
-}
-
-pub(crate) fn conversation(kind: ConversationKind, by: UserId) -> Conversation {
-    Conversation {
-        conversation_id: ConversationId::new(),
-        kind,
-        title: (kind == ConversationKind::Group).then(|| Title::parse("Team").unwrap()),
-        created_by: by,
-        created_at: Utc::now(),
-        last_seq: Seq::ZERO,
-        last_message_at: None,
-    }
-}
-
-pub(crate) fn member(c: &Conversation, user: UserId, role: Role) -> Member {
-    Member {
-        conversation_id: c.conversation_id,
-        user_id: user,
-        role,
-        joined_at: Utc::now(),
-        read_seq: Seq::ZERO,
-    }
-}
-
-pub(crate) fn message(
-    c: ConversationId,
-    sender: UserId,
-    client_id: &str,
-    text: &str,
-) -> StreamMessage {
-    StreamMessage {
-        message_id: MessageId::new(),
-        conversation_id: c,
-        sender_id: sender,
-        client_msg_id: ClientMsgId::parse(client_id).unwrap(),
-        text: MessageText::parse(text.into()).unwrap(),
-        sent_at: Utc::now(),
-        origin: ConnectionId::parse("origin-conn").unwrap(),
-    }
-}
-
-pub(crate) fn connection(user: UserId, id: &str) -> ConnectionRecord {
-    let now = Utc::now();
-    ConnectionRecord {
-        connection_id: ConnectionId::parse(id).unwrap(),
-        user_id: user,
-        connected_at: now,
-        expires_at: now + Duration::hours(2),
-    }
-}
 
 /// Instantiates the store conformance bodies for a backend. `$make` is an
 /// async expression giving a fresh `Arc<impl Store>`.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chitter_core::domain::{Handle, UserId, UserRecord};
 use chitter_core::ports::{Store, StoreError};
 
-use super::user;
+use super::fixtures::user;
 
 pub async fn handles_are_unique<S: Store>(s: &S) {
     let ada = user("ada");

@@ -1,8 +1,11 @@
-//! The one membership check. An unknown conversation answers exactly like
-//! one the caller is not in, so conversation ids cannot be probed.
+//! The access checks the use cases share: the one membership check (an
+//! unknown conversation answers exactly like one the caller is not in, so
+//! conversation ids cannot be probed), and the other user of a relation.
 
-use super::{AppError, AppResult, Services};
-use crate::domain::{ConversationId, Member, UserId};
+use super::error::{AppError, AppResult};
+use super::services::Services;
+use crate::domain::{Caller, ConversationId, Member, UserId};
+use crate::protocol::ErrorCode;
 
 /// The user's membership of the conversation, or `NotAMember`.
 pub(crate) async fn require(
@@ -37,4 +40,22 @@ pub(crate) fn as_not_found(e: AppError) -> AppError {
         AppError::NotAMember => AppError::NotFound("conversation"),
         other => other,
     }
+}
+
+/// Checks that `other` is an existing user other than the caller, before
+/// relating the two (a direct chat, a friendship).
+pub(crate) async fn other_user(
+    svc: &Services,
+    caller: &Caller,
+    other: UserId,
+    if_self: &'static str,
+) -> AppResult<()> {
+    if other == caller.user_id {
+        return Err(AppError::bad_request(ErrorCode::InvalidRequest, if_self));
+    }
+    svc.users
+        .user(other)
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound("user"))
 }

@@ -1,0 +1,27 @@
+//! What every route handler of chitter-local shares.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chitter_core::Services;
+use chitter_embedded::FsBlobStore;
+
+use crate::backend::StreamHandle;
+use crate::connections::ConnectionTable;
+use crate::esm::StreamControl;
+
+/// What every route handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub svc: Arc<Services>,
+    /// The crud function's router, built once.
+    pub api: chitter_crud::Api,
+    pub connections: Arc<ConnectionTable>,
+    pub stream: StreamHandle,
+    pub control: StreamControl,
+    /// The blob folder; with the aws backend, S3 serves uploads instead.
+    pub blobs: Option<Arc<FsBlobStore>>,
+    pub domain_name: String,
+    pub idle_timeout: Duration,
+    pub max_connection_time: Duration,
+}

@@ -1,0 +1,90 @@
+//! The bundle of ports every use case takes, and the settings beside it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::error::{AppError, AppResult};
+use crate::auth::Auth;
+use crate::ports::{
+    BlobStore, Clock, ConnectionStore, ConversationStore, FriendStore, MessageLog, MessageStream,
+    Pusher, Store, TokenStore, UserStore,
+};
+
+/// Limits and lifetimes that the platform imposes or the operator chooses.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// API Gateway closes a connection after this long whatever happens.
+    pub max_connection_time: Duration,
+    /// Parallel pushes in one fan-out (API Gateway callbacks are HTTP calls).
+    pub push_concurrency: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_connection_time: Duration::from_secs(2 * 3600),
+            push_concurrency: 32,
+        }
+    }
+}
+
+/// Every port, built once per process (per Lambda cold start) and shared.
+pub struct Services {
+    pub users: Arc<dyn UserStore>,
+    pub tokens: Arc<dyn TokenStore>,
+    pub connections: Arc<dyn ConnectionStore>,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub friends: Arc<dyn FriendStore>,
+    pub messages: Arc<dyn MessageLog>,
+    pub stream: Arc<dyn MessageStream>,
+    pub pusher: Arc<dyn Pusher>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub clock: Arc<dyn Clock>,
+    /// Access tokens: only the function that issues and checks them (crud)
+    /// holds the signing key; elsewhere this is `None`.
+    pub auth: Option<Auth>,
+    pub settings: Settings,
+}
+
+impl Services {
+    pub fn new<S: Store + 'static>(
+        store: Arc<S>,
+        stream: Arc<dyn MessageStream>,
+        pusher: Arc<dyn Pusher>,
+        blobs: Arc<dyn BlobStore>,
+        clock: Arc<dyn Clock>,
+        auth: Option<Auth>,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            users: store.clone(),
+            tokens: store.clone(),
+            connections: store.clone(),
+            conversations: store.clone(),
+            friends: store.clone(),
+            messages: store,
+            stream,
+            pusher,
+            blobs,
+            clock,
+            auth,
+            settings,
+        }
+    }
+
+    /// The token signer, or an internal error in a function built without it.
+    pub fn auth(&self) -> AppResult<&Auth> {
+        self.auth
+            .as_ref()
+            .ok_or(AppError::Internal("access tokens are not configured here"))
+    }
+}
+
+/// Runs CPU-heavy or blocking work (password hashing) off the async threads.
+pub(crate) async fn blocking<T, F>(f: F) -> AppResult<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(tokio::task::spawn_blocking(f).await?)
+}
