@@ -2,13 +2,13 @@
 //! faithful emulation of API Gateway (`apigw`: WebSocket, HTTP and
 //! `@connections` APIs), Lambda's Kinesis event source (`esm`) over a
 //! durable embedded stream or a real one, either backend (`backend`), and
-//! presigned blob uploads from a folder (`blobs`).
+//! presigned blob uploads from a folder (`blob_urls`).
 
 mod apigw;
 mod backend;
-mod blobs;
+mod blob_urls;
 mod config;
-mod connections;
+mod connection_table;
 mod emulated;
 mod esm;
 mod operator;
@@ -29,7 +29,7 @@ use tokio::sync::watch;
 use tower_http::cors::CorsLayer;
 
 pub use config::{Backend, Config};
-pub use connections::ConnectionTable;
+pub use connection_table::ConnectionTable;
 pub use esm::StreamControl;
 
 use state::AppState;
@@ -145,10 +145,10 @@ fn router(state: AppState) -> Router {
             "/api/{*path}",
             any(apigw::http::invoke).layer(CorsLayer::permissive()),
         )
-        .route("/blobs/{*key}", get(blobs::get).put(blobs::put))
+        .route("/blobs/{*key}", get(blob_urls::get).put(blob_urls::put))
         .merge(operator::routes())
         .merge(web::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(blobs::MAX_UPLOAD))
+        .layer(axum::extract::DefaultBodyLimit::max(blob_urls::MAX_UPLOAD))
         .with_state(state)
 }
 

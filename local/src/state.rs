@@ -7,7 +7,7 @@ use chitter_core::Services;
 use chitter_embedded::FsBlobStore;
 
 use crate::backend::StreamHandle;
-use crate::connections::ConnectionTable;
+use crate::connection_table::ConnectionTable;
 use crate::esm::StreamControl;
 
 /// What every route handler shares.

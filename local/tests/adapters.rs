@@ -14,7 +14,7 @@ use chitter_aws::{ApiGatewayPusher, S3BlobStore};
 use chitter_core::domain::ConnectionId;
 use chitter_core::ports::BlobKey;
 use chitter_local::{Config, Server};
-use chitter_testing::{aws, conformance};
+use chitter_testing::{conformance, standins};
 use clap::Parser;
 use futures::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
@@ -150,7 +150,7 @@ async fn the_blob_folder_conforms() {
 
 #[tokio::test]
 async fn s3_on_s3s_fs_conforms() {
-    let Some(world) = aws::world("http://127.0.0.1:9").await else {
+    let Some(world) = standins::world("http://127.0.0.1:9").await else {
         return;
     };
     let store = S3BlobStore::new(world.clients.s3.clone(), &world.settings.bucket);

@@ -1,10 +1,9 @@
 //! Extractors: what a handler needs from a request, already typed. Each
 //! failure is an `ApiError`, so it gets the one `{code, message}` mapping.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, RawQuery, Request};
 use axum::response::{IntoResponse, Response};
 use chitter_core::app::accounts;
 use chitter_core::domain::{Caller, ConversationId, UserId};
@@ -88,24 +87,27 @@ fn is_json(content_type: Option<&http::HeaderValue>) -> bool {
             .is_some_and(|sub| sub.ends_with("+json"))
 }
 
-/// The path's named segments. An id that does not parse names nothing
-/// that exists: 404, like an id that parses but is unknown.
-pub struct PathIds(HashMap<String, String>);
+/// The path's named segments, percent-decoded. An id that does not parse
+/// names nothing that exists: 404, like an id that parses but is unknown.
+pub struct PathIds(RawPathParams);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathIds {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
-        Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        RawPathParams::from_request_parts(parts, state)
             .await
-            .map(|Path(map)| Self(map))
+            .map(Self)
             .map_err(|e| AppError::bad_request(ErrorCode::InvalidRequest, e.body_text()).into())
     }
 }
 
 impl PathIds {
     pub fn raw(&self, name: &str) -> &str {
-        self.0.get(name).map_or("", String::as_str)
+        self.0
+            .iter()
+            .find_map(|(k, v)| (k == name).then_some(v))
+            .unwrap_or("")
     }
 
     pub fn conversation(&self) -> ApiResult<ConversationId> {

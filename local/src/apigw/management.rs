@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::connections::PostError;
+use crate::connection_table::PostError;
 use crate::state::AppState;
 
 fn aws_error(status: StatusCode, kind: &'static str, message: &str) -> Response {

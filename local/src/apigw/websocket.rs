@@ -23,7 +23,7 @@ use serde_json::Value;
 use tokio::sync::{Notify, Semaphore, mpsc};
 
 use super::events::{self, ConnectionContext};
-use crate::connections::{MAX_FRAME, MAX_MESSAGE, Outbound, Registration};
+use crate::connection_table::{MAX_FRAME, MAX_MESSAGE, Outbound, Registration};
 use crate::state::AppState;
 
 /// Frames of one connection being handled at once; beyond this the gateway

@@ -11,7 +11,7 @@ use chitter_aws::{
     ApiGatewayPusher, AwsClients, DynamoStore, KinesisStream, Resources, S3BlobStore, clients,
     provision,
 };
-use chitter_core::auth::Auth;
+use chitter_core::auth::{Auth, AuthSettings};
 use chitter_wiring::Wiring;
 
 use super::{Inputs, StreamHandle, Wired};
@@ -50,7 +50,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             clients.s3.clone(),
             &resources.bucket,
         )))
-        .auth(Auth::new(&secret.jwt()?, Default::default()))
+        .auth(Auth::new(&secret.jwt()?, AuthSettings::default()))
         .settings(config.settings())
         .build(),
     );

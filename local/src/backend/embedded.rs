@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use chitter_core::auth::Auth;
+use chitter_core::auth::{Auth, AuthSettings};
 use chitter_embedded::{EmbeddedStore, EmbeddedStream, FsBlobStore};
 use chitter_wiring::Wiring;
 use sha2::{Digest, Sha256};
@@ -36,7 +36,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             .stream(stream.clone())
             .pusher(inputs.connections.clone())
             .blobs(blobs.clone())
-            .auth(Auth::new(&secret.jwt()?, Default::default()))
+            .auth(Auth::new(&secret.jwt()?, AuthSettings::default()))
             .settings(config.settings())
             .build(),
     );

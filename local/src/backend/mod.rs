@@ -12,7 +12,7 @@ use chitter_embedded::{EmbeddedStream, FsBlobStore};
 use tokio::sync::watch;
 
 use crate::config::{Backend, Config};
-use crate::connections::ConnectionTable;
+use crate::connection_table::ConnectionTable;
 use crate::esm::{KinesisSource, StreamControl};
 
 /// What a backend gives the server.

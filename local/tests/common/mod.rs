@@ -33,9 +33,9 @@ impl Backend {
     /// The aws mode, or `None` (the test is skipped) when no stand-ins are
     /// configured; `make test` configures them and requires them.
     pub fn aws() -> Option<Backend> {
-        use chitter_testing::aws;
-        aws::standins().then(|| Backend::Aws {
-            suffix: aws::unique_suffix(),
+        use chitter_testing::standins;
+        standins::configured().then(|| Backend::Aws {
+            suffix: standins::unique_suffix(),
         })
     }
 

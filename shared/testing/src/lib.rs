@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-pub mod aws;
 pub mod conformance;
 mod doubles;
+pub mod standins;
 mod world;
 
 pub use doubles::{ManualClock, RecordingPusher};

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use chitter_aws::{DynamoStore, KinesisStream};
 use chitter_testing::store_conformance;
-use chitter_testing::{aws, conformance};
+use chitter_testing::{conformance, standins};
 
 macro_rules! dynamo {
     () => {{
-        let Some(world) = aws::world("http://127.0.0.1:9").await else {
+        let Some(world) = standins::world("http://127.0.0.1:9").await else {
             return;
         };
         Arc::new(DynamoStore::new(
@@ -25,7 +25,7 @@ store_conformance!(dynamo!());
 
 #[tokio::test]
 async fn streams_keep_each_key_in_order() {
-    let Some(world) = aws::world("http://127.0.0.1:9").await else {
+    let Some(world) = standins::world("http://127.0.0.1:9").await else {
         return;
     };
     let stream = KinesisStream::new(world.clients.kinesis.clone(), &world.settings.stream);

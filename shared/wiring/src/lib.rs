@@ -4,12 +4,12 @@
 //! the adapters never see the use cases. Embedded adapters are wired by
 //! chitter-local itself, so no Lambda package links them.
 
+mod assembly;
 pub mod env;
 mod lambda;
-mod services;
 mod unavailable;
 
+pub use assembly::Wiring;
 pub use env::{ConfigError, Env, FromEnv};
 pub use lambda::AwsInit;
-pub use services::Wiring;
 pub use unavailable::Unavailable;

@@ -11,7 +11,7 @@ use super::access;
 use super::error::AppResult;
 use super::services::Services;
 use crate::domain::{ConnectionId, UserId};
-use crate::ports::PushError;
+use crate::ports::{PresenceChange, PushError};
 use crate::protocol::ServerFrame;
 
 /// A push to a connection this young may have failed only because its
@@ -152,7 +152,7 @@ async fn prune(svc: &Services, connection: &ConnectionId) -> AppResult<Option<Us
     }
     tracing::info!(connection_id = %connection, "removing stale connection");
     Ok(match svc.connections.remove_connection(connection).await? {
-        Some((r, crate::ports::PresenceChange::WentOffline)) => Some(r.user_id),
+        Some((r, PresenceChange::WentOffline)) => Some(r.user_id),
         _ => None,
     })
 }

@@ -15,7 +15,7 @@ pub struct AwsWorld {
 /// Whether stand-ins are configured. Without them a test is skipped,
 /// unless `CHITTER_REQUIRE_STANDINS` is set (as in `make test`), which
 /// makes their absence a failure.
-pub fn standins() -> bool {
+pub fn configured() -> bool {
     if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() {
         return true;
     }
@@ -33,9 +33,9 @@ pub fn unique_suffix() -> String {
 }
 
 /// Fresh, uniquely named resources on the stand-ins, or `None` (the test
-/// is skipped) per `standins`.
+/// is skipped) per `configured`.
 pub async fn world(callback_url: &str) -> Option<AwsWorld> {
-    if !standins() {
+    if !configured() {
         return None;
     }
     let suffix = unique_suffix();

@@ -1,4 +1,4 @@
-//! Plugging ports into the use cases. Every process (each Lambda function,
+//! Assembling the use cases' `Services` from ports. Every process (each Lambda function,
 //! chitter-local's two backends, the tests' world) builds its `Services`
 //! here; a port it does not set is `Unavailable`.
 
