@@ -11,7 +11,8 @@ for f in "${functions[@]}"; do bins+=(--bin "$f"); done
 # A Lambda package links no embedded-store code: no function may depend on
 # redb or on the embedded adapters.
 for f in "${functions[@]}"; do
-  if cargo tree -p "chitter-$f" -e normal --prefix none | grep -Eq '^(redb|chitter-embedded) '; then
+  deps=$(cargo tree -p "chitter-$f" -e normal --prefix none)
+  if grep -Eq '^(redb|chitter-embedded) ' <<<"$deps"; then
     echo "packages: chitter-$f depends on embedded-store code" >&2
     exit 1
   fi

@@ -30,7 +30,10 @@ wait_http() { # url name
 }
 
 moto_port=$(free_port)
-"$tools/moto/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
+# moto's server, one request at a time, so that its transactions are
+# atomic as DynamoDB's are (see the script).
+"$tools/moto/bin/python" "$(dirname "$0")/../infra/tools/moto_serial.py" 127.0.0.1 "$moto_port" \
+  >"$work/moto.log" 2>&1 &
 pids+=($!)
 
 s3_port=$(free_port)

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chitter_core::Settings;
 use chitter_core::auth::{AuthError, JwtSecret};
+use chitter_wiring::env::vars;
 use clap::{Parser, ValueEnum};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretSlice};
@@ -39,11 +40,11 @@ pub struct Config {
     pub backend: Backend,
 
     /// DynamoDB table (aws backend).
-    #[arg(long, env = "CHITTER_TABLE", default_value = "chitter")]
+    #[arg(long, env = vars::TABLE, default_value = "chitter")]
     pub table: String,
 
     /// Kinesis stream name or ARN (aws backend).
-    #[arg(long, env = "CHITTER_STREAM", default_value = "chitter-messages")]
+    #[arg(long, env = vars::STREAM, default_value = "chitter-messages")]
     pub stream: String,
 
     /// S3 bucket for uploads (aws backend).
@@ -75,7 +76,7 @@ pub struct Config {
 
     /// Token signing secret (at least 32 bytes). Without it a random one is
     /// kept in the data dir.
-    #[arg(long, env = "CHITTER_JWT_SECRET", hide_env_values = true)]
+    #[arg(long, env = vars::JWT_SECRET, hide_env_values = true)]
     pub jwt_secret: Option<SecretArg>,
 
     /// Stream shards. Fixed when the stream file is created.

@@ -40,6 +40,9 @@ struct Conn {
     /// False during `$connect`: API Gateway refuses posts until the
     /// handshake completes.
     open: bool,
+    /// Set by a server-side close (DeleteConnection): from then on posts
+    /// are Gone, as on API Gateway, even while the socket winds down.
+    closing: bool,
     connected_at: DateTime<Utc>,
     last_active_ms: Arc<AtomicI64>,
     source_ip: String,
@@ -93,6 +96,7 @@ impl ConnectionTable {
             Conn {
                 tx: tx.clone(),
                 open: false,
+                closing: false,
                 connected_at,
                 last_active_ms: last_active_ms.clone(),
                 source_ip,
@@ -131,7 +135,7 @@ impl ConnectionTable {
             return Err(PostError::TooLarge);
         }
         let tx = match self.table().get(id) {
-            Some(c) if c.open => c.tx.clone(),
+            Some(c) if c.open && !c.closing => c.tx.clone(),
             _ => return Err(PostError::Gone),
         };
         let frame = match std::str::from_utf8(data) {
@@ -146,9 +150,12 @@ impl ConnectionTable {
 
     /// Closes a connection from the server side (DeleteConnection).
     pub fn close(&self, id: &str, code: u16, reason: &'static str) -> Result<(), PostError> {
-        let tx = match self.table().get(id) {
-            Some(c) => c.tx.clone(),
-            None => return Err(PostError::Gone),
+        let tx = match self.table().get_mut(id) {
+            Some(c) if !c.closing => {
+                c.closing = true;
+                c.tx.clone()
+            }
+            _ => return Err(PostError::Gone),
         };
         // A full queue still gets the close: it waits its turn off this task,
         // for a while (the writer gives up on a client that stopped reading).
@@ -171,7 +178,10 @@ impl ConnectionTable {
     }
 
     pub fn info(&self, id: &str) -> Option<ConnInfo> {
-        self.table().get(id).filter(|c| c.open).map(Conn::info)
+        self.table()
+            .get(id)
+            .filter(|c| c.open && !c.closing)
+            .map(Conn::info)
     }
 
     /// Every open connection, oldest first.
@@ -179,7 +189,7 @@ impl ConnectionTable {
         let mut all: Vec<(String, ConnInfo)> = self
             .table()
             .iter()
-            .filter(|(_, c)| c.open)
+            .filter(|(_, c)| c.open && !c.closing)
             .map(|(id, c)| (id.clone(), c.info()))
             .collect();
         all.sort_by_key(|(_, i)| i.connected_at);

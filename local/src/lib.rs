@@ -50,6 +50,8 @@ impl Server {
         let dir = &config.data_dir;
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating data dir {}", dir.display()))?;
+        // Before anything is opened or bound: a bad secret fails at once.
+        let secret = config.signing_secret()?;
         let listener = tokio::net::TcpListener::bind((config.host, config.port))
             .await
             .with_context(|| format!("binding {}:{}", config.host, config.port))?;
@@ -63,6 +65,7 @@ impl Server {
         let control = StreamControl::new(config.stream_paused);
         let wired = backend::wire(backend::Inputs {
             config: &config,
+            secret: &secret,
             addr,
             public_url: &public_url,
             connections: connections.clone(),

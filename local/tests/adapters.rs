@@ -153,7 +153,7 @@ async fn s3_on_s3s_fs_conforms() {
     let Some(world) = standins::world("http://127.0.0.1:9").await else {
         return;
     };
-    let store = S3BlobStore::new(world.clients.s3.clone(), &world.settings.bucket);
+    let store = S3BlobStore::new(world.clients.s3.clone(), &world.resources.bucket);
     // Signed two hours ago for one minute.
     let config = PresigningConfig::builder()
         .start_time(SystemTime::now() - Duration::from_secs(7200))
@@ -164,7 +164,7 @@ async fn s3_on_s3s_fs_conforms() {
         .clients
         .s3
         .put_object()
-        .bucket(&world.settings.bucket)
+        .bucket(&world.resources.bucket)
         .key("emoji/conformance/party.png")
         .content_type("image/png")
         .presigned(config)

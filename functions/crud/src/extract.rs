@@ -89,9 +89,9 @@ fn is_json(content_type: Option<&http::HeaderValue>) -> bool {
 
 /// The path's named segments, percent-decoded. An id that does not parse
 /// names nothing that exists: 404, like an id that parses but is unknown.
-pub struct PathIds(RawPathParams);
+pub struct PathParams(RawPathParams);
 
-impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+impl<S: Send + Sync> FromRequestParts<S> for PathParams {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
@@ -102,7 +102,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
     }
 }
 
-impl PathIds {
+impl PathParams {
     pub fn raw(&self, name: &str) -> &str {
         self.0
             .iter()

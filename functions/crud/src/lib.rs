@@ -16,11 +16,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::{delete, get, post};
 use chitter_core::Services;
-use lambda_http::{Body, IntoResponse as _, Request, Response};
+use http::Uri;
+use lambda_http::{Body, IntoResponse as _, Request, RequestExt as _, Response};
 use tower::ServiceExt;
 
-pub use error::{ApiError, error_response};
-pub use extract::MAX_BODY;
 pub use lambda_http::Error;
 
 /// The one route table.
@@ -81,12 +80,34 @@ impl Api {
         }
     }
 
-    /// Answers one request the way `lambda_http::run` does: the router, then
-    /// lambda_http's conversion of the response. Every failure is a JSON
+    /// Answers one request: routes it on its raw path, then converts the
+    /// response as `lambda_http::run` does. Every failure is a JSON
     /// `{code, message}` with its status; nothing here returns `Err`, which
     /// would be a 502 at the edge.
     pub async fn handle(&self, request: Request) -> Result<Response<Body>, Error> {
-        let response = self.router.clone().oneshot(request).await?;
+        let response = self.router.clone().oneshot(on_raw_path(request)).await?;
         Ok(response.into_response().await)
     }
+}
+
+/// Routes see the path the client sent: lambda_http puts the stage in front
+/// of the URI's path for a named stage, and a trailing slash names the same
+/// resource as none.
+fn on_raw_path(mut request: Request) -> Request {
+    let raw = request.raw_http_path();
+    let path = match raw.trim_end_matches('/') {
+        "" => "/",
+        trimmed => trimmed,
+    };
+    let uri = request.uri();
+    let rebuilt = match uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    };
+    if rebuilt != uri.path_and_query().map_or("", |pq| pq.as_str())
+        && let Ok(new) = rebuilt.parse::<Uri>()
+    {
+        *request.uri_mut() = new;
+    }
+    request
 }

@@ -1,12 +1,12 @@
 //! The crud function on Lambda: the HTTP API's router, served by
-//! lambda_http as in the runtime's axum example.
+//! lambda_http (through `Api::handle`, which routes on the raw path).
 
 use std::sync::Arc;
 
 use chitter_core::auth::{Auth, AuthSettings};
 use chitter_crud::config::Config;
 use chitter_wiring::{AwsInit, FromEnv, Wiring};
-use lambda_http::Error;
+use lambda_http::{Error, Request, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -17,5 +17,10 @@ async fn main() -> Result<(), Error> {
     store.warm().await;
     let auth = Auth::new(&config.jwt_secret, AuthSettings::default());
     let svc = Arc::new(Wiring::new(store).auth(auth).build());
-    lambda_http::run(chitter_crud::router(svc)).await
+    let api = chitter_crud::Api::new(svc);
+    lambda_http::run(service_fn(move |request: Request| {
+        let api = api.clone();
+        async move { api.handle(request).await }
+    }))
+    .await
 }

@@ -275,3 +275,38 @@ async fn bodies_must_be_json_and_small() {
     assert_eq!(r.status(), 413);
     assert_eq!(json_of(&r)["code"], "payload_too_large");
 }
+
+#[tokio::test]
+async fn routes_match_the_raw_path_with_or_without_a_trailing_slash() {
+    let w = World::new();
+    let api = chitter_crud::Api::new(w.svc.clone());
+    for path in ["/api/health", "/api/health/"] {
+        let r = api.handle(request("GET", path, None, None)).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(json_of(&r)["status"], "ok");
+    }
+    // The query string survives the rewrite: a bad `limit` is refused
+    // before the (unknown) conversation is looked up.
+    let ada = json_of(
+        &api.handle(lambda_http::request::from_str(SIGNUP).unwrap())
+            .await
+            .unwrap(),
+    );
+    let token = ada["access_token"].as_str().unwrap();
+    let path = "/api/conversations/0190a7a4-0000-7000-8000-000000000000/messages/";
+    let r = api
+        .handle(request(
+            "GET",
+            &format!("{path}?limit=abc"),
+            Some(token),
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = api
+        .handle(request("GET", path, Some(token), None))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

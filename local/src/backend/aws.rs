@@ -35,7 +35,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             .await
             .map_err(|e| anyhow::anyhow!("provisioning AWS resources: {e}"))?;
     }
-    let secret = config.signing_secret()?;
+    let secret = inputs.secret;
     let svc = Arc::new(
         Wiring::new(Arc::new(DynamoStore::new(
             clients.dynamodb.clone(),

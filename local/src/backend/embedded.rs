@@ -24,7 +24,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
         EmbeddedStream::open(&dir.join("stream.redb"), config.stream_shards)
             .context("opening the stream")?,
     );
-    let secret = config.signing_secret()?;
+    let secret = inputs.secret;
     let blob_key = Sha256::digest([b"blobs:".as_slice(), secret.expose()].concat());
     let blobs = Arc::new(FsBlobStore::new(
         &dir.join("blobs"),

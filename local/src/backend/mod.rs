@@ -11,7 +11,7 @@ use chitter_core::Services;
 use chitter_embedded::{EmbeddedStream, FsBlobStore};
 use tokio::sync::watch;
 
-use crate::config::{Backend, Config};
+use crate::config::{Backend, Config, SigningSecret};
 use crate::connection_table::ConnectionTable;
 use crate::esm::{KinesisSource, StreamControl};
 
@@ -26,6 +26,7 @@ pub struct Wired {
 /// What both backends are wired from.
 pub struct Inputs<'a> {
     pub config: &'a Config,
+    pub secret: &'a SigningSecret,
     /// Where the server listens, for the management API's callback URL.
     pub addr: std::net::SocketAddr,
     pub public_url: &'a str,

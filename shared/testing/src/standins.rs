@@ -9,7 +9,7 @@ use chitter_aws::{AwsClients, Resources, clients, provision};
 
 pub struct AwsWorld {
     pub clients: AwsClients,
-    pub settings: Resources,
+    pub resources: Resources,
 }
 
 /// Whether stand-ins are configured. Without them a test is skipped,
@@ -39,16 +39,16 @@ pub async fn world(callback_url: &str) -> Option<AwsWorld> {
         return None;
     }
     let suffix = unique_suffix();
-    let settings = Resources {
+    let resources = Resources {
         table: format!("chitter-test-{suffix}"),
         stream: format!("chitter-test-{suffix}"),
         bucket: format!("chitter-test-{suffix}"),
     };
     let clients = AwsClients::new(&clients::sdk_config().await, true, callback_url);
-    provision(&clients, &settings, 2)
+    provision(&clients, &resources, 2)
         .await
         .expect("stand-in resources");
-    Some(AwsWorld { clients, settings })
+    Some(AwsWorld { clients, resources })
 }
 
 #[async_trait]
@@ -57,7 +57,7 @@ impl StreamProbe for AwsWorld {
         let k = &self.clients.kinesis;
         let shards = k
             .list_shards()
-            .stream_name(&self.settings.stream)
+            .stream_name(&self.resources.stream)
             .send()
             .await
             .unwrap()
@@ -67,7 +67,7 @@ impl StreamProbe for AwsWorld {
         for shard in shards {
             let mut iterator = k
                 .get_shard_iterator()
-                .stream_name(&self.settings.stream)
+                .stream_name(&self.resources.stream)
                 .shard_id(shard.shard_id)
                 .shard_iterator_type(ShardIteratorType::TrimHorizon)
                 .send()

@@ -74,7 +74,8 @@ impl World {
         presence::connect(&self.svc, caller, id.clone())
             .await
             .unwrap();
-        // Connections younger than the grace period are not dropped on 410.
+        // It is young: a push that finds it gone does not prune it until
+        // the clock passes the handshake grace (see `app::fanout`).
         id
     }
 }

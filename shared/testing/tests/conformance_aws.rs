@@ -16,7 +16,7 @@ macro_rules! dynamo {
         };
         Arc::new(DynamoStore::new(
             world.clients.dynamodb.clone(),
-            &world.settings.table,
+            &world.resources.table,
         ))
     }};
 }
@@ -28,6 +28,6 @@ async fn streams_keep_each_key_in_order() {
     let Some(world) = standins::world("http://127.0.0.1:9").await else {
         return;
     };
-    let stream = KinesisStream::new(world.clients.kinesis.clone(), &world.settings.stream);
+    let stream = KinesisStream::new(world.clients.kinesis.clone(), &world.resources.stream);
     conformance::streams_keep_each_key_in_order(&stream, &world).await;
 }

@@ -4,23 +4,19 @@
 
 use chitter_core::auth::JwtSecret;
 
-/// Every variable, named once (`template.yaml` sets them).
+/// Every variable a function reads, named once (`template.yaml` sets them).
 pub mod vars {
     /// The DynamoDB table.
     pub const TABLE: &str = "CHITTER_TABLE";
     /// The Kinesis stream's ARN (or name).
     pub const STREAM: &str = "CHITTER_STREAM";
-    /// The S3 bucket for uploads.
-    pub const BUCKET: &str = "CHITTER_BUCKET";
     /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`
     pub const CALLBACK_URL: &str = "CHITTER_CALLBACK_URL";
     /// The access-token signing key, at least 32 bytes (crud only).
     pub const JWT_SECRET: &str = "CHITTER_JWT_SECRET";
-    /// `true` for S3 stand-ins that need path-style addressing.
-    pub const S3_PATH_STYLE: &str = "CHITTER_S3_PATH_STYLE";
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {0} is not set")]
     Missing(&'static str),
@@ -31,14 +27,23 @@ pub enum ConfigError {
     },
 }
 
+/// `main` returns this error when init fails, and Rust prints a returned
+/// error with `Debug`: that must be the sentence, not the variant.
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
 /// A process's configuration, read from its environment at init.
 pub trait FromEnv: Sized {
     /// Reads every variable the process needs from `env`.
     fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError>;
 
-    /// Reads them from the process environment.
+    /// Reads them from the process environment; a failure is logged (the
+    /// function's log names the variable) and returned, to fail init.
     fn from_env() -> Result<Self, ConfigError> {
-        Self::read(&Env::process())
+        Self::read(&Env::process()).inspect_err(|e| tracing::error!("{e}"))
     }
 }
 
@@ -65,18 +70,6 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         match (self.lookup)(name) {
             Some(v) if !v.trim().is_empty() => Ok(v),
             _ => Err(ConfigError::Missing(name)),
-        }
-    }
-
-    /// `true`/`1` or `false`/`0`; unset is false.
-    pub fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
-        match (self.lookup)(name).as_deref().map(str::trim) {
-            None | Some("" | "false" | "0") => Ok(false),
-            Some("true" | "1") => Ok(true),
-            Some(_) => Err(ConfigError::Invalid {
-                name,
-                reason: "must be true or false",
-            }),
         }
     }
 
@@ -120,6 +113,11 @@ mod tests {
             e.required(vars::STREAM).unwrap_err().to_string(),
             "environment variable CHITTER_STREAM is not set"
         );
+        // What `main` prints when init fails.
+        assert_eq!(
+            format!("{:?}", ConfigError::Missing(vars::TABLE)),
+            "environment variable CHITTER_TABLE is not set"
+        );
     }
 
     #[test]
@@ -140,20 +138,6 @@ mod tests {
         assert!(
             !format!("{secret:?}").contains(&key),
             "the key never prints"
-        );
-    }
-
-    #[test]
-    fn flags_are_strict() {
-        assert_eq!(env(&[]).flag(vars::S3_PATH_STYLE), Ok(false));
-        assert_eq!(
-            env(&[(vars::S3_PATH_STYLE, "1")]).flag(vars::S3_PATH_STYLE),
-            Ok(true)
-        );
-        assert!(
-            env(&[(vars::S3_PATH_STYLE, "yes")])
-                .flag(vars::S3_PATH_STYLE)
-                .is_err()
         );
     }
 }

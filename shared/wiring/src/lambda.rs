@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
-use chitter_aws::{ApiGatewayPusher, DynamoStore, KinesisStream, S3BlobStore, clients};
+use chitter_aws::{ApiGatewayPusher, DynamoStore, KinesisStream, clients};
 
 pub struct AwsInit {
     config: SdkConfig,
@@ -33,12 +33,5 @@ impl AwsInit {
             &self.config,
             callback_url,
         )))
-    }
-
-    pub fn blobs(&self, bucket: &str, path_style: bool) -> Arc<S3BlobStore> {
-        Arc::new(S3BlobStore::new(
-            clients::s3(&self.config, path_style),
-            bucket,
-        ))
     }
 }

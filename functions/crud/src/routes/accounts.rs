@@ -11,7 +11,7 @@ use http::StatusCode;
 use serde::Deserialize;
 
 use crate::error::ApiResult;
-use crate::extract::{Authed, JsonBody, PathIds, json, no_content};
+use crate::extract::{Authed, JsonBody, PathParams, json, no_content};
 
 #[derive(Deserialize)]
 pub struct Signup {
@@ -90,7 +90,7 @@ pub async fn me(State(svc): State<Arc<Services>>, Authed(caller): Authed) -> Api
 pub async fn user(
     State(svc): State<Arc<Services>>,
     Authed(_): Authed,
-    path: PathIds,
+    path: PathParams,
 ) -> ApiResult<Response> {
     json(
         StatusCode::OK,

@@ -4,37 +4,15 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::Response;
-use chitter_core::app::{accounts, conversations};
+use chitter_core::Services;
+use chitter_core::app::conversations;
 use chitter_core::domain::{Seq, Title, UserId};
-use chitter_core::protocol::ErrorCode;
-use chitter_core::{AppError, AppResult, Services};
 use http::StatusCode;
 use serde::Deserialize;
 
+use super::Target;
 use crate::error::ApiResult;
-use crate::extract::{Authed, JsonBody, PathIds, QueryParams, json, no_content};
-
-/// Someone named by id or by handle.
-#[derive(Deserialize)]
-pub struct Target {
-    #[serde(default)]
-    user_id: Option<UserId>,
-    #[serde(default)]
-    handle: Option<String>,
-}
-
-impl Target {
-    pub async fn resolve(self, svc: &Services) -> AppResult<UserId> {
-        match (self.user_id, self.handle) {
-            (Some(id), _) => Ok(id),
-            (None, Some(handle)) => Ok(accounts::find_by_handle(svc, &handle).await?.user_id),
-            (None, None) => Err(AppError::bad_request(
-                ErrorCode::InvalidRequest,
-                "give `user_id` or `handle`",
-            )),
-        }
-    }
-}
+use crate::extract::{Authed, JsonBody, PathParams, QueryParams, json, no_content};
 
 #[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -88,7 +66,7 @@ pub async fn create(
 pub async fn view(
     State(svc): State<Arc<Services>>,
     Authed(caller): Authed,
-    path: PathIds,
+    path: PathParams,
 ) -> ApiResult<Response> {
     json(
         StatusCode::OK,
@@ -99,7 +77,7 @@ pub async fn view(
 pub async fn rename(
     State(svc): State<Arc<Services>>,
     Authed(caller): Authed,
-    path: PathIds,
+    path: PathParams,
     JsonBody(b): JsonBody<Rename>,
 ) -> ApiResult<Response> {
     json(
@@ -111,7 +89,7 @@ pub async fn rename(
 pub async fn add_member(
     State(svc): State<Arc<Services>>,
     Authed(caller): Authed,
-    path: PathIds,
+    path: PathParams,
     JsonBody(target): JsonBody<Target>,
 ) -> ApiResult<Response> {
     let user = target.resolve(&svc).await?;
@@ -124,7 +102,7 @@ pub async fn add_member(
 pub async fn remove_member(
     State(svc): State<Arc<Services>>,
     Authed(caller): Authed,
-    path: PathIds,
+    path: PathParams,
 ) -> ApiResult<Response> {
     conversations::remove_member(&svc, &caller, path.conversation()?, path.user()?).await?;
     no_content()
@@ -134,7 +112,7 @@ pub async fn remove_member(
 pub async fn history(
     State(svc): State<Arc<Services>>,
     Authed(caller): Authed,
-    path: PathIds,
+    path: PathParams,
     query: QueryParams,
 ) -> ApiResult<Response> {
     let before = query.number("before")?.map(Seq);

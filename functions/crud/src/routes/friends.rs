@@ -8,9 +8,9 @@ use chitter_core::Services;
 use chitter_core::app::friends;
 use http::StatusCode;
 
-use super::conversations::Target;
+use super::Target;
 use crate::error::ApiResult;
-use crate::extract::{Authed, JsonBody, PathIds, json, no_content};
+use crate::extract::{Authed, JsonBody, PathParams, json, no_content};
 
 pub async fn list(State(svc): State<Arc<Services>>, Authed(caller): Authed) -> ApiResult<Response> {
     json(StatusCode::OK, &friends::list(&svc, &caller).await?)
@@ -29,7 +29,7 @@ pub async fn request(
 pub async fn accept(
     State(svc): State<Arc<Services>>,
     Authed(caller): Authed,
-    path: PathIds,
+    path: PathParams,
 ) -> ApiResult<Response> {
     friends::accept(&svc, &caller, path.user()?).await?;
     no_content()
@@ -38,7 +38,7 @@ pub async fn accept(
 pub async fn decline(
     State(svc): State<Arc<Services>>,
     Authed(caller): Authed,
-    path: PathIds,
+    path: PathParams,
 ) -> ApiResult<Response> {
     friends::decline(&svc, &caller, path.user()?).await?;
     no_content()
@@ -47,7 +47,7 @@ pub async fn decline(
 pub async fn remove(
     State(svc): State<Arc<Services>>,
     Authed(caller): Authed,
-    path: PathIds,
+    path: PathParams,
 ) -> ApiResult<Response> {
     friends::remove(&svc, &caller, path.user()?).await?;
     no_content()

@@ -5,9 +5,12 @@ pub mod conversations;
 pub mod friends;
 
 use axum::response::Response;
-use chitter_core::AppError;
+use chitter_core::app::accounts as account_use_cases;
+use chitter_core::domain::UserId;
 use chitter_core::protocol::ErrorCode;
+use chitter_core::{AppError, AppResult, Services};
 use http::{Method, StatusCode};
+use serde::Deserialize;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::json;
@@ -28,4 +31,28 @@ pub async fn method_not_allowed(method: Method) -> ApiError {
         format!("{method} is not allowed here"),
     )
     .into()
+}
+
+/// Someone named by id or by handle.
+#[derive(Deserialize)]
+pub struct Target {
+    #[serde(default)]
+    user_id: Option<UserId>,
+    #[serde(default)]
+    handle: Option<String>,
+}
+
+impl Target {
+    pub async fn resolve(self, svc: &Services) -> AppResult<UserId> {
+        match (self.user_id, self.handle) {
+            (Some(id), _) => Ok(id),
+            (None, Some(handle)) => Ok(account_use_cases::find_by_handle(svc, &handle)
+                .await?
+                .user_id),
+            (None, None) => Err(AppError::bad_request(
+                ErrorCode::InvalidRequest,
+                "give `user_id` or `handle`",
+            )),
+        }
+    }
 }

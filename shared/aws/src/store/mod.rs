@@ -73,8 +73,12 @@ fn conflicted(reasons: &[Option<String>]) -> bool {
     reasons.iter().flatten().any(|c| c == "TransactionConflict")
 }
 
+/// Exponential backoff with jitter: writers that collided must not wake
+/// together and collide again, round after round.
 async fn pause(attempt: u32) {
-    tokio::time::sleep(Duration::from_millis(25 << attempt.min(6))).await;
+    let base: u64 = 25 << attempt.min(6);
+    let jittered = base / 2 + rand::random_range(0..=base / 2);
+    tokio::time::sleep(Duration::from_millis(jittered)).await;
 }
 
 #[derive(Clone, Debug)]

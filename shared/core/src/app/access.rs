@@ -19,6 +19,28 @@ pub(crate) async fn require(
         .ok_or(AppError::NotAMember)
 }
 
+/// The same check for the HTTP API, where a conversation the caller is not
+/// in is "not found" (404), as if it did not exist; the socket names the
+/// refusal instead (`not_a_member`).
+pub(crate) async fn require_visible(
+    svc: &Services,
+    conversation: ConversationId,
+    user: UserId,
+) -> AppResult<Member> {
+    require(svc, conversation, user).await.map_err(|e| match e {
+        AppError::NotAMember => AppError::NotFound("conversation"),
+        other => other,
+    })
+}
+
+/// The same check on a member list already loaded (no second read).
+pub(crate) fn visible_in(members: &[Member], user: UserId) -> AppResult<&Member> {
+    members
+        .iter()
+        .find(|m| m.user_id == user)
+        .ok_or(AppError::NotFound("conversation"))
+}
+
 /// The member ids of a conversation.
 pub(crate) async fn member_ids(
     svc: &Services,
@@ -31,15 +53,6 @@ pub(crate) async fn member_ids(
         .into_iter()
         .map(|m| m.user_id)
         .collect())
-}
-
-/// Over HTTP a conversation the caller is not in is "not found" (404), as
-/// if it did not exist; the socket names the refusal (`not_a_member`).
-pub(crate) fn as_not_found(e: AppError) -> AppError {
-    match e {
-        AppError::NotAMember => AppError::NotFound("conversation"),
-        other => other,
-    }
 }
 
 /// Checks that `other` is an existing user other than the caller, before

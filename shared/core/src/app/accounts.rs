@@ -30,6 +30,9 @@ pub async fn signup(
     password: Password,
     display_name: Option<DisplayName>,
 ) -> AppResult<Session> {
+    // Before any write: a process that cannot sign tokens must not create
+    // an account it cannot start a session for.
+    svc.access_tokens()?;
     let password_hash = blocking(move || hash_password(&password)).await??;
     let display_name = match display_name {
         Some(d) => d,
@@ -69,6 +72,8 @@ pub async fn signin(svc: &Services, handle: &str, password: String) -> AppResult
 /// Exchanges a refresh token for a new session. Refresh tokens rotate: each
 /// one works once.
 pub async fn refresh(svc: &Services, refresh_token: &str) -> AppResult<Session> {
+    // Before the token is spent (see `signup`).
+    svc.access_tokens()?;
     let grant = take_valid(svc, TokenKind::Refresh, refresh_token)
         .await?
         .ok_or(AppError::Unauthorized(
@@ -88,7 +93,7 @@ pub async fn signout(svc: &Services, refresh_token: &str) -> AppResult<()> {
 }
 
 async fn start_session(svc: &Services, user: &UserRecord) -> AppResult<Session> {
-    let auth = svc.auth()?;
+    let auth = svc.access_tokens()?;
     let now = svc.clock.now();
     let access_token = auth.issue_access(user.user_id, &user.handle, now)?;
     let refresh = SecretToken::generate();
@@ -114,7 +119,7 @@ pub fn authenticate(svc: &Services, authorization: Option<&str>) -> AppResult<Ca
         .and_then(|h| h.strip_prefix("Bearer "))
         .ok_or(AppError::Unauthorized("missing bearer token"))?;
     let claims = svc
-        .auth()?
+        .access_tokens()?
         .verify_access(token.trim(), svc.clock.now())
         .ok_or(AppError::Unauthorized("access token is invalid or expired"))?;
     Ok(Caller {
@@ -126,7 +131,7 @@ pub fn authenticate(svc: &Services, authorization: Option<&str>) -> AppResult<Ca
 /// A one-time ticket for the WebSocket handshake (`/ws?ticket=`), so that no
 /// long-lived token appears in a URL.
 pub async fn issue_ticket(svc: &Services, caller: &Caller) -> AppResult<Ticket> {
-    let ttl = svc.auth()?.settings.ticket_ttl;
+    let ttl = svc.access_tokens()?.settings.ticket_ttl;
     let ticket = SecretToken::generate();
     let grant = TokenGrant {
         user_id: caller.user_id,

@@ -167,14 +167,7 @@ pub async fn view(
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
     let members = svc.conversations.members(id).await?;
-    // The member list is loaded anyway: the caller's own entry in it is the
-    // membership check.
-    let me = members
-        .iter()
-        .find(|m| m.user_id == caller.user_id)
-        .ok_or(AppError::NotAMember)
-        .map_err(access::as_not_found)?
-        .clone();
+    let me = access::visible_in(&members, caller.user_id)?.clone();
     let ids: Vec<UserId> = members.iter().map(|m| m.user_id).collect();
     let online = svc.connections.count_online(&ids).await?;
     let mut profiles: HashMap<UserId, UserProfile> = svc
@@ -217,31 +210,31 @@ async fn admin_of_group(
     caller: &Caller,
     id: ConversationId,
 ) -> AppResult<Conversation> {
-    let c = group(svc, caller, id).await?;
-    let me = access::require(svc, id, caller.user_id)
-        .await
-        .map_err(access::as_not_found)?;
+    let (c, me) = group(svc, caller, id).await?;
     if me.role != Role::Admin {
         return Err(AppError::Forbidden("only a group admin may do that"));
     }
     Ok(c)
 }
 
-async fn group(svc: &Services, caller: &Caller, id: ConversationId) -> AppResult<Conversation> {
+/// A group and the caller's membership of it.
+async fn group(
+    svc: &Services,
+    caller: &Caller,
+    id: ConversationId,
+) -> AppResult<(Conversation, Member)> {
     let c = svc
         .conversations
         .conversation(id)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
-    access::require(svc, id, caller.user_id)
-        .await
-        .map_err(access::as_not_found)?;
+    let me = access::require_visible(svc, id, caller.user_id).await?;
     if c.kind != ConversationKind::Group {
         return Err(AppError::Conflict(
             "a direct conversation has no title or member changes",
         ));
     }
-    Ok(c)
+    Ok((c, me))
 }
 
 pub async fn rename(
@@ -315,9 +308,7 @@ pub async fn history(
     before: Option<Seq>,
     limit: Option<usize>,
 ) -> AppResult<HistoryPage> {
-    access::require(svc, id, caller.user_id)
-        .await
-        .map_err(access::as_not_found)?;
+    access::require_visible(svc, id, caller.user_id).await?;
     let limit = limit.unwrap_or(HISTORY_DEFAULT).clamp(1, HISTORY_MAX);
     let messages = svc.messages.history(id, before, limit).await?;
     let next_before = match messages.last() {

@@ -24,11 +24,11 @@ pub const GONE_GRACE: Duration = Duration::from_secs(30);
 pub(crate) type Failures = Vec<(ConnectionId, PushError)>;
 
 /// Sends a frame to one connection, such as the answer to its own frame.
-/// Failures are logged: the frame it answers has nothing left to do.
+/// Failures are logged: the frame it answers has nothing left to do. Like
+/// every push, a Gone answer prunes the connection (a store read, and a
+/// presence announcement if it was the user's last).
 pub async fn reply(svc: &Services, connection: &ConnectionId, frame: &ServerFrame) {
-    if let Err(e) = push(svc, std::slice::from_ref(connection), frame).await {
-        e.log();
-    }
+    push(svc, std::slice::from_ref(connection), frame).await;
 }
 
 /// Pushes to every open connection of `users` except `skip`.
@@ -39,21 +39,25 @@ pub(crate) async fn push_to_users(
     skip: Option<&ConnectionId>,
 ) -> AppResult<Failures> {
     let targets = connections_of(svc, users, skip).await?;
-    push(svc, &targets, frame).await
+    Ok(push(svc, &targets, frame).await)
 }
 
 /// Pushes to each target, prunes the gone ones, and tells the conversations
-/// of any user that this took offline.
+/// of any user that this took offline. The pruning and the announcements
+/// are cleanup, so their failures are logged, not returned: the caller's
+/// own work (a stored message, an accepted frame) is done either way.
 pub(crate) async fn push(
     svc: &Services,
     targets: &[ConnectionId],
     frame: &ServerFrame,
-) -> AppResult<Failures> {
-    let (failures, offline) = push_and_prune(svc, targets, &frame.to_json()).await?;
+) -> Failures {
+    let (failures, offline) = push_and_prune(svc, targets, &frame.to_json()).await;
     for user in offline {
-        announce_presence(svc, user, None).await?;
+        if let Err(e) = announce_presence(svc, user, None).await {
+            e.log();
+        }
     }
-    Ok(failures)
+    failures
 }
 
 /// Pushes the online count of each of the user's conversations to its
@@ -73,7 +77,7 @@ pub(crate) async fn announce_presence(
             online,
         };
         let targets = connections_of(svc, &members, skip).await?;
-        push_and_prune(svc, &targets, &frame.to_json()).await?;
+        push_and_prune(svc, &targets, &frame.to_json()).await;
     }
     Ok(())
 }
@@ -99,22 +103,26 @@ pub(crate) async fn connections_of(
 
 /// The one push-and-prune: sends `data` to every target, then removes the
 /// connections that answered Gone and are past their handshake. Returns the
-/// failed pushes and the users whose last connection was removed.
+/// failed pushes and the users whose last connection was removed. A prune
+/// that fails is logged; the connection's TTL or `$disconnect` removes it.
 async fn push_and_prune(
     svc: &Services,
     targets: &[ConnectionId],
     data: &[u8],
-) -> AppResult<(Failures, Vec<UserId>)> {
+) -> (Failures, Vec<UserId>) {
     let failures = send_all(svc, targets, data).await;
     let mut offline = Vec::new();
     for (id, e) in &failures {
-        if matches!(e, PushError::Gone)
-            && let Some(user) = prune(svc, id).await?
-        {
-            offline.push(user);
+        if !matches!(e, PushError::Gone) {
+            continue;
+        }
+        match prune(svc, id).await {
+            Ok(Some(user)) => offline.push(user),
+            Ok(None) => {}
+            Err(e) => e.log(),
         }
     }
-    Ok((failures, offline))
+    (failures, offline)
 }
 
 /// Pushes `data` to each target; returns the failures.

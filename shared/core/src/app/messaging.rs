@@ -21,6 +21,8 @@ pub async fn handle_frame(svc: &Services, caller: &Caller, connection: &Connecti
             let id = frame.id().map(ToString::to_string);
             match dispatch(svc, caller, connection, frame).await {
                 Ok(reply) => reply,
+                // The connection itself is gone: there is no one to tell.
+                Err(AppError::Delivery(PushError::Gone)) => None,
                 Err(e) => {
                     e.log();
                     Some(ServerFrame::error(id, e.code(), e.public_message()))
@@ -182,7 +184,7 @@ async fn resume(
             std::slice::from_ref(connection),
             &ServerFrame::message(m),
         )
-        .await?;
+        .await;
         if let Some((_, e)) = failures.into_iter().next() {
             return Err(e.into());
         }
@@ -254,7 +256,7 @@ async fn deliver(
         .filter(|c| *c != origin)
         .cloned()
         .collect();
-    let failures = fanout::push(svc, &targets, &ServerFrame::message(stored)).await?;
+    let failures = fanout::push(svc, &targets, &ServerFrame::message(stored)).await;
     connections.retain(|c| {
         !failures
             .iter()

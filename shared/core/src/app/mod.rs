@@ -19,5 +19,5 @@ mod fanout;
 mod services;
 
 pub use error::{AppError, AppResult};
-pub use fanout::{GONE_GRACE, reply};
+pub use fanout::reply;
 pub use services::{Services, Settings};

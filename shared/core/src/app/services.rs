@@ -73,7 +73,7 @@ impl Services {
     }
 
     /// The token signer, or an internal error in a function built without it.
-    pub fn auth(&self) -> AppResult<&Auth> {
+    pub fn access_tokens(&self) -> AppResult<&Auth> {
         self.auth
             .as_ref()
             .ok_or(AppError::Internal("access tokens are not configured here"))
