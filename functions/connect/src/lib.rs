@@ -9,7 +9,6 @@ use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use chitter_core::Services;
 use chitter_core::app::{accounts, presence};
 use chitter_core::authorizer;
-use chitter_core::domain::ConnectionId;
 use serde_json::Value;
 
 pub mod config;
@@ -76,11 +75,7 @@ pub async fn handle(
     event: ApiGatewayWebsocketProxyRequest,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let ctx = &event.request_context;
-    let Some(connection) = ctx
-        .connection_id
-        .as_deref()
-        .and_then(|id| ConnectionId::parse(id).ok())
-    else {
+    let Some(connection) = authorizer::connection(ctx.connection_id.as_deref()) else {
         return Ok(status(400));
     };
     match ctx.event_type.as_deref() {

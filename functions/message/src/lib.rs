@@ -5,7 +5,6 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use chitter_core::Services;
 use chitter_core::app::{self, messaging};
 use chitter_core::authorizer;
-use chitter_core::domain::ConnectionId;
 use chitter_core::protocol::{ErrorCode, ServerFrame};
 
 pub mod config;
@@ -21,10 +20,7 @@ pub async fn handle(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let ctx = &event.request_context;
     let caller = authorizer::caller(&ctx.authorizer.fields);
-    let connection = ctx
-        .connection_id
-        .as_deref()
-        .and_then(|id| ConnectionId::parse(id).ok());
+    let connection = authorizer::connection(ctx.connection_id.as_deref());
     let (Some(caller), Some(connection)) = (caller, connection) else {
         tracing::error!("route invoked without an authorized connection");
         return Ok(status(401));

@@ -1,12 +1,13 @@
 //! The contract between the connect function's WebSocket authorizer and the
 //! routes after it: API Gateway passes the authorizer's context to every
-//! route of the connection as `requestContext.authorizer`.
+//! route of the connection as `requestContext.authorizer`, beside the
+//! connection's id.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::domain::{Caller, Handle, UserId, UserProfile};
+use crate::domain::{Caller, ConnectionId, Handle, UserId, UserProfile};
 
 /// Keys of the authorizer context.
 pub const CONTEXT_USER_ID: &str = "user_id";
@@ -29,4 +30,9 @@ pub fn caller(fields: &HashMap<String, Value>) -> Option<Caller> {
     let user_id = UserId::parse(fields.get(CONTEXT_USER_ID)?.as_str()?).ok()?;
     let handle = Handle::parse(fields.get(CONTEXT_HANDLE)?.as_str()?).ok()?;
     Some(Caller { user_id, handle })
+}
+
+/// The connection a route event is for (`requestContext.connectionId`).
+pub fn connection(id: Option<&str>) -> Option<ConnectionId> {
+    ConnectionId::parse(id?).ok()
 }
