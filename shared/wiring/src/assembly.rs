@@ -65,15 +65,21 @@ impl<S: Store + 'static> Wiring<S> {
         self
     }
 
+    /// Every store port is the one store.
     pub fn build(self) -> Services {
-        Services::new(
-            self.store,
-            self.stream,
-            self.pusher,
-            self.blobs,
-            self.clock,
-            self.auth,
-            self.settings,
-        )
+        Services {
+            users: self.store.clone(),
+            tokens: self.store.clone(),
+            connections: self.store.clone(),
+            conversations: self.store.clone(),
+            friends: self.store.clone(),
+            messages: self.store,
+            stream: self.stream,
+            pusher: self.pusher,
+            blobs: self.blobs,
+            clock: self.clock,
+            auth: self.auth,
+            settings: self.settings,
+        }
     }
 }

@@ -7,7 +7,7 @@ use super::error::{AppError, AppResult};
 use crate::auth::Auth;
 use crate::ports::{
     BlobStore, Clock, ConnectionStore, ConversationStore, FriendStore, MessageLog, MessageStream,
-    Pusher, Store, TokenStore, UserStore,
+    Pusher, TokenStore, UserStore,
 };
 
 /// Limits and lifetimes that the platform imposes or the operator chooses.
@@ -47,31 +47,6 @@ pub struct Services {
 }
 
 impl Services {
-    pub fn new<S: Store + 'static>(
-        store: Arc<S>,
-        stream: Arc<dyn MessageStream>,
-        pusher: Arc<dyn Pusher>,
-        blobs: Arc<dyn BlobStore>,
-        clock: Arc<dyn Clock>,
-        auth: Option<Auth>,
-        settings: Settings,
-    ) -> Self {
-        Self {
-            users: store.clone(),
-            tokens: store.clone(),
-            connections: store.clone(),
-            conversations: store.clone(),
-            friends: store.clone(),
-            messages: store,
-            stream,
-            pusher,
-            blobs,
-            clock,
-            auth,
-            settings,
-        }
-    }
-
     /// The token signer, or an internal error in a function built without it.
     pub fn access_tokens(&self) -> AppResult<&Auth> {
         self.auth
