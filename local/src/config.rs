@@ -69,6 +69,11 @@ pub struct Config {
     #[arg(long, env = "CHITTER_DATA_DIR", default_value = ".chitter")]
     pub data_dir: PathBuf,
 
+    /// The web client's build to serve at `/` (`npm run build` in `web/`).
+    /// Defaults to the source tree's `web/dist`.
+    #[arg(long, env = "CHITTER_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+
     /// The URL browsers use to reach this server, for presigned links.
     /// Defaults to http://localhost:<port>.
     #[arg(long, env = "CHITTER_PUBLIC_URL")]

@@ -2,16 +2,16 @@
 //! faithful emulation of API Gateway (`apigw`: WebSocket, HTTP and
 //! `@connections` APIs), Lambda's Kinesis event source (`esm`) over a
 //! durable embedded stream or a real one, either backend (`backend`), and
-//! presigned blob uploads from a folder (`blob_urls`).
+//! an S3 endpoint over a folder for presigned uploads (`s3`).
 
 mod apigw;
 mod backend;
-mod blob_urls;
 mod config;
 mod connection_table;
 mod emulated;
 mod esm;
 mod operator;
+mod s3;
 mod state;
 pub mod telemetry;
 mod web;
@@ -24,7 +24,6 @@ use anyhow::Context;
 use axum::Router;
 use axum::routing::{any, get};
 use axum::serve::ListenerExt;
-use chitter_embedded::FsBlobStore;
 use tokio::sync::watch;
 use tower_http::cors::CorsLayer;
 
@@ -38,7 +37,7 @@ use state::AppState;
 pub struct Server {
     addr: SocketAddr,
     connections: Arc<ConnectionTable>,
-    blobs: Option<Arc<FsBlobStore>>,
+    s3: Option<backend::LocalS3>,
     shutdown: watch::Sender<bool>,
     served: tokio::task::JoinHandle<()>,
 }
@@ -81,12 +80,13 @@ impl Server {
             connections: connections.clone(),
             stream: wired.stream,
             control,
-            blobs: wired.blobs.clone(),
             domain_name: format!("localhost:{}", addr.port()),
             idle_timeout: config.idle_timeout(),
             max_connection_time: config.max_connection_time(),
         };
-        let served = serve(listener, router(state), shutdown_rx);
+        let web_dir = config.web_dir.clone().unwrap_or_else(web::default_dir);
+        let s3 = wired.s3.as_ref().map(|s| s.server.service());
+        let served = serve(listener, router(state, s3, &web_dir), shutdown_rx);
 
         let base = format!("http://{addr}");
         tracing::info!("web app        {public_url}/");
@@ -95,7 +95,7 @@ impl Server {
         tracing::info!("@connections   {base}/@connections/{{connection_id}}");
         match config.backend {
             Backend::Embedded => {
-                tracing::info!("blobs          {base}/blobs/{{key}} (presigned)");
+                tracing::info!("S3             {base}/blobs (bucket `blobs`, path-style)");
                 tracing::info!("data dir       {}", dir.display());
             }
             Backend::Aws => tracing::info!(
@@ -112,7 +112,7 @@ impl Server {
         Ok(Server {
             addr,
             connections,
-            blobs: wired.blobs,
+            s3: wired.s3,
             shutdown,
             served,
         })
@@ -127,9 +127,12 @@ impl Server {
         self.connections.clone()
     }
 
-    /// The blob folder (embedded backend only).
-    pub fn blobs(&self) -> Option<Arc<FsBlobStore>> {
-        self.blobs.clone()
+    /// The blob adapter over this server's own S3 endpoint, and the client
+    /// that presigns for it (embedded backend only).
+    pub fn local_s3(&self) -> Option<(chitter_aws::S3BlobStore, aws_sdk_s3::Client)> {
+        self.s3
+            .as_ref()
+            .map(|s| (s.store.clone(), s.presigner.clone()))
     }
 
     /// Closes every connection (each gets `$disconnect`), stops the stream
@@ -141,17 +144,23 @@ impl Server {
     }
 }
 
-fn router(state: AppState) -> Router {
-    Router::new()
+fn router(
+    state: AppState,
+    s3: Option<s3s::service::S3Service>,
+    web_dir: &std::path::Path,
+) -> Router {
+    let router = match s3 {
+        Some(service) => s3::routes(service),
+        None => Router::new(),
+    };
+    router
         .route("/ws", get(apigw::websocket::handshake))
         .route(
             "/api/{*path}",
             any(apigw::http::invoke).layer(CorsLayer::permissive()),
         )
-        .route("/blobs/{*key}", get(blob_urls::get).put(blob_urls::put))
         .merge(operator::routes())
-        .merge(web::routes())
-        .layer(axum::extract::DefaultBodyLimit::max(blob_urls::MAX_UPLOAD))
+        .merge(web::routes(web_dir))
         .with_state(state)
 }
 

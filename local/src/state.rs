@@ -4,7 +4,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chitter_core::Services;
-use chitter_embedded::FsBlobStore;
 
 use crate::backend::StreamHandle;
 use crate::connection_table::ConnectionTable;
@@ -19,8 +18,6 @@ pub struct AppState {
     pub connections: Arc<ConnectionTable>,
     pub stream: StreamHandle,
     pub control: StreamControl,
-    /// The blob folder; with the aws backend, S3 serves uploads instead.
-    pub blobs: Option<Arc<FsBlobStore>>,
     pub domain_name: String,
     pub idle_timeout: Duration,
     pub max_connection_time: Duration,

@@ -1,18 +1,15 @@
 //! Conformance of the pusher and blob adapters: the gateway's own pusher and
 //! the AWS SDK's management API client against chitter-local's
-//! `@connections` endpoint; the blob folder and S3 (s3s-fs).
+//! `@connections` endpoint; the S3 adapter against chitter-local's own S3
+//! endpoint and against s3s-fs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use std::time::{Duration, SystemTime};
-
 use aws_sdk_apigatewaymanagement::config::{Credentials, Region};
-use aws_sdk_s3::presigning::PresigningConfig;
 use chitter_aws::{ApiGatewayPusher, S3BlobStore};
 use chitter_core::domain::ConnectionId;
-use chitter_core::ports::BlobKey;
 use chitter_local::{Config, Server};
 use chitter_testing::{conformance, standins};
 use clap::Parser;
@@ -133,19 +130,11 @@ async fn the_management_api_pusher_conforms_against_chitter_local() {
 }
 
 #[tokio::test]
-async fn the_blob_folder_conforms() {
+async fn chitter_locals_s3_conforms() {
     let dir = tempfile::tempdir().unwrap();
     let (server, _api) = server(dir.path()).await;
-    let blobs = server.blobs().unwrap();
-    let key = BlobKey::parse("emoji/conformance/party.png").unwrap();
-    let expired = blobs.presign_from(
-        "PUT",
-        &key,
-        "image/png",
-        chrono::Utc::now() - chrono::Duration::hours(2),
-        Duration::from_secs(60),
-    );
-    conformance::blobs_accept_only_what_was_signed(&*blobs, expired).await;
+    let (store, presigner) = server.local_s3().unwrap();
+    conformance::blobs_accept_only_what_was_signed(&store, &presigner, "blobs").await;
 }
 
 #[tokio::test]
@@ -154,27 +143,10 @@ async fn s3_on_s3s_fs_conforms() {
         return;
     };
     let store = S3BlobStore::new(world.clients.s3.clone(), &world.resources.bucket);
-    // Signed two hours ago for one minute.
-    let config = PresigningConfig::builder()
-        .start_time(SystemTime::now() - Duration::from_secs(7200))
-        .expires_in(Duration::from_secs(60))
-        .build()
-        .unwrap();
-    let expired = world
-        .clients
-        .s3
-        .put_object()
-        .bucket(&world.resources.bucket)
-        .key("emoji/conformance/party.png")
-        .content_type("image/png")
-        .presigned(config)
-        .await
-        .unwrap();
-    let expired = chitter_core::ports::PresignedRequest {
-        method: "PUT".into(),
-        url: expired.uri().to_owned(),
-        headers: vec![],
-        expires_at: chrono::Utc::now(),
-    };
-    conformance::blobs_accept_only_what_was_signed(&store, expired).await;
+    conformance::blobs_accept_only_what_was_signed(
+        &store,
+        &world.clients.s3,
+        &world.resources.bucket,
+    )
+    .await;
 }

@@ -1,21 +1,28 @@
 // Two people chat through the web client in Chromium, against the
-// chitter-local binary on a free port with a temporary data dir.
+// chitter-local binary on a free port with a temporary data dir. Each screen
+// visited is saved to e2e/artifacts/ at desktop size and at 375 px wide.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
 
 const BINARY = process.env.CHITTER_LOCAL_BIN ?? new URL("../../target/debug/chitter-local", import.meta.url).pathname;
+const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 const WAIT = 15_000;
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 375, height: 740 };
 
 let server, base, browser, dataDir;
+/** Problems any page reported: CSP violations, uncaught errors. */
+const problems = [];
 
 before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), "chitter-web-"));
   server = spawn(BINARY, ["--port", "0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "ignore"] });
   base = await new Promise((resolve, reject) => {
@@ -41,11 +48,38 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function signUp(handle) {
-  const context = await browser.newContext();
+async function newPage(options = {}) {
+  const context = await browser.newContext({ viewport: DESKTOP, ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
-  await page.goto(base);
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && /Content.Security.Policy|Refused to/i.test(msg.text())) problems.push(msg.text());
+  });
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  return page;
+}
+
+/** Saves the screen as it is now, at desktop size and at 375 px, then restores the size. */
+async function shot(page, name) {
+  const size = page.viewportSize();
+  const sizes = size.width === PHONE.width ? [["375", PHONE]] : [["desktop", DESKTOP], ["375", PHONE]];
+  for (const [label, viewport] of sizes) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), animations: "disabled" });
+  }
+  await page.setViewportSize(size);
+}
+
+async function openApp(page) {
+  const response = await page.goto(base);
+  // The client must work under the server's policy, so check it is on.
+  assert.match(response.headers()["content-security-policy"] ?? "", /script-src 'self'/);
+  await page.waitForSelector("#auth-form");
+}
+
+async function signUp(handle, options) {
+  const page = await newPage(options);
+  await openApp(page);
   await page.fill("input[name=handle]", handle);
   await page.fill("input[name=password]", "correct horse battery");
   await page.click("button[value=signup]");
@@ -55,7 +89,13 @@ async function signUp(handle) {
 }
 
 test("two people chat in the browser, in order, with acks", async () => {
+  const first = await newPage();
+  await openApp(first);
+  await shot(first, "01-sign-in");
+  await first.context().close();
+
   const ada = await signUp("ada");
+  await shot(ada, "02-ada-no-conversations");
   const bob = await signUp("bob");
 
   // Ada opens a direct chat with Bob and sends two messages.
@@ -68,13 +108,23 @@ test("two people chat in the browser, in order, with acks", async () => {
   }
   // Both persisted (✓✓ marks a stored message with its sequence number).
   await ada.waitForFunction(() => document.querySelectorAll("#messages li.mine[data-seq]").length === 2);
+  assert.equal(await ada.inputValue("#composer textarea"), "", "the composer clears after sending");
+  await shot(ada, "03-ada-sent");
 
-  // Bob sees the new conversation appear, opens it, and reads both, in order.
+  // Bob sees the new conversation appear, with both messages unread.
   await bob.waitForSelector("#conversations li");
+  await bob.waitForSelector("#conversations li .badge:has-text('2')");
+  await shot(bob, "04-bob-new-conversation");
+
+  // Bob opens it, and reads both, in order.
   await bob.click("#conversations li");
   await bob.waitForFunction(() => document.querySelectorAll("#messages li[data-seq]").length === 2);
-  const texts = await bob.$$eval("#messages li[data-seq]", (lis) => lis.map((li) => li.lastChild.textContent));
+  const texts = await bob.$$eval("#messages li[data-seq]", (lis) => lis.map((li) => li.querySelector(".text").textContent));
   assert.deepEqual(texts, ["Hi Bob!", "Are you there?"]);
+  assert.equal(await bob.locator("#conversations li .badge").count(), 0, "an open conversation has no unread badge");
+  // Bob's read position reaches Ada: both her messages show as read.
+  await ada.waitForFunction(() => document.querySelectorAll("#messages li.mine[data-seq] .state.read").length === 2);
+  await shot(bob, "05-bob-reading");
 
   // Bob replies; Ada sees it live, as the third message.
   await bob.fill("#composer textarea", "Here!");
@@ -83,19 +133,99 @@ test("two people chat in the browser, in order, with acks", async () => {
     const last = document.querySelector("#messages li[data-seq='3']");
     return last && last.textContent.includes("Here!") && !last.classList.contains("mine");
   });
+  await shot(ada, "06-ada-got-reply");
 
   // Online counts reached both lists.
   assert.match(await ada.textContent("#conversations li .meta"), /2 online/);
+  assert.match(await bob.textContent("#conversations li .meta"), /2 online/);
+
+  assert.deepEqual(problems, []);
+  await ada.context().close();
+  await bob.context().close();
 });
 
 test("a bad sign-in shows the server's error and stays on the form", async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT);
-  await page.goto(base);
+  const page = await newPage();
+  await openApp(page);
   await page.fill("input[name=handle]", "nobody");
   await page.fill("input[name=password]", "wrong password");
   await page.click("button[value=signin]");
   await page.waitForSelector("#auth-error:has-text('wrong handle or password')");
   assert.equal(await page.isVisible("#app"), false);
+  await shot(page, "07-sign-in-error");
+  assert.deepEqual(problems, []);
+  await page.context().close();
+});
+
+test("on a phone the list and the chat take turns, by keyboard too, in the dark", async () => {
+  const cyd = await signUp("cyd", { viewport: PHONE, colorScheme: "dark", reducedMotion: "reduce" });
+  await shot(cyd, "08-phone-dark-list");
+  assert.equal(await cyd.isVisible(".sidebar"), true);
+  assert.equal(await cyd.isVisible(".chat"), false);
+
+  await cyd.fill("#new-direct input[name=handle]", "ada");
+  await cyd.press("#new-direct input[name=handle]", "Enter");
+  await cyd.waitForSelector("#composer:not([hidden])");
+  // Only the chat shows; the list waits behind the back button.
+  assert.equal(await cyd.isVisible(".sidebar"), false);
+  assert.equal(await cyd.isVisible("button[aria-label='Back to conversations']"), true);
+
+  // Shift+Enter starts a new line; Enter sends both lines as one message.
+  await cyd.focus("#composer textarea");
+  await cyd.keyboard.type("line one");
+  await cyd.keyboard.press("Shift+Enter");
+  await cyd.keyboard.type("line two");
+  assert.equal(await cyd.locator("#messages li").filter({ hasText: "line one" }).count(), 0, "Shift+Enter does not send");
+  await cyd.keyboard.press("Enter");
+  await cyd.waitForFunction(() => document.querySelectorAll("#messages li.mine[data-seq]").length === 1);
+  assert.equal(await cyd.textContent("#messages li.mine[data-seq] .text"), "line one\nline two");
+  await shot(cyd, "09-phone-dark-chat");
+
+  await cyd.click("button[aria-label='Back to conversations']");
+  await cyd.waitForSelector("#conversations li");
+  assert.equal(await cyd.isVisible(".chat"), false);
+  await shot(cyd, "10-phone-dark-back-to-list");
+
+  assert.deepEqual(problems, []);
+  await cyd.context().close();
+});
+
+async function signIn(handle) {
+  const page = await newPage();
+  await openApp(page);
+  await page.fill("input[name=handle]", handle);
+  await page.fill("input[name=password]", "correct horse battery");
+  await page.click("button[value=signin]");
+  await page.waitForSelector(`#me:has-text("@${handle}")`);
+  await page.waitForSelector("#status.online");
+  return page;
+}
+
+test("a group: created by handles, named senders, live for everyone", async () => {
+  const ada = await signIn("ada");
+  const bob = await signIn("bob");
+
+  await ada.click("summary:has-text('New group')");
+  await ada.fill("#new-group input[name=title]", "Weekend plans");
+  await ada.fill("#new-group input[name=members]", "bob, cyd");
+  await ada.click("#new-group button[type=submit]");
+  await ada.waitForSelector("#chat-header:has-text('Weekend plans')");
+  await ada.fill("#composer textarea", "Picnic on Saturday?");
+  await ada.press("#composer textarea", "Enter");
+  await ada.waitForFunction(() => document.querySelectorAll("#messages li.mine[data-seq]").length === 1);
+
+  await bob.click("#conversations li:has-text('Weekend plans')");
+  await bob.waitForSelector("#messages li[data-seq='1']:has-text('Picnic on Saturday?')");
+  // In a group, someone else's message says who sent it.
+  assert.equal(await bob.textContent("#messages li[data-seq='1'] .who"), "ada");
+  await bob.fill("#composer textarea", "Yes! I'll bring lemonade 🍋");
+  await bob.press("#composer textarea", "Enter");
+  await ada.waitForSelector("#messages li[data-seq='2']:has-text('lemonade')");
+  assert.equal(await ada.textContent("#messages li[data-seq='2'] .who"), "bob");
+  assert.match(await ada.textContent("#chat-header"), /Weekend plans/);
+  await shot(ada, "11-group-chat");
+
+  assert.deepEqual(problems, []);
+  await ada.context().close();
+  await bob.context().close();
 });

@@ -69,6 +69,6 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
     Ok(Wired {
         svc,
         stream: StreamHandle::Kinesis(source),
-        blobs: None,
+        s3: None,
     })
 }

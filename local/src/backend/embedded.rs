@@ -1,15 +1,19 @@
-//! The embedded backend: the store, the stream and the blob folder in the
-//! data dir, and the gateway's own connection table as the pusher.
+//! The embedded backend: the store and the stream in redb files in the data
+//! dir, blobs in this server's own S3 endpoint over a folder of it, and the
+//! gateway's own connection table as the pusher.
 
 use std::sync::Arc;
 
 use anyhow::Context;
+use chitter_aws::{S3BlobStore, clients};
 use chitter_core::auth::{Auth, AuthSettings};
-use chitter_embedded::{EmbeddedStore, EmbeddedStream, FsBlobStore};
+use chitter_embedded::{EmbeddedS3, EmbeddedStore, EmbeddedStream, S3Credentials};
 use chitter_wiring::Wiring;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
-use super::{Inputs, StreamHandle, Wired};
+use super::{Inputs, LocalS3, StreamHandle, Wired};
+use crate::emulated;
 use crate::esm;
 
 pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
@@ -25,17 +29,12 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             .context("opening the stream")?,
     );
     let secret = inputs.secret;
-    let blob_key = Sha256::digest([b"blobs:".as_slice(), secret.expose()].concat());
-    let blobs = Arc::new(FsBlobStore::new(
-        &dir.join("blobs"),
-        inputs.public_url,
-        &blob_key,
-    )?);
+    let s3 = local_s3(inputs.secret.expose(), &dir.join("s3"), &inputs)?;
     let svc = Arc::new(
         Wiring::new(store)
             .stream(stream.clone())
             .pusher(inputs.connections.clone())
-            .blobs(blobs.clone())
+            .blobs(Arc::new(s3.store.clone()))
             .auth(Auth::new(&secret.jwt()?, AuthSettings::default()))
             .settings(config.settings())
             .build(),
@@ -50,6 +49,38 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
     Ok(Wired {
         svc,
         stream: StreamHandle::Embedded(stream),
-        blobs: Some(blobs),
+        s3: Some(s3),
+    })
+}
+
+/// The S3 endpoint over `root`, and the S3 adapter that reaches it: over
+/// loopback for its own requests, and at the public URL for the presigned
+/// URLs browsers use.
+fn local_s3(secret: &[u8], root: &std::path::Path, inputs: &Inputs<'_>) -> anyhow::Result<LocalS3> {
+    // Derived from the signing secret, so presigned URLs survive a restart.
+    let derived = Sha256::digest([b"s3:".as_slice(), secret].concat());
+    let credentials = S3Credentials {
+        access_key: "chitter-local".to_owned(),
+        secret_key: SecretString::from(
+            derived.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        ),
+    };
+    let server = EmbeddedS3::open(root, &credentials).context("opening the S3 folder")?;
+    let client = |endpoint: &str| {
+        clients::s3_at(
+            endpoint,
+            emulated::REGION,
+            &credentials.access_key,
+            credentials.secret_key.expose_secret(),
+        )
+    };
+    let loopback = format!("http://127.0.0.1:{}", inputs.addr.port());
+    let presigner = client(inputs.public_url);
+    let store = S3BlobStore::new(client(&loopback), EmbeddedS3::BUCKET)
+        .presigning_with(presigner.clone());
+    Ok(LocalS3 {
+        server,
+        store,
+        presigner,
     })
 }

@@ -1,5 +1,5 @@
 //! chitter-local's two backends, each wired into the same `Services`: the
-//! embedded one (redb files and a blob folder in the data dir) and the AWS
+//! embedded one (redb files and an S3 folder in the data dir) and the AWS
 //! one (the AWS adapters, against stand-ins or real AWS).
 
 mod aws;
@@ -8,7 +8,8 @@ mod embedded;
 use std::sync::Arc;
 
 use chitter_core::Services;
-use chitter_embedded::{EmbeddedStream, FsBlobStore};
+use chitter_aws::S3BlobStore;
+use chitter_embedded::{EmbeddedS3, EmbeddedStream};
 use tokio::sync::watch;
 
 use crate::config::{Backend, Config, SigningSecret};
@@ -19,8 +20,17 @@ use crate::esm::{KinesisSource, StreamControl};
 pub struct Wired {
     pub svc: Arc<Services>,
     pub stream: StreamHandle,
-    /// The blob folder; with the aws backend, S3 serves uploads instead.
-    pub blobs: Option<Arc<FsBlobStore>>,
+    /// This server's own S3 endpoint; with the aws backend, S3 (or its
+    /// stand-in) serves uploads instead.
+    pub s3: Option<LocalS3>,
+}
+
+/// The embedded backend's S3: the endpoint, the adapter over it, and the
+/// client that signs the URLs browsers use.
+pub struct LocalS3 {
+    pub server: EmbeddedS3,
+    pub store: S3BlobStore,
+    pub presigner: aws_sdk_s3::Client,
 }
 
 /// What both backends are wired from.

@@ -1,11 +1,12 @@
-//! Blobs in S3 through presigned URLs: the content type is part of the
-//! signature, so an upload of another type is refused by S3 itself.
+//! Blobs in S3 through presigned URLs: the content type and length of an
+//! upload are part of its signature, so S3 itself refuses anything else.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
 use chrono::Utc;
 
 use chitter_core::ports::{BlobError, BlobInfo, BlobKey, BlobStore, PresignedRequest};
@@ -13,15 +14,26 @@ use chitter_core::ports::{BlobError, BlobInfo, BlobKey, BlobStore, PresignedRequ
 #[derive(Clone, Debug)]
 pub struct S3BlobStore {
     client: Client,
+    /// Signs the URLs browsers use; the same client unless browsers reach
+    /// S3 at another address than this process does (chitter-local).
+    presigner: Client,
     bucket: String,
 }
 
 impl S3BlobStore {
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
         Self {
+            presigner: client.clone(),
             client,
             bucket: bucket.into(),
         }
+    }
+
+    /// Presigns with `client`, whose endpoint is the one browsers use: a
+    /// SigV4 signature covers the host.
+    pub fn presigning_with(mut self, client: Client) -> Self {
+        self.presigner = client;
+        self
     }
 }
 
@@ -41,21 +53,28 @@ fn presigned(p: aws_sdk_s3::presigning::PresignedRequest, ttl: Duration) -> Pres
     }
 }
 
+fn is_not_found<E: aws_sdk_s3::error::ProvideErrorMetadata>(e: &E) -> bool {
+    matches!(e.code(), Some("NoSuchKey" | "NotFound"))
+}
+
 #[async_trait]
 impl BlobStore for S3BlobStore {
     async fn presign_put(
         &self,
         key: &BlobKey,
         content_type: &str,
+        content_length: u64,
         ttl: Duration,
     ) -> Result<PresignedRequest, BlobError> {
         let config = PresigningConfig::expires_in(ttl).map_err(blob_error)?;
+        let length = i64::try_from(content_length).map_err(blob_error)?;
         let p = self
-            .client
+            .presigner
             .put_object()
             .bucket(&self.bucket)
             .key(key.as_str())
             .content_type(content_type)
+            .content_length(length)
             .presigned(config)
             .await
             .map_err(blob_error)?;
@@ -69,7 +88,7 @@ impl BlobStore for S3BlobStore {
     ) -> Result<PresignedRequest, BlobError> {
         let config = PresigningConfig::expires_in(ttl).map_err(blob_error)?;
         let p = self
-            .client
+            .presigner
             .get_object()
             .bucket(&self.bucket)
             .key(key.as_str())
@@ -95,6 +114,42 @@ impl BlobStore for S3BlobStore {
             Err(e) if e.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
             Err(e) => Err(blob_error(e)),
         }
+    }
+
+    async fn read(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, BlobError> {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let body = out.body.collect().await.map_err(blob_error)?;
+                Ok(Some(body.into_bytes().to_vec()))
+            }
+            Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(None),
+            Err(e) => Err(blob_error(e)),
+        }
+    }
+
+    async fn put(
+        &self,
+        key: &BlobKey,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<(), BlobError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .content_type(content_type)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(blob_error)?;
+        Ok(())
     }
 
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError> {

@@ -1,5 +1,5 @@
 //! The embedded adapters of chitter-local: redb files for the store and for
-//! a durable, Kinesis-like stream, and a folder for blobs. Nothing here is
+//! a durable, Kinesis-like stream, and an S3 endpoint over a folder for blobs. Nothing here is
 //! linked into a Lambda package.
 
 mod blobs;
@@ -7,7 +7,7 @@ mod error;
 mod store;
 mod stream;
 
-pub use blobs::{FsBlobStore, UploadCheck, UploadRejection};
+pub use blobs::{EmbeddedS3, S3Credentials};
 pub use error::DbError;
 pub use store::EmbeddedStore;
 pub use stream::{EmbeddedStream, StreamRecord, sequence_number};

@@ -1,10 +1,12 @@
 //! Test support shared by the crates' tests: a world of embedded adapters
-//! in a temporary directory (`World`), test doubles, the AWS stand-ins, and
+//! in a temporary directory (`World`), test doubles, an S3 endpoint over a
+//! folder (`s3`), the AWS stand-ins, and
 //! the conformance suite that every adapter of a port must pass.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod conformance;
+pub mod s3;
 mod doubles;
 pub mod standins;
 mod world;

@@ -7,10 +7,11 @@ use chitter_core::Services;
 use chitter_core::app::{accounts, presence};
 use chitter_core::auth::{Auth, AuthSettings, JwtSecret};
 use chitter_core::domain::{Caller, ConnectionId, DisplayName, Handle, Password};
-use chitter_embedded::{EmbeddedStore, EmbeddedStream, FsBlobStore};
+use chitter_embedded::{EmbeddedStore, EmbeddedStream};
 use chitter_wiring::Wiring;
 
 use crate::doubles::{ManualClock, RecordingPusher};
+use crate::s3::TestS3;
 
 /// Services over embedded adapters in a temporary directory.
 pub struct World {
@@ -19,25 +20,25 @@ pub struct World {
     pub stream: Arc<EmbeddedStream>,
     pub pusher: Arc<RecordingPusher>,
     pub clock: Arc<ManualClock>,
+    pub s3: TestS3,
     _dir: tempfile::TempDir,
 }
 
 impl World {
+    /// Needs a Tokio runtime: it serves an S3 endpoint for the blobs.
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(EmbeddedStore::open(&dir.path().join("store.redb")).unwrap());
         let stream = Arc::new(EmbeddedStream::open(&dir.path().join("stream.redb"), 2).unwrap());
         let pusher = Arc::new(RecordingPusher::default());
         let clock = Arc::new(ManualClock::new());
-        let blobs = Arc::new(
-            FsBlobStore::new(&dir.path().join("blobs"), "http://localhost", b"k").unwrap(),
-        );
+        let s3 = TestS3::start(&dir.path().join("s3"));
         let key = JwtSecret::new(vec![9u8; 32]).unwrap();
         let svc = Arc::new(
             Wiring::new(store.clone())
                 .stream(stream.clone())
                 .pusher(pusher.clone())
-                .blobs(blobs)
+                .blobs(Arc::new(s3.store.clone()))
                 .clock(clock.clone())
                 .auth(Auth::new(&key, AuthSettings::default()))
                 .build(),
@@ -48,6 +49,7 @@ impl World {
             stream,
             pusher,
             clock,
+            s3,
             _dir: dir,
         }
     }

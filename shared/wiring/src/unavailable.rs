@@ -42,6 +42,7 @@ impl BlobStore for Unavailable {
         &self,
         _: &BlobKey,
         _: &str,
+        _: u64,
         _: Duration,
     ) -> Result<PresignedRequest, BlobError> {
         Err(BlobError(reason("blob store")))
@@ -52,6 +53,14 @@ impl BlobStore for Unavailable {
     }
 
     async fn stat(&self, _: &BlobKey) -> Result<Option<BlobInfo>, BlobError> {
+        Err(BlobError(reason("blob store")))
+    }
+
+    async fn read(&self, _: &BlobKey) -> Result<Option<Vec<u8>>, BlobError> {
+        Err(BlobError(reason("blob store")))
+    }
+
+    async fn put(&self, _: &BlobKey, _: &str, _: Vec<u8>) -> Result<(), BlobError> {
         Err(BlobError(reason("blob store")))
     }
 

@@ -48,13 +48,15 @@ pub(super) struct ConvMeta {
 }
 
 pub(super) mod keys {
-    use chitter_core::domain::{ConnectionId, ConversationId, Handle, Seq, UserId};
+    use chitter_core::domain::{ConnectionId, ConversationId, Handle, Seq, UploadId, UserId};
     use chitter_core::ports::TokenKind;
 
     pub const PROFILE: &str = "PROFILE";
     pub const META: &str = "META";
     pub const PRESENCE: &str = "PRESENCE";
     pub const ONE: &str = "#";
+    pub const UPLOAD_USAGE: &str = "UPLOADUSAGE";
+    pub const UPLOAD_PREFIX: &str = "UPLOAD#";
 
     pub fn user(id: UserId) -> String {
         format!("USER#{id}")
@@ -82,6 +84,9 @@ pub(super) mod keys {
     }
     pub fn dedupe(sender: UserId, client_msg_id: &str) -> String {
         format!("DEDUPE#{sender}#{client_msg_id}")
+    }
+    pub fn upload(id: UploadId) -> String {
+        format!("{UPLOAD_PREFIX}{id}")
     }
     pub fn friend(other: UserId) -> String {
         format!("FRIEND#{other}")

@@ -10,6 +10,7 @@ mod friends;
 mod items;
 mod messages;
 mod tokens;
+mod uploads;
 mod users;
 
 use std::collections::{HashMap, HashSet};

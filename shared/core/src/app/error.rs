@@ -80,12 +80,14 @@ impl AppError {
             | ErrorCode::InvalidRequest
             | ErrorCode::TextTooLong => 400,
             ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => 401,
-            ErrorCode::Forbidden | ErrorCode::NotAMember => 403,
+            ErrorCode::Forbidden | ErrorCode::NotAMember | ErrorCode::QuotaExceeded => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::HandleTaken | ErrorCode::Conflict => 409,
-            ErrorCode::PayloadTooLarge => 413,
-            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::HandleTaken | ErrorCode::Conflict | ErrorCode::UploadIncomplete => 409,
+            ErrorCode::UploadExpired => 410,
+            ErrorCode::PayloadTooLarge | ErrorCode::UploadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType | ErrorCode::UploadTypeNotAllowed => 415,
+            ErrorCode::ImageTooLarge => 422,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }

@@ -7,7 +7,7 @@ use super::error::{AppError, AppResult};
 use crate::auth::Auth;
 use crate::ports::{
     BlobStore, Clock, ConnectionStore, ConversationStore, FriendStore, MessageLog, MessageStream,
-    Pusher, TokenStore, UserStore,
+    Pusher, TokenStore, UploadStore, UserStore,
 };
 
 /// Limits and lifetimes that the platform imposes or the operator chooses.
@@ -17,6 +17,14 @@ pub struct Settings {
     pub max_connection_time: Duration,
     /// Parallel pushes in one fan-out (API Gateway callbacks are HTTP calls).
     pub push_concurrency: usize,
+    /// Bytes of finished uploads one user may keep.
+    pub upload_quota_bytes: u64,
+    /// How long a presigned upload URL works.
+    pub upload_url_ttl: Duration,
+    /// How long a pending upload may wait to be finalized.
+    pub upload_pending_ttl: Duration,
+    /// How long a presigned download URL works.
+    pub download_url_ttl: Duration,
 }
 
 impl Default for Settings {
@@ -24,6 +32,10 @@ impl Default for Settings {
         Self {
             max_connection_time: Duration::from_secs(2 * 3600),
             push_concurrency: 32,
+            upload_quota_bytes: 200 * 1024 * 1024,
+            upload_url_ttl: Duration::from_secs(5 * 60),
+            upload_pending_ttl: Duration::from_secs(60 * 60),
+            download_url_ttl: Duration::from_secs(60 * 60),
         }
     }
 }
@@ -36,6 +48,7 @@ pub struct Services {
     pub conversations: Arc<dyn ConversationStore>,
     pub friends: Arc<dyn FriendStore>,
     pub messages: Arc<dyn MessageLog>,
+    pub uploads: Arc<dyn UploadStore>,
     pub stream: Arc<dyn MessageStream>,
     pub pusher: Arc<dyn Pusher>,
     pub blobs: Arc<dyn BlobStore>,

@@ -67,6 +67,10 @@ uuid_id!(
     /// A stored message, assigned by the message function on acceptance.
     MessageId
 );
+uuid_id!(
+    /// An upload of a file (an emoji, a background, an attachment).
+    UploadId
+);
 
 /// A WebSocket connection as named by API Gateway (or chitter-local).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -6,13 +6,15 @@ mod conversation;
 mod friend;
 mod ids;
 mod message;
+mod upload;
 mod user;
 
 pub use caller::Caller;
 pub use conversation::{Conversation, ConversationKind, Member, Role, Title};
 pub use friend::{FriendLink, FriendState};
-pub use ids::{ClientMsgId, ConnectionId, ConversationId, MessageId, Seq, UserId};
+pub use ids::{ClientMsgId, ConnectionId, ConversationId, MessageId, Seq, UploadId, UserId};
 pub use message::{MessageText, StoredMessage, StreamEvent, StreamMessage, TextError};
+pub use upload::{Dimensions, MediaType, Upload, UploadKind, UploadState};
 pub use user::{DisplayName, Handle, Password, UserProfile, UserRecord};
 
 use chrono::{DateTime, Utc};

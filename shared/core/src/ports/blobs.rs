@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::BoxError;
 use crate::domain::DomainError;
 
-/// A key inside the blob bucket, such as `emoji/<user>/<id>`.
+/// A key inside the blob bucket, such as `media/<user>/<upload>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BlobKey(String);
 
@@ -59,11 +59,13 @@ pub struct BlobError(#[source] pub BoxError);
 
 #[async_trait]
 pub trait BlobStore: Send + Sync {
-    /// A URL that accepts one PUT of `content_type` to `key` until `ttl` ends.
+    /// A URL that accepts one PUT of exactly `content_length` bytes of
+    /// `content_type` to `key` until `ttl` ends: both headers are signed.
     async fn presign_put(
         &self,
         key: &BlobKey,
         content_type: &str,
+        content_length: u64,
         ttl: Duration,
     ) -> Result<PresignedRequest, BlobError>;
     /// A URL that serves `key` until `ttl` ends.
@@ -74,5 +76,12 @@ pub trait BlobStore: Send + Sync {
     ) -> Result<PresignedRequest, BlobError>;
     /// What was uploaded, if anything: used to validate an upload.
     async fn stat(&self, key: &BlobKey) -> Result<Option<BlobInfo>, BlobError>;
+    /// The whole blob, if it exists. Callers check its size with `stat`
+    /// first: this reads everything into memory.
+    async fn read(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, BlobError>;
+    /// Stores `body` under `key`, replacing what was there.
+    async fn put(&self, key: &BlobKey, content_type: &str, body: Vec<u8>)
+    -> Result<(), BlobError>;
+    /// Removes `key`; removing what is not there is not an error.
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError>;
 }

@@ -12,6 +12,7 @@ mod messages;
 mod pusher;
 mod stream;
 mod tokens;
+mod uploads;
 mod users;
 
 pub use blobs::{BlobError, BlobInfo, BlobKey, BlobStore, PresignedRequest};
@@ -23,6 +24,7 @@ pub use messages::{MessageLog, Persisted};
 pub use pusher::{PushError, Pusher};
 pub use stream::{MessageStream, StreamError};
 pub use tokens::{TokenGrant, TokenKind, TokenStore};
+pub use uploads::{Finalized, UploadStore};
 pub use users::UserStore;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -48,11 +50,23 @@ impl StoreError {
 /// the ports share one table (one redb file, one DynamoDB table), so that a
 /// message and its conversation's counter commit together.
 pub trait Store:
-    UserStore + TokenStore + ConnectionStore + ConversationStore + FriendStore + MessageLog
+    UserStore
+    + TokenStore
+    + ConnectionStore
+    + ConversationStore
+    + FriendStore
+    + MessageLog
+    + UploadStore
 {
 }
 
 impl<T> Store for T where
-    T: UserStore + TokenStore + ConnectionStore + ConversationStore + FriendStore + MessageLog
+    T: UserStore
+        + TokenStore
+        + ConnectionStore
+        + ConversationStore
+        + FriendStore
+        + MessageLog
+        + UploadStore
 {
 }

@@ -8,6 +8,7 @@ mod conversations;
 mod friends;
 mod messages;
 mod tokens;
+mod uploads;
 mod users;
 
 use std::path::Path;
@@ -46,6 +47,10 @@ const FRIENDS: TableDefinition<(&str, &str), Json> = TableDefinition::new("frien
 const MESSAGES: TableDefinition<(&str, u64), Json> = TableDefinition::new("messages");
 /// (conversation, sender, client message id) -> seq: the idempotency key.
 const DEDUPE: TableDefinition<(&str, &str, &str), u64> = TableDefinition::new("dedupe");
+/// (owner, upload) -> Upload.
+const UPLOADS: TableDefinition<(&str, &str), Json> = TableDefinition::new("uploads");
+/// owner -> bytes of ready uploads.
+const UPLOAD_USAGE: TableDefinition<&str, u64> = TableDefinition::new("upload_usage");
 
 #[derive(Clone)]
 pub struct EmbeddedStore {
@@ -77,6 +82,8 @@ impl EmbeddedStore {
             tx.open_table(FRIENDS)?;
             tx.open_table(MESSAGES)?;
             tx.open_table(DEDUPE)?;
+            tx.open_table(UPLOADS)?;
+            tx.open_table(UPLOAD_USAGE)?;
         }
         tx.commit()?;
         Ok(Self { db: Arc::new(db) })

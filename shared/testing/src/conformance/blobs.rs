@@ -1,18 +1,28 @@
-//! `BlobStore`: a presigned upload accepts only what was signed.
+//! `BlobStore`: a presigned upload accepts only what was signed: the key,
+//! the content type, the length, and only until it expires.
 
-/// What a presigned upload may and may not do. `expired` is an upload URL
-/// for `key` whose validity has passed.
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_s3::presigning::PresigningConfig;
+use chitter_core::ports::{BlobKey, BlobStore};
+
+/// `presigner` and `bucket` are the client and bucket behind `store`, to
+/// sign a URL that has already expired.
 pub async fn blobs_accept_only_what_was_signed(
-    store: &dyn chitter_core::ports::BlobStore,
-    expired: chitter_core::ports::PresignedRequest,
+    store: &dyn BlobStore,
+    presigner: &aws_sdk_s3::Client,
+    bucket: &str,
 ) {
-    use chitter_core::ports::BlobKey;
     let http = reqwest::Client::new();
-    let key = BlobKey::parse("emoji/conformance/party.png").unwrap();
+    let key = BlobKey::parse("incoming/conformance/party").unwrap();
     let body = b"\x89PNG fake image".to_vec();
-    let ttl = std::time::Duration::from_secs(300);
+    let ttl = Duration::from_secs(300);
+    let len = body.len() as u64;
 
-    let put = store.presign_put(&key, "image/png", ttl).await.unwrap();
+    let put = store
+        .presign_put(&key, "image/png", len, ttl)
+        .await
+        .unwrap();
     assert_eq!(put.method, "PUT");
     let send = |url: &str, content_type: &str, body: Vec<u8>| {
         http.put(url)
@@ -23,17 +33,40 @@ pub async fn blobs_accept_only_what_was_signed(
     // Another content type than the signed one.
     let r = send(&put.url, "text/html", body.clone()).await.unwrap();
     assert_eq!(r.status(), 403, "wrong content type accepted");
+    // Another length than the signed one.
+    let mut longer = body.clone();
+    longer.extend_from_slice(b" and more");
+    let r = send(&put.url, "image/png", longer).await.unwrap();
+    assert_eq!(r.status(), 403, "wrong length accepted");
     // A tampered signature.
-    let tampered = tamper(&put.url);
-    let r = send(&tampered, "image/png", body.clone()).await.unwrap();
+    let r = send(&tamper(&put.url), "image/png", body.clone())
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403, "tampered signature accepted");
     // Another key with the same signature.
-    let moved = put.url.replacen("party.png", "other.png", 1);
+    let moved = put.url.replacen("/party", "/other", 1);
     let r = send(&moved, "image/png", body.clone()).await.unwrap();
     assert_eq!(r.status(), 403, "signature reused for another key");
-    // Expired.
-    let r = send(&expired.url, "image/png", body.clone()).await.unwrap();
+    // Expired: signed two hours ago for one minute.
+    let config = PresigningConfig::builder()
+        .start_time(SystemTime::now() - Duration::from_secs(7200))
+        .expires_in(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let expired = presigner
+        .put_object()
+        .bucket(bucket)
+        .key(key.as_str())
+        .content_type("image/png")
+        .presigned(config)
+        .await
+        .unwrap();
+    let r = send(expired.uri(), "image/png", body.clone()).await.unwrap();
     assert_eq!(r.status(), 403, "expired URL accepted");
+    // No signature at all.
+    let bare = put.url.split('?').next().unwrap().to_owned();
+    let r = send(&bare, "image/png", body.clone()).await.unwrap();
+    assert_eq!(r.status(), 403, "anonymous upload accepted");
     assert!(
         store.stat(&key).await.unwrap().is_none(),
         "a refused upload left a blob"
@@ -46,8 +79,9 @@ pub async fn blobs_accept_only_what_was_signed(
         r.status()
     );
     let info = store.stat(&key).await.unwrap().unwrap();
-    assert_eq!(info.size, body.len() as u64);
+    assert_eq!(info.size, len);
     assert_eq!(info.content_type.as_deref(), Some("image/png"));
+    assert_eq!(store.read(&key).await.unwrap(), Some(body.clone()));
 
     let get = store.presign_get(&key, ttl).await.unwrap();
     let r = http.get(&get.url).send().await.unwrap();
@@ -56,17 +90,28 @@ pub async fn blobs_accept_only_what_was_signed(
     let r = http.get(tamper(&get.url)).send().await.unwrap();
     assert_eq!(r.status(), 403);
 
+    // What the server writes itself, with the type it chose.
+    let kept = BlobKey::parse("media/conformance/party").unwrap();
+    store
+        .put(&kept, "image/gif", b"GIF89a".to_vec())
+        .await
+        .unwrap();
+    let info = store.stat(&kept).await.unwrap().unwrap();
+    assert_eq!(info.content_type.as_deref(), Some("image/gif"));
+
+    for k in [&key, &kept] {
+        store.delete(k).await.unwrap();
+        assert!(store.stat(k).await.unwrap().is_none());
+        assert_eq!(store.read(k).await.unwrap(), None);
+    }
+    // Deleting what is not there is not an error.
     store.delete(&key).await.unwrap();
-    assert!(store.stat(&key).await.unwrap().is_none());
 }
 
 /// Flips the last hex digit of the URL's signature parameter.
 fn tamper(url: &str) -> String {
-    let (start, name) = ["X-Amz-Signature=", "signature="]
-        .iter()
-        .find_map(|n| url.find(n).map(|i| (i + n.len(), *n)))
-        .expect("a signature parameter");
-    let _ = name;
+    let name = "X-Amz-Signature=";
+    let start = url.find(name).expect("a signature parameter") + name.len();
     let end = url[start..].find('&').map_or(url.len(), |i| start + i);
     let last = &url[end - 1..end];
     let flipped = if last == "0" { "1" } else { "0" };

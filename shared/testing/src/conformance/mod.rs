@@ -16,6 +16,7 @@ mod messages;
 mod pusher;
 mod stream;
 mod tokens;
+mod uploads;
 mod users;
 
 pub use blobs::blobs_accept_only_what_was_signed;
@@ -31,6 +32,7 @@ pub use messages::{
 pub use pusher::{ClientEnd, pushers_deliver_and_report_gone};
 pub use stream::{StreamProbe, streams_keep_each_key_in_order};
 pub use tokens::tokens_are_single_use;
+pub use uploads::{racing_finalizes_never_pass_the_quota, uploads_finalize_once_within_the_quota};
 pub use users::{handles_are_unique, profiles_are_read_in_bulk};
 
 /// Instantiates the store conformance bodies for a backend. `$make` is an
@@ -87,6 +89,16 @@ macro_rules! store_conformance {
         async fn concurrent_writers_never_share_or_skip_a_number() {
             let s = $make;
             $crate::conformance::concurrent_writers_never_share_or_skip_a_number(s).await;
+        }
+        #[tokio::test]
+        async fn uploads_finalize_once_within_the_quota() {
+            let s = $make;
+            $crate::conformance::uploads_finalize_once_within_the_quota(&*s).await;
+        }
+        #[tokio::test]
+        async fn racing_finalizes_never_pass_the_quota() {
+            let s = $make;
+            $crate::conformance::racing_finalizes_never_pass_the_quota(s).await;
         }
         #[tokio::test]
         async fn friendships_have_two_sides() {

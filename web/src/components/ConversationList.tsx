@@ -1,0 +1,72 @@
+import type { Chat } from "../state/chat";
+import { avatarIdOf, memberName, shortWhen, subtitleOf, titleOf } from "../state/format";
+import { Avatar } from "./Avatar";
+
+export function ConversationList({ chat }: { chat: Chat }) {
+  const myId = chat.me.user_id;
+  const list = chat.store.sorted();
+
+  if (list.length === 0) {
+    return (
+      <div class="conversations-empty">
+        <p>No conversations yet.</p>
+        <p class="hint">Open one with someone’s handle above.</p>
+        <ul id="conversations" class="conversations" />
+      </div>
+    );
+  }
+
+  return (
+    <ul id="conversations" class="conversations">
+      {list.map((c) => {
+        const id = c.conversation_id;
+        const active = id === chat.active;
+        const title = titleOf(c, myId);
+        const unread = chat.store.unread(id, chat.active);
+        const typers = chat.typingIn(id);
+        const latest = chat.store.latest(id);
+        const preview = typers.length
+          ? `${typers.map((u) => memberName(c, u)).join(", ")} typing…`
+          : latest
+            ? `${latest.sender_id === myId ? "You: " : ""}${latest.text}`
+            : subtitleOf(c, myId);
+        return (
+          <li key={id} data-id={id} class={`conversation${active ? " active" : ""}${unread > 0 ? " has-unread" : ""}`}>
+            <button
+              type="button"
+              class="conversation-button"
+              aria-current={active ? "true" : undefined}
+              onClick={() => {
+                void chat.open(id).catch((e: unknown) => {
+                  console.warn("chitter: could not load history", e);
+                });
+              }}
+            >
+              <Avatar id={avatarIdOf(c, myId)} name={title} group={c.kind === "group"} />
+              <span class="conversation-main">
+                <span class="conversation-top">
+                  <span class="conversation-title">{title}</span>
+                  <time class="conversation-time" dateTime={c.last_active}>
+                    {shortWhen(c.last_active)}
+                  </time>
+                </span>
+                <span class="conversation-bottom">
+                  <span class={`conversation-preview${typers.length ? " is-typing" : ""}`}>{preview}</span>
+                  <span class="meta">
+                    <span class={`online-dot${c.online > 1 ? " on" : ""}`} aria-hidden="true" />
+                    {c.online} online
+                    {unread > 0 && (
+                      <span class="badge" aria-label={`${unread} unread`}>
+                        {unread}
+                      </span>
+                    )}
+                  </span>
+                </span>
+              </span>
+            </button>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

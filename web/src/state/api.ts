@@ -1,0 +1,152 @@
+// The HTTP API (docs/openapi.yaml): a session of access + refresh tokens
+// kept in storage, refreshed once on a 401 and then retried.
+
+import type { Conversation, HistoryPage, KeyValueStore, Profile, Session, Ticket } from "./types";
+
+const SESSION_KEY = "chitter.session";
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export interface ApiOptions {
+  base: string;
+  storage: KeyValueStore;
+  fetch: typeof fetch;
+  /** Called when the session is gone (refresh refused): the app shows sign-in. */
+  onSignedOut?: () => void;
+}
+
+export class Api {
+  session: Session | null;
+  private refreshing: Promise<boolean> | null = null;
+
+  constructor(private readonly opts: ApiOptions) {
+    this.session = readSession(opts.storage);
+  }
+
+  private url(path: string): string {
+    return this.opts.base + path;
+  }
+
+  async call<T>(method: string, path: string, body?: unknown, retry = true): Promise<T> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    const token = this.session?.access_token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await this.opts.fetch(this.url(path), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status === 401 && retry && this.session?.refresh_token) {
+      if (await this.refresh()) return this.call<T>(method, path, body, false);
+    }
+    const data: unknown = res.status === 204 ? null : await res.json().catch(() => null);
+    if (!res.ok) {
+      const err = (data ?? {}) as { message?: string; code?: string };
+      throw new ApiError(err.message ?? res.statusText, res.status, err.code);
+    }
+    return data as T;
+  }
+
+  /** Refresh tokens are single use, so concurrent 401s share one refresh. */
+  refresh(): Promise<boolean> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<boolean> {
+    const refreshToken = this.session?.refresh_token;
+    if (!refreshToken) return false;
+    try {
+      const res = await this.opts.fetch(this.url("/api/auth/refresh"), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ refresh_token: refreshToken }),
+      });
+      if (!res.ok) throw new Error("refresh refused");
+      this.saveSession((await res.json()) as Session);
+      return true;
+    } catch {
+      this.forgetSession();
+      this.opts.onSignedOut?.();
+      return false;
+    }
+  }
+
+  saveSession(session: Session): void {
+    this.session = session;
+    this.opts.storage.setItem(SESSION_KEY, JSON.stringify(session));
+  }
+
+  forgetSession(): void {
+    this.session = null;
+    this.opts.storage.removeItem(SESSION_KEY);
+  }
+
+  async authenticate(mode: "signin" | "signup", handle: string, password: string): Promise<Session> {
+    const session = await this.call<Session>("POST", `/api/auth/${mode}`, { handle, password }, false);
+    this.saveSession(session);
+    return session;
+  }
+
+  /** Revokes the refresh token (best effort) and forgets the session. */
+  signOut(): void {
+    const refreshToken = this.session?.refresh_token;
+    this.forgetSession();
+    if (refreshToken) {
+      this.opts
+        .fetch(this.url("/api/auth/signout"), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ refresh_token: refreshToken }),
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  ticket(): Promise<Ticket> {
+    return this.call<Ticket>("POST", "/api/auth/ticket");
+  }
+
+  async conversations(): Promise<Conversation[]> {
+    return (await this.call<{ conversations: Conversation[] }>("GET", "/api/conversations")).conversations;
+  }
+
+  openDirect(handle: string): Promise<Conversation> {
+    return this.call<Conversation>("POST", "/api/conversations", { kind: "direct", handle });
+  }
+
+  createGroup(title: string, memberIds: string[]): Promise<Conversation> {
+    return this.call<Conversation>("POST", "/api/conversations", { kind: "group", title, member_ids: memberIds });
+  }
+
+  user(handle: string): Promise<Profile> {
+    return this.call<Profile>("GET", `/api/users/${encodeURIComponent(handle)}`);
+  }
+
+  history(conversationId: string, before?: number, limit = 50): Promise<HistoryPage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (before !== undefined) query.set("before", String(before));
+    return this.call<HistoryPage>("GET", `/api/conversations/${encodeURIComponent(conversationId)}/messages?${query}`);
+  }
+}
+
+function readSession(storage: KeyValueStore): Session | null {
+  try {
+    const raw = storage.getItem(SESSION_KEY);
+    const session = raw ? (JSON.parse(raw) as Partial<Session> | null) : null;
+    return session?.access_token && session.refresh_token && session.user?.user_id ? (session as Session) : null;
+  } catch {
+    return null;
+  }
+}

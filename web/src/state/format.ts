@@ -1,0 +1,87 @@
+// Names, initials and times for the views; no DOM here.
+
+/** A text field of a submitted form ("" when absent or a file). */
+export function field(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === "string" ? value : "";
+}
+
+import type { Conversation, Member } from "./types";
+
+export function otherMembers(c: Conversation, myId: string): Member[] {
+  return c.members.filter((m) => m.user_id !== myId);
+}
+
+export function titleOf(c: Conversation, myId: string): string {
+  if (c.kind === "group") return c.title ?? "Group";
+  const other = otherMembers(c, myId)[0];
+  return other ? other.display_name : "Direct";
+}
+
+export function subtitleOf(c: Conversation, myId: string): string {
+  if (c.kind === "group") return `${c.members.length} members`;
+  const other = otherMembers(c, myId)[0];
+  return other ? `@${other.handle}` : "";
+}
+
+export function initials(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const first = words[0] ?? "";
+  const last = words.length > 1 ? (words[words.length - 1] ?? "") : "";
+  return (firstChar(first) + firstChar(last)).toUpperCase() || "?";
+}
+
+/** A stable hue per id, so a person keeps their avatar colour everywhere. */
+export function hueOf(id: string): number {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return h % 360;
+}
+
+/** Whose colour a conversation wears: the other person's in a direct chat, its own in a group. */
+export function avatarIdOf(c: Conversation, myId: string): string {
+  if (c.kind === "group") return c.conversation_id;
+  return otherMembers(c, myId)[0]?.user_id ?? c.conversation_id;
+}
+
+export function memberName(c: Conversation | undefined, userId: string): string {
+  return c?.members.find((m) => m.user_id === userId)?.display_name ?? "Someone";
+}
+
+export function clockTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+}
+
+/** "14:05" today, "Mon" this week, "12 Mar" before that. */
+export function shortWhen(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  if (sameDay(d, now)) return clockTime(iso);
+  const days = (startOfDay(now) - startOfDay(d)) / 86_400_000;
+  if (days > 0 && days < 7) return d.toLocaleDateString([], { weekday: "short" });
+  return d.toLocaleDateString([], { day: "numeric", month: "short" });
+}
+
+export function dayLabel(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return "";
+  const days = Math.round((startOfDay(now) - startOfDay(d)) / 86_400_000);
+  if (days === 0) return "Today";
+  if (days === 1) return "Yesterday";
+  return d.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long" });
+}
+
+export function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+function startOfDay(d: Date): number {
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+}
+
+/** The first code point, so an emoji or astral letter is not cut in half. */
+function firstChar(word: string): string {
+  const cp = word.codePointAt(0);
+  return cp === undefined ? "" : String.fromCodePoint(cp);
+}

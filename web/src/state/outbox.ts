@@ -1,0 +1,157 @@
+// Messages typed but not yet stored. They survive a reload (kept in storage)
+// and are resent with their original client ids, which the server uses to
+// store each message once however often it arrives.
+
+import type { KeyValueStore } from "./types";
+
+export type OutboxStatus = "queued" | "sending" | "accepted" | "failed";
+
+export interface OutboxItem {
+  id: string;
+  conversation_id: string;
+  text: string;
+  status: OutboxStatus;
+  error?: string;
+  queued_at: string;
+}
+
+export function newClientId(): string {
+  // randomUUID needs a secure context; getRandomValues works on plain http too.
+  if (typeof crypto.randomUUID === "function") return `m-${crypto.randomUUID()}`;
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `m-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+export function outboxKey(userId: string): string {
+  return `chitter.outbox.${userId}`;
+}
+
+export class Outbox {
+  private items: OutboxItem[];
+  /** The one send awaiting its first ack: one at a time keeps a person's messages in the order typed. */
+  inFlight: string | null = null;
+
+  constructor(
+    private readonly storage: KeyValueStore,
+    private readonly key: string,
+  ) {
+    this.items = load(storage, key).map((item) =>
+      // Whatever was on the wire when the page went away goes again.
+      item.status === "failed" ? item : { ...item, status: "queued" },
+    );
+  }
+
+  all(): readonly OutboxItem[] {
+    return this.items;
+  }
+
+  forConversation(conversationId: string): OutboxItem[] {
+    return this.items.filter((item) => item.conversation_id === conversationId);
+  }
+
+  get(id: string): OutboxItem | undefined {
+    return this.items.find((item) => item.id === id);
+  }
+
+  add(conversationId: string, text: string, id: string = newClientId(), now: Date = new Date()): OutboxItem {
+    const item: OutboxItem = { id, conversation_id: conversationId, text, status: "queued", queued_at: now.toISOString() };
+    this.items.push(item);
+    this.save();
+    return item;
+  }
+
+  /** The next item to put on the wire, or null while one is in flight. */
+  next(): OutboxItem | null {
+    if (this.inFlight) return null;
+    return this.items.find((item) => item.status === "queued" || item.status === "sending") ?? null;
+  }
+
+  markSending(id: string): void {
+    this.update(id, { status: "sending" });
+    this.inFlight = id;
+  }
+
+  onAccepted(id: string): void {
+    const item = this.get(id);
+    if (item && item.status !== "failed") this.update(id, { status: "accepted" });
+    this.release(id);
+  }
+
+  /** Stored with a sequence number: final. Returns the item so its text can be shown as a message. */
+  onPersisted(id: string): OutboxItem | undefined {
+    const item = this.get(id);
+    this.release(id);
+    if (!item) return undefined;
+    this.items = this.items.filter((x) => x !== item);
+    this.save();
+    return item;
+  }
+
+  onError(id: string, message: string): boolean {
+    const item = this.get(id);
+    this.release(id);
+    if (!item) return false;
+    this.update(id, { status: "failed", error: message });
+    return true;
+  }
+
+  retry(id: string): void {
+    const item = this.get(id);
+    if (item?.status === "failed") this.update(id, { status: "queued", error: undefined });
+  }
+
+  /**
+   * A new connection: nothing is in flight any more, and everything not yet
+   * persisted goes again (an `accepted` whose `persisted` ack was lost too; the
+   * server answers a resend with the first copy's seq).
+   */
+  resetForReconnect(): void {
+    this.inFlight = null;
+    if (!this.items.some((item) => item.status === "sending" || item.status === "accepted")) return;
+    this.items = this.items.map((item) =>
+      item.status === "sending" || item.status === "accepted" ? { ...item, status: "queued" } : item,
+    );
+    this.save();
+  }
+
+  clear(): void {
+    this.items = [];
+    this.inFlight = null;
+    this.storage.removeItem(this.key);
+  }
+
+  private release(id: string): void {
+    if (this.inFlight === id) this.inFlight = null;
+  }
+
+  private update(id: string, patch: Partial<OutboxItem>): void {
+    this.items = this.items.map((item) => (item.id === id ? { ...item, ...patch } : item));
+    this.save();
+  }
+
+  private save(): void {
+    try {
+      if (this.items.length) this.storage.setItem(this.key, JSON.stringify(this.items));
+      else this.storage.removeItem(this.key);
+    } catch {
+      // Storage full or blocked: the outbox still works for this page's lifetime.
+    }
+  }
+}
+
+function load(storage: KeyValueStore, key: string): OutboxItem[] {
+  try {
+    const parsed: unknown = JSON.parse(storage.getItem(key) ?? "[]");
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter(
+      (x): x is OutboxItem =>
+        !!x &&
+        typeof x === "object" &&
+        typeof (x as OutboxItem).id === "string" &&
+        typeof (x as OutboxItem).conversation_id === "string" &&
+        typeof (x as OutboxItem).text === "string",
+    );
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { Outbox, newClientId, outboxKey } from "../src/state/outbox";
+import { MemoryStorage } from "./helpers";
+
+const KEY = outboxKey("u-me");
+
+describe("outbox", () => {
+  it("persists what is queued, so a reload still has it with the same ids", () => {
+    const storage = new MemoryStorage();
+    const first = new Outbox(storage, KEY);
+    const a = first.add("c1", "hello", "m-a");
+    const b = first.add("c2", "second", "m-b");
+
+    const reloaded = new Outbox(storage, KEY);
+    expect(reloaded.all().map((o) => [o.id, o.conversation_id, o.text])).toEqual([
+      [a.id, "c1", "hello"],
+      [b.id, "c2", "second"],
+    ]);
+    expect(reloaded.next()?.id).toBe("m-a");
+  });
+
+  it("resends, after a reload, what was on the wire, keeping its id; failed stays failed", () => {
+    const storage = new MemoryStorage();
+    const outbox = new Outbox(storage, KEY);
+    outbox.add("c1", "one", "m-1");
+    outbox.add("c1", "two", "m-2");
+    outbox.add("c1", "three", "m-3");
+    outbox.markSending("m-1");
+    outbox.onAccepted("m-1");
+    outbox.markSending("m-2");
+    outbox.onError("m-3", "text_too_long");
+
+    const reloaded = new Outbox(storage, KEY);
+    expect(reloaded.all().map((o) => [o.id, o.status])).toEqual([
+      ["m-1", "queued"],
+      ["m-2", "queued"],
+      ["m-3", "failed"],
+    ]);
+    expect(reloaded.next()?.id).toBe("m-1");
+  });
+
+  it("keeps one send in flight, in the order typed", () => {
+    const outbox = new Outbox(new MemoryStorage(), KEY);
+    outbox.add("c1", "one", "m-1");
+    outbox.add("c1", "two", "m-2");
+    expect(outbox.next()?.id).toBe("m-1");
+    outbox.markSending("m-1");
+    expect(outbox.next()).toBeNull();
+    outbox.onAccepted("m-1");
+    expect(outbox.get("m-1")?.status).toBe("accepted");
+    expect(outbox.next()?.id).toBe("m-2");
+  });
+
+  it("removes an item on its persisted ack, in memory and in storage", () => {
+    const storage = new MemoryStorage();
+    const outbox = new Outbox(storage, KEY);
+    outbox.add("c1", "one", "m-1");
+    outbox.add("c1", "two", "m-2");
+    outbox.markSending("m-1");
+
+    const done = outbox.onPersisted("m-1");
+    expect(done?.text).toBe("one");
+    expect(outbox.inFlight).toBeNull();
+    expect(outbox.all().map((o) => o.id)).toEqual(["m-2"]);
+    expect(new Outbox(storage, KEY).all().map((o) => o.id)).toEqual(["m-2"]);
+
+    outbox.onPersisted("m-2");
+    expect(storage.getItem(KEY)).toBeNull();
+    expect(outbox.onPersisted("m-unknown")).toBeUndefined();
+  });
+
+  it("treats persisted as final even when it beats accepted", () => {
+    const outbox = new Outbox(new MemoryStorage(), KEY);
+    outbox.add("c1", "one", "m-1");
+    outbox.markSending("m-1");
+    outbox.onPersisted("m-1");
+    outbox.onAccepted("m-1");
+    expect(outbox.all()).toHaveLength(0);
+    expect(outbox.inFlight).toBeNull();
+  });
+
+  it("requeues everything unstored after a reconnect, with the original ids", () => {
+    const outbox = new Outbox(new MemoryStorage(), KEY);
+    outbox.add("c1", "one", "m-1");
+    outbox.add("c1", "two", "m-2");
+    outbox.markSending("m-1");
+    outbox.onAccepted("m-1");
+    outbox.markSending("m-2");
+
+    outbox.resetForReconnect();
+    expect(outbox.inFlight).toBeNull();
+    expect(outbox.all().map((o) => [o.id, o.status])).toEqual([
+      ["m-1", "queued"],
+      ["m-2", "queued"],
+    ]);
+    expect(outbox.next()?.id).toBe("m-1");
+  });
+
+  it("marks a refused send failed, releases the queue, and retries on request", () => {
+    const outbox = new Outbox(new MemoryStorage(), KEY);
+    outbox.add("c1", "one", "m-1");
+    outbox.add("c1", "two", "m-2");
+    outbox.markSending("m-1");
+    expect(outbox.onError("m-1", "you are not a member")).toBe(true);
+    expect(outbox.get("m-1")).toMatchObject({ status: "failed", error: "you are not a member" });
+    expect(outbox.next()?.id).toBe("m-2");
+
+    outbox.retry("m-1");
+    expect(outbox.get("m-1")?.status).toBe("queued");
+    expect(outbox.get("m-1")?.error).toBeUndefined();
+  });
+
+  it("ignores unreadable storage instead of failing", () => {
+    const storage = new MemoryStorage();
+    storage.setItem(KEY, "{not json");
+    expect(new Outbox(storage, KEY).all()).toEqual([]);
+    storage.setItem(KEY, JSON.stringify([{ id: 1 }, { id: "m-ok", conversation_id: "c1", text: "hi", status: "queued" }]));
+    expect(new Outbox(storage, KEY).all().map((o) => o.id)).toEqual(["m-ok"]);
+  });
+
+  it("makes client ids the protocol accepts, different each time", () => {
+    const a = newClientId();
+    const b = newClientId();
+    expect(a).toMatch(/^[A-Za-z0-9\-_.:]{1,64}$/);
+    expect(a).not.toBe(b);
+  });
+
+  it("clears everything, storage included", () => {
+    const storage = new MemoryStorage();
+    const outbox = new Outbox(storage, KEY);
+    outbox.add("c1", "one", "m-1");
+    outbox.clear();
+    expect(outbox.all()).toHaveLength(0);
+    expect(storage.getItem(KEY)).toBeNull();
+  });
+});
