@@ -48,7 +48,7 @@ pub struct Config {
     pub stream: String,
 
     /// S3 bucket for uploads (aws backend).
-    #[arg(long, env = "CHITTER_BUCKET", default_value = "chitter-uploads")]
+    #[arg(long, env = vars::BUCKET, default_value = "chitter-uploads")]
     pub bucket: String,
 
     /// Create the table, stream and bucket if they are missing (aws backend).
@@ -101,6 +101,14 @@ pub struct Config {
     /// client (API Gateway: 600).
     #[arg(long, env = "CHITTER_IDLE_TIMEOUT_SECS", default_value_t = 600)]
     pub idle_timeout_secs: u64,
+
+    /// Bytes of finished uploads one user may keep.
+    #[arg(long, env = "CHITTER_UPLOAD_QUOTA_BYTES", default_value_t = 200 * 1024 * 1024)]
+    pub upload_quota_bytes: u64,
+
+    /// How long a presigned upload URL works, in seconds.
+    #[arg(long, env = "CHITTER_UPLOAD_URL_SECS", default_value_t = 300)]
+    pub upload_url_secs: u64,
 
     /// Close any connection after this many seconds (API Gateway: 7200).
     #[arg(long, env = "CHITTER_MAX_CONNECTION_SECS", default_value_t = 7200)]
@@ -168,6 +176,8 @@ impl Config {
     pub fn settings(&self) -> Settings {
         Settings {
             max_connection_time: self.max_connection_time(),
+            upload_url_ttl: Duration::from_secs(self.upload_url_secs),
+            upload_quota_bytes: self.upload_quota_bytes,
             ..Settings::default()
         }
     }

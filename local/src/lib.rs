@@ -13,6 +13,7 @@ mod esm;
 mod operator;
 mod s3;
 mod state;
+mod sweeper;
 pub mod telemetry;
 mod web;
 

@@ -77,8 +77,9 @@ async function openApp(page) {
   await page.waitForSelector("#auth-form");
 }
 
-async function signUp(handle, options) {
+async function signUp(handle, options, prepare) {
   const page = await newPage(options);
+  await prepare?.(page);
   await openApp(page);
   await page.fill("input[name=handle]", handle);
   await page.fill("input[name=password]", "correct horse battery");
@@ -225,7 +226,79 @@ test("a group: created by handles, named senders, live for everyone", async () =
   assert.match(await ada.textContent("#chat-header"), /Weekend plans/);
   await shot(ada, "11-group-chat");
 
+  // Signing out forgets the session on this device and shows the form again.
+  await ada.click("#signout");
+  await ada.waitForSelector("#auth-form");
+  assert.equal(await ada.evaluate(() => localStorage.getItem("chitter.session")), null);
+  assert.equal(await ada.isVisible("#app"), false);
+
   assert.deepEqual(problems, []);
   await ada.context().close();
   await bob.context().close();
+});
+
+test("messages typed while the connection is down survive a reload and arrive once, in order", async () => {
+  // Ada's socket goes through a switch: "pass" forwards everything,
+  // "swallow" loses her sends on the way (as a dying connection would),
+  // "refuse" drops every new connection at once.
+  let mode = "pass";
+  const sentIds = [];
+  const open = [];
+  const dee = await signUp("dee", {}, (page) =>
+    page.routeWebSocket(/\/ws/, (ws) => {
+      if (mode === "refuse") {
+        ws.close({ code: 4000, reason: "test: offline" });
+        return;
+      }
+      const server = ws.connectToServer();
+      open.push(ws);
+      ws.onMessage((message) => {
+        const frame = JSON.parse(message);
+        if (frame.action === "send") sentIds.push(frame.id);
+        if (frame.action === "send" && mode === "swallow") return;
+        server.send(message);
+      });
+    }),
+  );
+  const eve = await signUp("eve");
+  await dee.fill("#new-direct input[name=handle]", "eve");
+  await dee.click("#new-direct button");
+  await dee.waitForSelector("#composer:not([hidden])");
+
+  mode = "swallow";
+  await dee.fill("#composer textarea", "Did this arrive?");
+  await dee.press("#composer textarea", "Enter");
+  await dee.waitForFunction(() => document.querySelectorAll("#messages li.pending").length === 1);
+  assert.equal(sentIds.length, 1);
+
+  mode = "refuse";
+  for (const ws of open.splice(0)) await ws.close({ code: 4001, reason: "test: connection lost" });
+  await dee.fill("#composer textarea", "And this?");
+  await dee.press("#composer textarea", "Enter");
+  await dee.waitForFunction(() => document.querySelectorAll("#messages li.pending").length === 2);
+  await shot(dee, "12-outbox-pending");
+
+  // The outbox is in localStorage: a reload still has both, unsent.
+  await dee.reload();
+  await dee.click("#conversations li");
+  await dee.waitForFunction(() => document.querySelectorAll("#messages li.pending").length === 2);
+  assert.equal(await dee.locator("#messages li[data-seq]").count(), 0);
+
+  mode = "pass";
+  await dee.waitForFunction(() => document.querySelectorAll("#messages li.mine[data-seq]").length === 2, null, { timeout: 45_000 });
+  assert.equal(await dee.locator("#messages li.pending").count(), 0);
+  // The first message went out again under its original client id.
+  assert.ok(sentIds.filter((id) => id === sentIds[0]).length >= 2, `resent with the same id: ${sentIds.join(", ")}`);
+
+  // Eve has each exactly once, in the order typed.
+  await eve.click("#conversations li");
+  await eve.waitForFunction(() => document.querySelectorAll("#messages li[data-seq]").length === 2);
+  const texts = await eve.$$eval("#messages li[data-seq]", (lis) => lis.map((li) => li.querySelector(".text").textContent));
+  assert.deepEqual(texts, ["Did this arrive?", "And this?"]);
+  const own = await dee.$$eval("#messages li.mine[data-seq]", (lis) => lis.map((li) => li.querySelector(".text").textContent));
+  assert.deepEqual(own, ["Did this arrive?", "And this?"]);
+
+  assert.deepEqual(problems, []);
+  await dee.context().close();
+  await eve.context().close();
 });

@@ -6,28 +6,9 @@ import "./styles/app.css";
 
 async function boot(): Promise<void> {
   const config = await loadConfig(window.fetch.bind(window), window.location);
+  const api = new Api({ base: config.apiBase, storage: window.localStorage, fetch: window.fetch.bind(window) });
   const root = document.getElementById("root");
-  if (!root) return;
-  // The Api is built before rendering so a refresh failure can reach App through onSignedOut.
-  let signedOut: () => void = () => undefined;
-  const api = new Api({
-    base: config.apiBase,
-    storage: window.localStorage,
-    fetch: window.fetch.bind(window),
-    onSignedOut: () => {
-      signedOut();
-    },
-  });
-  render(
-    <App
-      api={api}
-      config={config}
-      onSignedOutRef={(fn) => {
-        signedOut = fn;
-      }}
-    />,
-    root,
-  );
+  if (root) render(<App api={api} config={config} />, root);
 }
 
 void boot();

@@ -221,6 +221,19 @@ describe("chat", () => {
     expect(chat.store.unread("c-new", null)).toBe(1);
   });
 
+  it("keeps a new conversation's messages that arrive while its list is loading", async () => {
+    const server: Server = { conversations: [], history: {} };
+    const { chat, socket } = await connected(server);
+    // The list is read after message 1 and before message 2 is stored.
+    server.conversations = [conversation("c-new", { last_seq: 1 })];
+    socket.receive({ type: "message", ...message("c-new", 1) });
+    socket.receive({ type: "message", ...message("c-new", 2) });
+    await settle();
+    expect(chat.store.messagesOf("c-new").map((m) => m.seq)).toEqual([1, 2]);
+    expect(chat.store.lastSeq("c-new")).toBe(2);
+    expect(chat.store.unread("c-new", null)).toBe(2);
+  });
+
   it("shows who is typing for a few seconds", async () => {
     const { chat, socket } = await connected({ conversations: [conversation("c1")], history: {} });
     socket.receive({ type: "typing", conversation_id: "c1", user_id: "u-bob" });

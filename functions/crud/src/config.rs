@@ -6,6 +6,8 @@ use chitter_wiring::env::{ConfigError, Env, FromEnv, vars};
 #[derive(Debug)]
 pub struct Config {
     pub table: String,
+    /// The bucket uploads go to.
+    pub bucket: String,
     /// The access-token signing key: required, with no per-process
     /// fallback, so that every instance accepts every other's tokens.
     pub jwt_secret: JwtSecret,
@@ -15,6 +17,7 @@ impl FromEnv for Config {
     fn read<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         Ok(Self {
             table: env.required(vars::TABLE)?,
+            bucket: env.required(vars::BUCKET)?,
             jwt_secret: env.jwt_secret()?,
         })
     }
@@ -28,7 +31,9 @@ mod tests {
 
     #[test]
     fn init_fails_without_a_signing_key() {
-        let env = Env::from_lookup(|name| (name == vars::TABLE).then(|| "chitter".to_owned()));
+        let env = Env::from_lookup(|name| {
+            (name == vars::TABLE || name == vars::BUCKET).then(|| "chitter".to_owned())
+        });
         assert_eq!(
             Config::read(&env).unwrap_err(),
             ConfigError::Missing(vars::JWT_SECRET)

@@ -1,5 +1,5 @@
 //! The crud function: the HTTP API under `/api` (accounts, tickets,
-//! conversations, friends, history), as one axum `Router` that lambda_http
+//! conversations, friends, history, uploads), as one axum `Router` that lambda_http
 //! serves. chitter-local hands it the same payload-2.0 requests.
 //!
 //! `routes/` holds thin handlers, one file per resource; `extract` turns a
@@ -24,7 +24,7 @@ pub use lambda_http::Error;
 
 /// The one route table.
 pub fn router(svc: Arc<Services>) -> Router {
-    use routes::{accounts, conversations, friends};
+    use routes::{accounts, conversations, friends, uploads};
     Router::new()
         .route("/api/health", get(routes::health))
         .route("/api/auth/signup", post(accounts::signup))
@@ -62,6 +62,12 @@ pub fn router(svc: Arc<Services>) -> Router {
             post(friends::decline),
         )
         .route("/api/friends/{user}", delete(friends::remove))
+        .route("/api/uploads", get(uploads::list).post(uploads::create))
+        .route(
+            "/api/uploads/{id}",
+            get(uploads::view).delete(uploads::delete),
+        )
+        .route("/api/uploads/{id}/finalize", post(uploads::finalize))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(svc)

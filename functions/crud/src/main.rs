@@ -16,7 +16,12 @@ async fn main() -> Result<(), Error> {
     let store = aws.store(&config.table);
     store.warm().await;
     let auth = Auth::new(&config.jwt_secret, AuthSettings::default());
-    let svc = Arc::new(Wiring::new(store).auth(auth).build());
+    let svc = Arc::new(
+        Wiring::new(store)
+            .blobs(aws.blobs(&config.bucket))
+            .auth(auth)
+            .build(),
+    );
     let api = chitter_crud::Api::new(svc);
     lambda_http::run(service_fn(move |request: Request| {
         let api = api.clone();

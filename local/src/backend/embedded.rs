@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::{Inputs, LocalS3, StreamHandle, Wired};
 use crate::emulated;
 use crate::esm;
+use crate::sweeper;
 
 pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
     let config = inputs.config;
@@ -31,13 +32,19 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
     let secret = inputs.secret;
     let s3 = local_s3(inputs.secret.expose(), &dir.join("s3"), &inputs)?;
     let svc = Arc::new(
-        Wiring::new(store)
+        Wiring::new(store.clone())
             .stream(stream.clone())
             .pusher(inputs.connections.clone())
             .blobs(Arc::new(s3.store.clone()))
             .auth(Auth::new(&secret.jwt()?, AuthSettings::default()))
             .settings(config.settings())
             .build(),
+    );
+    sweeper::start(
+        svc.clone(),
+        store,
+        s3.server.bucket_dir(),
+        inputs.shutdown.clone(),
     );
     esm::start_embedded(
         svc.clone(),
@@ -62,7 +69,10 @@ fn local_s3(secret: &[u8], root: &std::path::Path, inputs: &Inputs<'_>) -> anyho
     let credentials = S3Credentials {
         access_key: "chitter-local".to_owned(),
         secret_key: SecretString::from(
-            derived.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            derived
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
         ),
     };
     let server = EmbeddedS3::open(root, &credentials).context("opening the S3 folder")?;
@@ -76,8 +86,8 @@ fn local_s3(secret: &[u8], root: &std::path::Path, inputs: &Inputs<'_>) -> anyho
     };
     let loopback = format!("http://127.0.0.1:{}", inputs.addr.port());
     let presigner = client(inputs.public_url);
-    let store = S3BlobStore::new(client(&loopback), EmbeddedS3::BUCKET)
-        .presigning_with(presigner.clone());
+    let store =
+        S3BlobStore::new(client(&loopback), EmbeddedS3::BUCKET).presigning_with(presigner.clone());
     Ok(LocalS3 {
         server,
         store,

@@ -7,8 +7,8 @@ mod embedded;
 
 use std::sync::Arc;
 
-use chitter_core::Services;
 use chitter_aws::S3BlobStore;
+use chitter_core::Services;
 use chitter_embedded::{EmbeddedS3, EmbeddedStream};
 use tokio::sync::watch;
 

@@ -1,5 +1,6 @@
 //! Blobs in S3 through presigned URLs: the content type and length of an
-//! upload are part of its signature, so S3 itself refuses anything else.
+//! upload are part of its signature, so S3 itself refuses anything else,
+//! and so is `If-None-Match: *`, so a URL cannot replace what it uploaded.
 
 use std::time::Duration;
 
@@ -45,8 +46,11 @@ fn presigned(p: aws_sdk_s3::presigning::PresignedRequest, ttl: Duration) -> Pres
     PresignedRequest {
         method: p.method().to_owned(),
         url: p.uri().to_owned(),
+        // The length is signed too, but clients set it themselves (browsers
+        // refuse to be told).
         headers: p
             .headers()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("content-length"))
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect(),
         expires_at: Utc::now() + ttl,
@@ -75,6 +79,7 @@ impl BlobStore for S3BlobStore {
             .key(key.as_str())
             .content_type(content_type)
             .content_length(length)
+            .if_none_match("*")
             .presigned(config)
             .await
             .map_err(blob_error)?;
@@ -134,12 +139,7 @@ impl BlobStore for S3BlobStore {
         }
     }
 
-    async fn put(
-        &self,
-        key: &BlobKey,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> Result<(), BlobError> {
+    async fn put(&self, key: &BlobKey, content_type: &str, body: Vec<u8>) -> Result<(), BlobError> {
         self.client
             .put_object()
             .bucket(&self.bucket)

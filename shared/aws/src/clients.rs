@@ -58,17 +58,18 @@ impl AwsClients {
 /// An S3 client for an S3-compatible endpoint with fixed credentials and
 /// path-style addressing, such as chitter-local's own: nothing is read from
 /// the environment, so AWS settings meant for other endpoints never apply.
-pub fn s3_at(endpoint: &str, region: &str, access_key: &str, secret_key: &str) -> aws_sdk_s3::Client {
+pub fn s3_at(
+    endpoint: &str,
+    region: &str,
+    access_key: &str,
+    secret_key: &str,
+) -> aws_sdk_s3::Client {
     use aws_sdk_s3::config::{Credentials, Region};
     let conf = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
         .credentials_provider(Credentials::new(
-            access_key,
-            secret_key,
-            None,
-            None,
-            "static",
+            access_key, secret_key, None, None, "static",
         ))
         .endpoint_url(endpoint)
         .force_path_style(true)

@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod conformance;
-pub mod s3;
 mod doubles;
+pub mod s3;
 pub mod standins;
 mod world;
 

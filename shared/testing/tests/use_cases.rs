@@ -264,3 +264,43 @@ async fn history_pages_walk_back_to_the_first_message() {
     }
     assert_eq!(seen, [7, 6, 5, 4, 3, 2, 1]);
 }
+
+#[tokio::test]
+async fn uploads_never_finalized_are_swept_with_their_files() {
+    use chitter_core::app::uploads;
+    use chitter_core::domain::UploadKind;
+    let w = World::new();
+    let ada = w.user("ada").await;
+    let ticket = uploads::create(&w.svc, &ada, UploadKind::Emoji, "image/gif", 6)
+        .await
+        .unwrap();
+    let sent = reqwest::Client::new()
+        .put(&ticket.upload.url)
+        .header("content-type", "image/gif")
+        .header("if-none-match", "*")
+        .body("GIF89a")
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.status().is_success());
+    let key = uploads::incoming_key(ada.user_id, ticket.upload_id).unwrap();
+    assert!(w.svc.blobs.stat(&key).await.unwrap().is_some());
+
+    // Not yet past its time: nothing to sweep.
+    assert!(
+        w.store
+            .expired_uploads(w.svc.clock.now())
+            .unwrap()
+            .is_empty()
+    );
+    w.clock
+        .advance(w.svc.settings.upload_pending_ttl + Duration::from_secs(1));
+    let expired = w.store.expired_uploads(w.svc.clock.now()).unwrap();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(uploads::sweep(&w.svc, expired).await.unwrap(), 1);
+    assert!(w.svc.blobs.stat(&key).await.unwrap().is_none());
+    assert!(matches!(
+        uploads::get(&w.svc, &ada, ticket.upload_id).await,
+        Err(AppError::NotFound(_))
+    ));
+}

@@ -12,6 +12,8 @@ pub mod vars {
     pub const STREAM: &str = "CHITTER_STREAM";
     /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`
     pub const CALLBACK_URL: &str = "CHITTER_CALLBACK_URL";
+    /// The S3 bucket for uploads (crud only).
+    pub const BUCKET: &str = "CHITTER_BUCKET";
     /// The access-token signing key, at least 32 bytes (crud only).
     pub const JWT_SECRET: &str = "CHITTER_JWT_SECRET";
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
-use chitter_aws::{ApiGatewayPusher, DynamoStore, KinesisStream, clients};
+use chitter_aws::{ApiGatewayPusher, DynamoStore, KinesisStream, S3BlobStore, clients};
 
 pub struct AwsInit {
     config: SdkConfig,
@@ -26,6 +26,11 @@ impl AwsInit {
 
     pub fn stream(&self, stream: &str) -> Arc<KinesisStream> {
         Arc::new(KinesisStream::new(clients::kinesis(&self.config), stream))
+    }
+
+    /// Presigning needs no connection: nothing to warm here.
+    pub fn blobs(&self, bucket: &str) -> Arc<S3BlobStore> {
+        Arc::new(S3BlobStore::new(clients::s3(&self.config, false), bucket))
     }
 
     pub fn pusher(&self, callback_url: &str) -> Arc<ApiGatewayPusher> {

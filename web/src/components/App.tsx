@@ -8,18 +8,20 @@ import { ChatApp } from "./ChatApp";
 interface AppProps {
   api: Api;
   config: Config;
-  onSignedOutRef: (fn: () => void) => void;
 }
 
-export function App({ api, config, onSignedOutRef }: AppProps) {
+export function App({ api, config }: AppProps) {
   const [session, setSession] = useState<Session | null>(api.session);
 
   useEffect(() => {
     // The session ended elsewhere (refresh refused): back to the sign-in form.
-    onSignedOutRef(() => {
+    api.onSignedOut = () => {
       setSession(null);
-    });
-  }, [onSignedOutRef]);
+    };
+    return () => {
+      api.onSignedOut = null;
+    };
+  }, [api]);
 
   if (!session) {
     return (

@@ -20,12 +20,12 @@ export interface ApiOptions {
   base: string;
   storage: KeyValueStore;
   fetch: typeof fetch;
-  /** Called when the session is gone (refresh refused): the app shows sign-in. */
-  onSignedOut?: () => void;
 }
 
 export class Api {
   session: Session | null;
+  /** Called when the session is gone (refresh refused): the app shows sign-in. */
+  onSignedOut: (() => void) | null = null;
   private refreshing: Promise<boolean> | null = null;
 
   constructor(private readonly opts: ApiOptions) {
@@ -78,7 +78,7 @@ export class Api {
       return true;
     } catch {
       this.forgetSession();
-      this.opts.onSignedOut?.();
+      this.onSignedOut?.();
       return false;
     }
   }

@@ -48,6 +48,8 @@ export class Chat {
   private readonly readSent = new Map<string, number>();
   private typingSentAt = 0;
   private listLoad: Promise<void> | null = null;
+  /** Messages for conversations the list has not brought yet; replayed once it has. */
+  private orphans: Message[] = [];
   private resumeCounter = 0;
   private stopped = false;
 
@@ -167,8 +169,10 @@ export class Chat {
   private onMessage(m: Message): void {
     const result = this.store.addMessage(m);
     if (result.kind === "unknown-conversation") {
-      // A conversation someone just started with us: the list brings it,
-      // counting this message, and its history loads when opened.
+      // A conversation someone just started with us: the list brings it, and
+      // its history loads when opened. Kept meanwhile, as the list may have
+      // been read before this message was stored.
+      this.orphans.push(m);
       void this.loadConversations().catch(() => undefined);
       return;
     }
@@ -303,6 +307,9 @@ export class Chat {
       .then((list) => {
         if (this.stopped) return;
         this.store.applyList(list);
+        const orphans = this.orphans;
+        this.orphans = [];
+        for (const m of orphans) if (this.store.get(m.conversation_id)) this.onMessage(m);
         this.emit();
       })
       .finally(() => {

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod conversations;
 pub mod friends;
+pub mod uploads;
 
 use axum::response::Response;
 use chitter_core::app::accounts as account_use_cases;

@@ -34,7 +34,12 @@ fn state_names() -> HashMap<String, String> {
 }
 
 impl DynamoStore {
-    fn usage_update(&self, owner: UserId, delta: i128, room: Option<u64>) -> Result<TransactWriteItem, StoreError> {
+    fn usage_update(
+        &self,
+        owner: UserId,
+        delta: i128,
+        room: Option<u64>,
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut values = HashMap::from([(":delta".to_owned(), n(delta))]);
         let condition = room.map(|room| {
             values.insert(":room".to_owned(), n(room));
@@ -165,7 +170,8 @@ impl UploadStore for DynamoStore {
     }
 
     async fn uploads(&self, owner: UserId) -> Result<Vec<Upload>, StoreError> {
-        self.query_prefix(keys::user(owner), keys::UPLOAD_PREFIX).await
+        self.query_prefix(keys::user(owner), keys::UPLOAD_PREFIX)
+            .await
     }
 
     async fn bytes_used(&self, owner: UserId) -> Result<u64, StoreError> {

@@ -4,7 +4,8 @@
 //! its bytes are an allowed type within the kind's size and dimensions and
 //! the owner's quota. Pending files live under `incoming/` (which S3's
 //! lifecycle rule empties), kept ones under `media/`, written by us with
-//! the type found in their bytes.
+//! the type found in their bytes, so a file is never served as anything
+//! but what its bytes are.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -195,7 +196,12 @@ pub async fn finalize(svc: &Services, caller: &Caller, id: UploadId) -> AppResul
                 .await?
             {
                 Finalized::Done => {
-                    svc.blobs.delete(&incoming).await?;
+                    // An empty object stays in the file's place, so that the
+                    // upload URL (create-only) cannot be used again; the
+                    // lifecycle rule removes it.
+                    svc.blobs
+                        .put(&incoming, "application/octet-stream", Vec::new())
+                        .await?;
                     view(svc, ready).await
                 }
                 Finalized::OverQuota => {

@@ -103,7 +103,12 @@ impl MediaType {
 
     /// A declared type such as `image/png` (parameters and case ignored).
     pub fn parse(s: &str) -> Result<Self, DomainError> {
-        let essence = s.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = s
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         Self::ALL
             .into_iter()
             .find(|t| t.mime() == essence)
@@ -141,9 +146,8 @@ impl MediaType {
             (_, Some(t)) => Some(t),
             // Some other known format: not one we store.
             (Some(_), None) => None,
-            (None, None) => {
-                (std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0)).then_some(MediaType::Text)
-            }
+            (None, None) => (std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0))
+                .then_some(MediaType::Text),
         }
     }
 }
@@ -220,9 +224,15 @@ mod tests {
     #[test]
     fn types_come_from_bytes() {
         assert_eq!(MediaType::sniff(PNG_1X1), Some(MediaType::Png));
-        assert_eq!(MediaType::sniff(b"GIF89a\x01\x00\x01\x00"), Some(MediaType::Gif));
+        assert_eq!(
+            MediaType::sniff(b"GIF89a\x01\x00\x01\x00"),
+            Some(MediaType::Gif)
+        );
         assert_eq!(MediaType::sniff(b"%PDF-1.7\n"), Some(MediaType::Pdf));
-        assert_eq!(MediaType::sniff("plain words, ok".as_bytes()), Some(MediaType::Text));
+        assert_eq!(
+            MediaType::sniff("plain words, ok".as_bytes()),
+            Some(MediaType::Text)
+        );
         assert_eq!(MediaType::sniff(b"\x00\x01\x02 binary"), None);
         // A known format that we do not store (an ELF executable).
         assert_eq!(MediaType::sniff(b"\x7fELF\x02\x01\x01\x00\x00\x00"), None);

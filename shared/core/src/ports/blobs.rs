@@ -60,7 +60,9 @@ pub struct BlobError(#[source] pub BoxError);
 #[async_trait]
 pub trait BlobStore: Send + Sync {
     /// A URL that accepts one PUT of exactly `content_length` bytes of
-    /// `content_type` to `key` until `ttl` ends: both headers are signed.
+    /// `content_type` to `key` until `ttl` ends, and only while `key` does
+    /// not exist: the type, the length and `If-None-Match: *` are signed.
+    /// `headers` lists what the client must send besides the length.
     async fn presign_put(
         &self,
         key: &BlobKey,
@@ -80,8 +82,7 @@ pub trait BlobStore: Send + Sync {
     /// first: this reads everything into memory.
     async fn read(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, BlobError>;
     /// Stores `body` under `key`, replacing what was there.
-    async fn put(&self, key: &BlobKey, content_type: &str, body: Vec<u8>)
-    -> Result<(), BlobError>;
+    async fn put(&self, key: &BlobKey, content_type: &str, body: Vec<u8>) -> Result<(), BlobError>;
     /// Removes `key`; removing what is not there is not an error.
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError>;
 }

@@ -24,12 +24,31 @@ pub async fn blobs_accept_only_what_was_signed(
         .await
         .unwrap();
     assert_eq!(put.method, "PUT");
+    let header = |name: &str| {
+        put.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(header("content-type").as_deref(), Some("image/png"));
+    assert_eq!(header("if-none-match").as_deref(), Some("*"));
+    assert_eq!(header("content-length"), None, "clients set the length");
     let send = |url: &str, content_type: &str, body: Vec<u8>| {
         http.put(url)
             .header("content-type", content_type)
+            .header("if-none-match", "*")
             .body(body)
             .send()
     };
+    // Without the signed If-None-Match.
+    let r = http
+        .put(&put.url)
+        .header("content-type", "image/png")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "unsigned overwrite accepted");
     // Another content type than the signed one.
     let r = send(&put.url, "text/html", body.clone()).await.unwrap();
     assert_eq!(r.status(), 403, "wrong content type accepted");
@@ -61,7 +80,9 @@ pub async fn blobs_accept_only_what_was_signed(
         .presigned(config)
         .await
         .unwrap();
-    let r = send(expired.uri(), "image/png", body.clone()).await.unwrap();
+    let r = send(expired.uri(), "image/png", body.clone())
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403, "expired URL accepted");
     // No signature at all.
     let bare = put.url.split('?').next().unwrap().to_owned();
@@ -78,6 +99,11 @@ pub async fn blobs_accept_only_what_was_signed(
         "signed upload refused: {}",
         r.status()
     );
+    // The URL creates once: it cannot replace what it uploaded.
+    let r = send(&put.url, "image/png", b"\x89PNG fake imagX".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 412, "a second upload with one URL");
     let info = store.stat(&key).await.unwrap().unwrap();
     assert_eq!(info.size, len);
     assert_eq!(info.content_type.as_deref(), Some("image/png"));

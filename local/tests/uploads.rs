@@ -1,0 +1,387 @@
+//! Uploads end to end, on both backends: a presigned PUT straight to S3
+//! (chitter-local's own, or s3s-fs), then a finalize that judges the bytes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Api, Backend, Local, Reply, User};
+use serde_json::{Value, json};
+
+async fn start(backend: &Backend, extra: &[&str]) -> (tempfile::TempDir, Local, Api) {
+    let dir = tempfile::tempdir().unwrap();
+    let local = Local::start(dir.path(), backend, extra).await;
+    let api = local.api();
+    (dir, local, api)
+}
+
+/// A real PNG of `width` x `height` pixels.
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().unwrap();
+        let pixels: Vec<u8> = (0..width * height)
+            .flat_map(|i| [(i % 256) as u8, 80, 200, 255])
+            .collect();
+        writer.write_image_data(&pixels).unwrap();
+    }
+    out
+}
+
+async fn create(api: &Api, user: &User, kind: &str, content_type: &str, size: usize) -> Reply {
+    api.call(
+        "POST",
+        "/api/uploads",
+        Some(&user.token),
+        Some(json!({"kind": kind, "content_type": content_type, "size": size})),
+    )
+    .await
+}
+
+/// Sends `body` as the ticket says: its method, URL and headers.
+async fn put(api: &Api, ticket: &Value, body: Vec<u8>) -> u16 {
+    let upload = &ticket["upload"];
+    assert_eq!(upload["method"], "PUT");
+    let mut req = api.http.put(upload["url"].as_str().unwrap());
+    for pair in upload["headers"].as_array().unwrap() {
+        req = req.header(pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
+    }
+    req.body(body).send().await.unwrap().status().as_u16()
+}
+
+async fn finalize(api: &Api, user: &User, id: &str) -> Reply {
+    api.call(
+        "POST",
+        &format!("/api/uploads/{id}/finalize"),
+        Some(&user.token),
+        None,
+    )
+    .await
+}
+
+/// Creates, sends and finalizes an upload of `body`, declared as
+/// `content_type`.
+async fn upload(api: &Api, user: &User, kind: &str, content_type: &str, body: Vec<u8>) -> Reply {
+    let ticket = create(api, user, kind, content_type, body.len()).await;
+    assert_eq!(ticket.status, 201, "{}", ticket.body);
+    assert_eq!(put(api, &ticket.body, body).await, 200);
+    finalize(api, user, ticket.body["upload_id"].as_str().unwrap()).await
+}
+
+fn assert_error(reply: &Reply, status: u16, code: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(reply.body["code"], code, "{}", reply.body);
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+}
+
+async fn a_checked_upload_is_kept_and_served_as_its_bytes_say(backend: Backend) {
+    let (_dir, _local, api) = start(&backend, &[]).await;
+    let ada = api.signup("ada").await;
+    let image = png(64, 48);
+    // Declared as WebP, but the bytes are a PNG: kept as what they are.
+    let done = upload(&api, &ada, "emoji", "image/webp", image.clone()).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let view = &done.body;
+    assert_eq!(view["state"], "ready");
+    assert_eq!(view["kind"], "emoji");
+    assert_eq!(view["content_type"], "image/png");
+    assert_eq!(view["size"], image.len());
+    assert_eq!(
+        (view["width"].as_u64(), view["height"].as_u64()),
+        (Some(64), Some(48))
+    );
+    let got = api
+        .http
+        .get(view["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"].to_str().unwrap(), "image/png");
+    assert_eq!(got.bytes().await.unwrap().to_vec(), image);
+
+    // Finalizing again answers the same; the list counts the bytes once.
+    let id = view["upload_id"].as_str().unwrap();
+    let again = finalize(&api, &ada, id).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.body["upload_id"], view["upload_id"]);
+    let list = api
+        .call("GET", "/api/uploads", Some(&ada.token), None)
+        .await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.body["bytes_used"], image.len());
+    assert_eq!(list.body["quota_bytes"], 200 * 1024 * 1024);
+    assert_eq!(list.body["uploads"].as_array().unwrap().len(), 1);
+
+    // Someone else cannot see, finalize or delete it.
+    let bob = api.signup("bob").await;
+    for (method, path) in [
+        ("GET", format!("/api/uploads/{id}")),
+        ("POST", format!("/api/uploads/{id}/finalize")),
+        ("DELETE", format!("/api/uploads/{id}")),
+    ] {
+        let r = api.call(method, &path, Some(&bob.token), None).await;
+        assert_error(&r, 404, "not_found");
+    }
+    let r = api.call("GET", "/api/uploads", None, None).await;
+    assert_error(&r, 401, "unauthorized");
+
+    // Deleting frees the bytes and the file.
+    let r = api
+        .call(
+            "DELETE",
+            &format!("/api/uploads/{id}"),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let list = api
+        .call("GET", "/api/uploads", Some(&ada.token), None)
+        .await;
+    assert_eq!(list.body["bytes_used"], 0);
+    let gone = api
+        .http
+        .get(view["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+}
+
+async fn uploads_that_break_the_rules_are_refused_and_removed(backend: Backend) {
+    let (_dir, _local, api) = start(&backend, &[]).await;
+    let ada = api.signup("ada").await;
+
+    // Refused before anything is sent.
+    assert_error(
+        &create(&api, &ada, "emoji", "image/jpeg", 100).await,
+        415,
+        "upload_type_not_allowed",
+    );
+    assert_error(
+        &create(&api, &ada, "background", "text/html", 100).await,
+        415,
+        "upload_type_not_allowed",
+    );
+    assert_error(
+        &create(&api, &ada, "emoji", "image/png", 256 * 1024 + 1).await,
+        413,
+        "upload_too_large",
+    );
+    assert_error(
+        &create(
+            &api,
+            &ada,
+            "attachment",
+            "application/pdf",
+            10 * 1024 * 1024 + 1,
+        )
+        .await,
+        413,
+        "upload_too_large",
+    );
+    assert_error(
+        &create(&api, &ada, "sticker", "image/png", 10).await,
+        400,
+        "invalid_request",
+    );
+    assert_error(
+        &create(&api, &ada, "emoji", "image/png", 0).await,
+        400,
+        "invalid_request",
+    );
+
+    // Finalized before the file was sent.
+    let ticket = create(&api, &ada, "emoji", "image/png", 100).await;
+    let id = ticket.body["upload_id"].as_str().unwrap();
+    assert_error(&finalize(&api, &ada, id).await, 409, "upload_incomplete");
+
+    // Declared a PNG, but the bytes are a PDF: refused by its bytes, and
+    // both the record and the file are gone.
+    let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let ticket = create(&api, &ada, "emoji", "image/png", pdf.len()).await;
+    assert_eq!(put(&api, &ticket.body, pdf.clone()).await, 200);
+    let id = ticket.body["upload_id"].as_str().unwrap();
+    assert_error(
+        &finalize(&api, &ada, id).await,
+        415,
+        "upload_type_not_allowed",
+    );
+    let r = api
+        .call("GET", &format!("/api/uploads/{id}"), Some(&ada.token), None)
+        .await;
+    assert_error(&r, 404, "not_found");
+
+    // HTML pretending to be an image.
+    let html = b"<html><script>alert(1)</script></html>".to_vec();
+    let r = upload(&api, &ada, "background", "image/png", html).await;
+    assert_error(&r, 415, "upload_type_not_allowed");
+
+    // Too many pixels for an emoji.
+    let r = upload(&api, &ada, "emoji", "image/png", png(300, 20)).await;
+    assert_error(&r, 422, "image_too_large");
+
+    // A background may be larger.
+    let r = upload(&api, &ada, "background", "image/png", png(300, 20)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // A PDF is a fine attachment.
+    let r = upload(&api, &ada, "attachment", "application/pdf", pdf).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["content_type"], "application/pdf");
+    assert!(r.body.get("width").is_none());
+
+    let list = api
+        .call("GET", "/api/uploads", Some(&ada.token), None)
+        .await;
+    let kept: Vec<&str> = list.body["uploads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["state"] == "ready")
+        .map(|u| u["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kept, vec!["background", "attachment"]);
+}
+
+async fn an_upload_url_works_once_for_what_was_signed(backend: Backend) {
+    let (_dir, _local, api) = start(&backend, &[]).await;
+    let ada = api.signup("ada").await;
+    let image = png(16, 16);
+    let ticket = create(&api, &ada, "emoji", "image/png", image.len()).await;
+    let url = ticket.body["upload"]["url"].as_str().unwrap();
+    let send = |url: String, content_type: &'static str, body: Vec<u8>| {
+        api.http
+            .put(url)
+            .header("content-type", content_type)
+            .header("if-none-match", "*")
+            .body(body)
+            .send()
+    };
+    // Tampered: another key, another type, another size.
+    let other = url.replacen(ticket.body["upload_id"].as_str().unwrap(), "x", 1);
+    assert_eq!(
+        send(other, "image/png", image.clone())
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        send(url.into(), "image/gif", image.clone())
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let mut bigger = image.clone();
+    bigger.push(0);
+    assert_eq!(
+        send(url.into(), "image/png", bigger)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+
+    assert_eq!(put(&api, &ticket.body, image.clone()).await, 200);
+    let id = ticket.body["upload_id"].as_str().unwrap();
+    let done = finalize(&api, &ada, id).await;
+    assert_eq!(done.status, 200);
+    // Reused, before or after the finalize: refused, and what was kept
+    // stays as it was.
+    let mut other_image = png(16, 16);
+    other_image.truncate(image.len());
+    assert_eq!(put(&api, &ticket.body, other_image).await, 412);
+    let got = api
+        .http
+        .get(done.body["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.bytes().await.unwrap().to_vec(), image);
+}
+
+async fn an_expired_upload_url_is_refused(backend: Backend) {
+    let (_dir, _local, api) = start(&backend, &["--upload-url-secs", "1"]).await;
+    let ada = api.signup("ada").await;
+    let image = png(8, 8);
+    let ticket = create(&api, &ada, "emoji", "image/png", image.len()).await;
+    let expires = ticket.body["upload"]["expires_at"].as_str().unwrap();
+    let expires = chrono::DateTime::parse_from_rfc3339(expires).unwrap();
+    // Waiting for time itself to pass, past the URL's last second.
+    let wait = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default()
+        + std::time::Duration::from_millis(1100);
+    tokio::time::sleep(wait).await;
+    assert_eq!(put(&api, &ticket.body, image).await, 403);
+    let id = ticket.body["upload_id"].as_str().unwrap();
+    assert_error(&finalize(&api, &ada, id).await, 409, "upload_incomplete");
+}
+
+async fn uploads_stay_within_the_quota(backend: Backend) {
+    let (_dir, _local, api) = start(&backend, &["--upload-quota-bytes", "1000"]).await;
+    let ada = api.signup("ada").await;
+    let text = |n: usize| vec![b'a'; n];
+    let first = upload(&api, &ada, "attachment", "text/plain", text(600)).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["content_type"], "text/plain");
+    // Refused up front when the declared size cannot fit.
+    assert_error(
+        &create(&api, &ada, "attachment", "text/plain", 600).await,
+        403,
+        "quota_exceeded",
+    );
+    // Both fit when asked for, but not both once sent: the second
+    // finalize is refused and forgotten.
+    let a = create(&api, &ada, "attachment", "text/plain", 300).await;
+    let b = create(&api, &ada, "attachment", "text/plain", 300).await;
+    assert_eq!(put(&api, &a.body, text(300)).await, 200);
+    assert_eq!(put(&api, &b.body, text(300)).await, 200);
+    let id = |r: &Reply| r.body["upload_id"].as_str().unwrap().to_owned();
+    assert_eq!(finalize(&api, &ada, &id(&a)).await.status, 200);
+    assert_error(&finalize(&api, &ada, &id(&b)).await, 403, "quota_exceeded");
+    let r = api
+        .call(
+            "GET",
+            &format!("/api/uploads/{}", id(&b)),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_error(&r, 404, "not_found");
+    let list = api
+        .call("GET", "/api/uploads", Some(&ada.token), None)
+        .await;
+    assert_eq!(list.body["bytes_used"], 900);
+    assert_eq!(list.body["quota_bytes"], 1000);
+    // Deleting makes room again.
+    let r = api
+        .call(
+            "DELETE",
+            &format!("/api/uploads/{}", id(&first)),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let again = upload(&api, &ada, "attachment", "text/plain", text(600)).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+}
+
+both_backends!(
+    uploads_stay_within_the_quota,
+    a_checked_upload_is_kept_and_served_as_its_bytes_say,
+    uploads_that_break_the_rules_are_refused_and_removed,
+    an_upload_url_works_once_for_what_was_signed,
+    an_expired_upload_url_is_refused,
+);
