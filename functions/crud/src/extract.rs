@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, RawQuery, Request};
 use axum::response::{IntoResponse, Response};
 use chitter_core::app::accounts;
-use chitter_core::domain::{Caller, ConversationId, UploadId, UserId};
+use chitter_core::domain::{Caller, ConversationId, EmojiId, UploadId, UserId};
 use chitter_core::protocol::ErrorCode;
 use chitter_core::{AppError, Services};
 use http::request::Parts;
@@ -112,6 +112,10 @@ impl PathParams {
 
     pub fn conversation(&self) -> ApiResult<ConversationId> {
         ConversationId::parse(self.raw("id")).map_err(|_| AppError::NotFound("conversation").into())
+    }
+
+    pub fn emoji(&self) -> ApiResult<EmojiId> {
+        EmojiId::parse(self.raw("id")).map_err(|_| AppError::NotFound("emoji").into())
     }
 
     pub fn upload(&self) -> ApiResult<UploadId> {

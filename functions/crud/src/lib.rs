@@ -1,5 +1,5 @@
 //! The crud function: the HTTP API under `/api` (accounts, tickets,
-//! conversations, friends, history, uploads), as one axum `Router` that lambda_http
+//! conversations, friends, history, uploads, emoji), as one axum `Router` that lambda_http
 //! serves. chitter-local hands it the same payload-2.0 requests.
 //!
 //! `routes/` holds thin handlers, one file per resource; `extract` turns a
@@ -24,7 +24,7 @@ pub use lambda_http::Error;
 
 /// The one route table.
 pub fn router(svc: Arc<Services>) -> Router {
-    use routes::{accounts, conversations, friends, uploads};
+    use routes::{accounts, conversations, emoji, friends, uploads};
     Router::new()
         .route("/api/health", get(routes::health))
         .route("/api/auth/signup", post(accounts::signup))
@@ -68,6 +68,11 @@ pub fn router(svc: Arc<Services>) -> Router {
             get(uploads::view).delete(uploads::delete),
         )
         .route("/api/uploads/{id}/finalize", post(uploads::finalize))
+        .route("/api/emoji", get(emoji::list).post(emoji::create))
+        .route(
+            "/api/emoji/{id}",
+            get(emoji::view).patch(emoji::rename).delete(emoji::delete),
+        )
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(svc)

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::{
-    ClientMsgId, ConversationId, MessageId, MessageText, Seq, StoredMessage, TextError, UserId,
+    ClientMsgId, ConversationId, EmojiRef, MessageId, MessageText, Seq, StoredMessage, TextError,
+    UserId,
 };
 
 /// Every typed error the system reports, over HTTP and over the socket.
@@ -36,6 +37,7 @@ pub enum ErrorCode {
     UploadIncomplete,
     UploadExpired,
     QuotaExceeded,
+    ShortcodeTaken,
     Unavailable,
     Internal,
 }
@@ -64,6 +66,7 @@ impl ErrorCode {
             ErrorCode::UploadIncomplete => "upload_incomplete",
             ErrorCode::UploadExpired => "upload_expired",
             ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::ShortcodeTaken => "shortcode_taken",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -284,6 +287,9 @@ pub enum ServerFrame {
         sender_id: UserId,
         client_msg_id: ClientMsgId,
         text: MessageText,
+        /// The emoji its `:shortcode:`s name (see `GET /api/emoji/{id}`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        emoji: Vec<EmojiRef>,
         sent_at: DateTime<Utc>,
     },
     Typing {
@@ -329,6 +335,7 @@ impl ServerFrame {
             sender_id: m.sender_id,
             client_msg_id: m.client_msg_id.clone(),
             text: m.text.clone(),
+            emoji: m.emoji.clone(),
             sent_at: m.sent_at,
         }
     }

@@ -244,6 +244,7 @@ async fn history_pages_walk_back_to_the_first_message() {
                 sender_id: ada.user_id,
                 client_msg_id: ClientMsgId::parse(&format!("h-{i}")).unwrap(),
                 text: MessageText::parse(format!("m{i}")).unwrap(),
+                emoji: Vec::new(),
                 sent_at: chrono::Utc::now(),
                 origin: ConnectionId::parse("o").unwrap(),
             })

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod conversations;
+pub mod emoji;
 pub mod friends;
 pub mod uploads;
 

@@ -48,7 +48,9 @@ pub(super) struct ConvMeta {
 }
 
 pub(super) mod keys {
-    use chitter_core::domain::{ConnectionId, ConversationId, Handle, Seq, UploadId, UserId};
+    use chitter_core::domain::{
+        ConnectionId, ConversationId, EmojiId, Handle, Seq, Shortcode, UploadId, UserId,
+    };
     use chitter_core::ports::TokenKind;
 
     pub const PROFILE: &str = "PROFILE";
@@ -57,6 +59,8 @@ pub(super) mod keys {
     pub const ONE: &str = "#";
     pub const UPLOAD_USAGE: &str = "UPLOADUSAGE";
     pub const UPLOAD_PREFIX: &str = "UPLOAD#";
+    pub const EMOJI_COUNT: &str = "EMOJICOUNT";
+    pub const EMOJI_CODE_PREFIX: &str = "EMOJI#";
 
     pub fn user(id: UserId) -> String {
         format!("USER#{id}")
@@ -84,6 +88,12 @@ pub(super) mod keys {
     }
     pub fn dedupe(sender: UserId, client_msg_id: &str) -> String {
         format!("DEDUPE#{sender}#{client_msg_id}")
+    }
+    pub fn emoji(id: EmojiId) -> String {
+        format!("EMOJI#{id}")
+    }
+    pub fn emoji_code(code: &Shortcode) -> String {
+        format!("{EMOJI_CODE_PREFIX}{code}")
     }
     pub fn upload(id: UploadId) -> String {
         format!("{UPLOAD_PREFIX}{id}")

@@ -6,6 +6,7 @@
 
 mod connections;
 mod conversations;
+mod emoji;
 mod friends;
 mod items;
 mod messages;

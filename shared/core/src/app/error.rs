@@ -83,7 +83,10 @@ impl AppError {
             ErrorCode::Forbidden | ErrorCode::NotAMember | ErrorCode::QuotaExceeded => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::HandleTaken | ErrorCode::Conflict | ErrorCode::UploadIncomplete => 409,
+            ErrorCode::HandleTaken
+            | ErrorCode::Conflict
+            | ErrorCode::UploadIncomplete
+            | ErrorCode::ShortcodeTaken => 409,
             ErrorCode::UploadExpired => 410,
             ErrorCode::PayloadTooLarge | ErrorCode::UploadTooLarge => 413,
             ErrorCode::UnsupportedMediaType | ErrorCode::UploadTypeNotAllowed => 415,

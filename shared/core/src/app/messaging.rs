@@ -3,7 +3,7 @@
 
 use super::error::{AppError, AppResult};
 use super::services::Services;
-use super::{access, fanout};
+use super::{access, emoji, fanout};
 use crate::domain::{
     Caller, ClientMsgId, ConnectionId, ConversationId, MessageId, MessageText, Seq, StoredMessage,
     StreamEvent, StreamMessage, UserId,
@@ -85,12 +85,14 @@ async fn accept(
     text: MessageText,
 ) -> AppResult<ServerFrame> {
     access::require(svc, conversation_id, caller.user_id).await?;
+    let emoji = emoji::resolve(svc, caller.user_id, &text).await?;
     let message = StreamMessage {
         message_id: MessageId::new(),
         conversation_id,
         sender_id: caller.user_id,
         client_msg_id: id.clone(),
         text,
+        emoji,
         sent_at: svc.clock.now(),
         origin: connection.clone(),
     };

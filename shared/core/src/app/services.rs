@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::error::{AppError, AppResult};
 use crate::auth::Auth;
 use crate::ports::{
-    BlobStore, Clock, ConnectionStore, ConversationStore, FriendStore, MessageLog, MessageStream,
-    Pusher, TokenStore, UploadStore, UserStore,
+    BlobStore, Clock, ConnectionStore, ConversationStore, EmojiStore, FriendStore, MessageLog,
+    MessageStream, Pusher, TokenStore, UploadStore, UserStore,
 };
 
 /// Limits and lifetimes that the platform imposes or the operator chooses.
@@ -25,6 +25,8 @@ pub struct Settings {
     pub upload_pending_ttl: Duration,
     /// How long a presigned download URL works.
     pub download_url_ttl: Duration,
+    /// Emoji in one user's library.
+    pub max_emoji: u64,
 }
 
 impl Default for Settings {
@@ -36,6 +38,7 @@ impl Default for Settings {
             upload_url_ttl: Duration::from_secs(5 * 60),
             upload_pending_ttl: Duration::from_secs(60 * 60),
             download_url_ttl: Duration::from_secs(60 * 60),
+            max_emoji: 100,
         }
     }
 }
@@ -49,6 +52,7 @@ pub struct Services {
     pub friends: Arc<dyn FriendStore>,
     pub messages: Arc<dyn MessageLog>,
     pub uploads: Arc<dyn UploadStore>,
+    pub emoji: Arc<dyn EmojiStore>,
     pub stream: Arc<dyn MessageStream>,
     pub pusher: Arc<dyn Pusher>,
     pub blobs: Arc<dyn BlobStore>,

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::error::{AppError, AppResult};
 use super::services::Services;
 use crate::domain::{
-    Caller, Dimensions, MediaType, Upload, UploadId, UploadKind, UploadState, UserId,
+    Caller, Dimensions, EmojiId, MediaType, Upload, UploadId, UploadKind, UploadState, UserId,
 };
 use crate::ports::{BlobKey, Finalized, PresignedRequest};
 use crate::protocol::ErrorCode;
@@ -337,10 +337,24 @@ pub async fn list(svc: &Services, caller: &Caller) -> AppResult<UploadList> {
     })
 }
 
-/// Deletes one of the caller's uploads and its file, freeing its bytes.
+/// Deletes one of the caller's uploads and its file, freeing its bytes;
+/// an emoji's upload goes with the emoji, not by itself.
 pub async fn delete(svc: &Services, caller: &Caller, id: UploadId) -> AppResult<()> {
     let upload = own(svc, caller, id).await?;
+    if svc.emoji.emoji(EmojiId::from_upload(id)).await?.is_some() {
+        return Err(AppError::Conflict(
+            "this upload is an emoji: delete the emoji instead",
+        ));
+    }
     discard(svc, &upload).await
+}
+
+/// Deletes an upload and its files, whatever uses it.
+pub(super) async fn forget(svc: &Services, owner: UserId, id: UploadId) -> AppResult<()> {
+    match svc.uploads.upload(owner, id).await? {
+        Some(upload) => discard(svc, &upload).await,
+        None => Ok(()),
+    }
 }
 
 /// Forgets uploads that were never finalized, as DynamoDB's TTL and S3's

@@ -71,6 +71,21 @@ uuid_id!(
     /// An upload of a file (an emoji, a background, an attachment).
     UploadId
 );
+uuid_id!(
+    /// A custom emoji: the same value as the id of the upload it was made
+    /// from, so one upload makes at most one emoji.
+    EmojiId
+);
+
+impl EmojiId {
+    pub fn from_upload(id: UploadId) -> Self {
+        Self(id.0)
+    }
+
+    pub fn upload(self) -> UploadId {
+        UploadId(self.0)
+    }
+}
 
 /// A WebSocket connection as named by API Gateway (or chitter-local).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

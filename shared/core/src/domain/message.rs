@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ClientMsgId, ConnectionId, ConversationId, MessageId, Seq, UserId};
+use super::{ClientMsgId, ConnectionId, ConversationId, EmojiRef, MessageId, Seq, UserId};
 
 /// Message text: 1-4000 characters, not only whitespace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +58,9 @@ pub struct StreamMessage {
     pub sender_id: UserId,
     pub client_msg_id: ClientMsgId,
     pub text: MessageText,
+    /// The sender's emoji that `:shortcode:`s in the text named at send time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emoji: Vec<EmojiRef>,
     pub sent_at: DateTime<Utc>,
     /// Where the `persisted` ack goes.
     pub origin: ConnectionId,
@@ -88,6 +91,8 @@ pub struct StoredMessage {
     pub sender_id: UserId,
     pub client_msg_id: ClientMsgId,
     pub text: MessageText,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emoji: Vec<EmojiRef>,
     pub sent_at: DateTime<Utc>,
 }
 
@@ -100,6 +105,7 @@ impl StoredMessage {
             sender_id: m.sender_id,
             client_msg_id: m.client_msg_id.clone(),
             text: m.text.clone(),
+            emoji: m.emoji.clone(),
             sent_at: m.sent_at,
         }
     }

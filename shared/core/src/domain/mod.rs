@@ -3,6 +3,7 @@
 
 mod caller;
 mod conversation;
+mod emoji;
 mod friend;
 mod ids;
 mod message;
@@ -11,8 +12,11 @@ mod user;
 
 pub use caller::Caller;
 pub use conversation::{Conversation, ConversationKind, Member, Role, Title};
+pub use emoji::{Emoji, EmojiRef, Shortcode, shortcodes_in};
 pub use friend::{FriendLink, FriendState};
-pub use ids::{ClientMsgId, ConnectionId, ConversationId, MessageId, Seq, UploadId, UserId};
+pub use ids::{
+    ClientMsgId, ConnectionId, ConversationId, EmojiId, MessageId, Seq, UploadId, UserId,
+};
 pub use message::{MessageText, StoredMessage, StreamEvent, StreamMessage, TextError};
 pub use upload::{Dimensions, MediaType, Upload, UploadKind, UploadState};
 pub use user::{DisplayName, Handle, Password, UserProfile, UserRecord};

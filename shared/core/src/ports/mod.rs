@@ -7,6 +7,7 @@ mod blobs;
 mod clock;
 mod connections;
 mod conversations;
+mod emoji;
 mod friends;
 mod messages;
 mod pusher;
@@ -19,6 +20,7 @@ pub use blobs::{BlobError, BlobInfo, BlobKey, BlobStore, PresignedRequest};
 pub use clock::{Clock, SystemClock};
 pub use connections::{ConnectionStore, PresenceChange};
 pub use conversations::{AddMember, ConversationStore};
+pub use emoji::{EmojiStore, EmojiWrite};
 pub use friends::FriendStore;
 pub use messages::{MessageLog, Persisted};
 pub use pusher::{PushError, Pusher};
@@ -57,6 +59,7 @@ pub trait Store:
     + FriendStore
     + MessageLog
     + UploadStore
+    + EmojiStore
 {
 }
 
@@ -68,5 +71,6 @@ impl<T> Store for T where
         + FriendStore
         + MessageLog
         + UploadStore
+        + EmojiStore
 {
 }

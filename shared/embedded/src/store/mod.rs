@@ -5,6 +5,7 @@
 
 mod connections;
 mod conversations;
+mod emoji;
 mod friends;
 mod messages;
 mod tokens;
@@ -49,6 +50,12 @@ const MESSAGES: TableDefinition<(&str, u64), Json> = TableDefinition::new("messa
 const DEDUPE: TableDefinition<(&str, &str, &str), u64> = TableDefinition::new("dedupe");
 /// (owner, upload) -> Upload.
 const UPLOADS: TableDefinition<(&str, &str), Json> = TableDefinition::new("uploads");
+/// emoji id -> Emoji.
+const EMOJI: TableDefinition<&str, Json> = TableDefinition::new("emoji");
+/// (owner, shortcode) -> emoji id: unique names per owner.
+const EMOJI_CODES: TableDefinition<(&str, &str), &str> = TableDefinition::new("emoji_codes");
+/// owner -> how many emoji.
+const EMOJI_COUNT: TableDefinition<&str, u64> = TableDefinition::new("emoji_count");
 /// owner -> bytes of ready uploads.
 const UPLOAD_USAGE: TableDefinition<&str, u64> = TableDefinition::new("upload_usage");
 
@@ -84,6 +91,9 @@ impl EmbeddedStore {
             tx.open_table(DEDUPE)?;
             tx.open_table(UPLOADS)?;
             tx.open_table(UPLOAD_USAGE)?;
+            tx.open_table(EMOJI)?;
+            tx.open_table(EMOJI_CODES)?;
+            tx.open_table(EMOJI_COUNT)?;
         }
         tx.commit()?;
         Ok(Self { db: Arc::new(db) })

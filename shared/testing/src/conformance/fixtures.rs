@@ -52,6 +52,7 @@ pub(crate) fn message(
         sender_id: sender,
         client_msg_id: ClientMsgId::parse(client_id).unwrap(),
         text: MessageText::parse(text.into()).unwrap(),
+        emoji: Vec::new(),
         sent_at: Utc::now(),
         origin: ConnectionId::parse("origin-conn").unwrap(),
     }

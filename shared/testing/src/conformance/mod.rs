@@ -10,6 +10,7 @@
 mod blobs;
 mod connections;
 mod conversations;
+mod emoji;
 mod fixtures;
 mod friends;
 mod messages;
@@ -23,6 +24,9 @@ pub use blobs::blobs_accept_only_what_was_signed;
 pub use connections::{connections_track_presence, expired_connections_do_not_count};
 pub use conversations::{
     a_pair_has_one_direct_conversation, groups_keep_their_members, large_groups_are_written_whole,
+};
+pub use emoji::{
+    emoji_libraries_keep_names_unique_and_bounded, racing_creates_of_one_name_make_one_emoji,
 };
 pub use fixtures::user;
 pub use friends::friendships_have_two_sides;
@@ -99,6 +103,16 @@ macro_rules! store_conformance {
         async fn racing_finalizes_never_pass_the_quota() {
             let s = $make;
             $crate::conformance::racing_finalizes_never_pass_the_quota(s).await;
+        }
+        #[tokio::test]
+        async fn emoji_libraries_keep_names_unique_and_bounded() {
+            let s = $make;
+            $crate::conformance::emoji_libraries_keep_names_unique_and_bounded(&*s).await;
+        }
+        #[tokio::test]
+        async fn racing_creates_of_one_name_make_one_emoji() {
+            let s = $make;
+            $crate::conformance::racing_creates_of_one_name_make_one_emoji(s).await;
         }
         #[tokio::test]
         async fn friendships_have_two_sides() {

@@ -1,5 +1,6 @@
-//! Uploads end to end, on both backends: a presigned PUT straight to S3
-//! (chitter-local's own, or s3s-fs), then a finalize that judges the bytes.
+//! The looks end to end, on both backends: uploads (a presigned PUT straight
+//! to S3, chitter-local's own or s3s-fs, then a finalize that judges the
+//! bytes) and custom emoji in messages.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -378,7 +379,186 @@ async fn uploads_stay_within_the_quota(backend: Backend) {
     assert_eq!(again.status, 200, "{}", again.body);
 }
 
+async fn emoji(api: &Api, user: &User, upload_id: &str, shortcode: &str) -> Reply {
+    api.call(
+        "POST",
+        "/api/emoji",
+        Some(&user.token),
+        Some(json!({"upload_id": upload_id, "shortcode": shortcode})),
+    )
+    .await
+}
+
+async fn shortcodes_in_messages_show_the_senders_emoji(backend: Backend) {
+    let (_dir, _local, api) = start(&backend, &[]).await;
+    let (ada, bob) = (api.signup("ada").await, api.signup("bob").await);
+    let image = png(32, 32);
+    let up = upload(&api, &ada, "emoji", "image/png", image.clone()).await;
+    let upload_id = up.body["upload_id"].as_str().unwrap();
+    let made = emoji(&api, &ada, upload_id, ":party:").await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert_eq!(made.body["shortcode"], "party");
+    assert_eq!(made.body["width"], 32);
+    let id = made.body["emoji_id"].as_str().unwrap().to_owned();
+    assert_eq!(id, upload_id, "an emoji's id is its upload's");
+
+    // What a library refuses.
+    assert_error(
+        &emoji(&api, &ada, upload_id, "party2").await,
+        409,
+        "conflict",
+    );
+    let other = upload(&api, &ada, "emoji", "image/png", png(8, 8)).await;
+    let other_id = other.body["upload_id"].as_str().unwrap();
+    assert_error(
+        &emoji(&api, &ada, other_id, "party").await,
+        409,
+        "shortcode_taken",
+    );
+    assert_error(
+        &emoji(&api, &ada, other_id, "x").await,
+        400,
+        "invalid_request",
+    );
+    assert_error(
+        &emoji(&api, &ada, other_id, "no-dash").await,
+        400,
+        "invalid_request",
+    );
+    assert_error(&emoji(&api, &bob, other_id, "mine").await, 404, "not_found");
+    let bg = upload(&api, &ada, "background", "image/png", png(8, 8)).await;
+    let bg_id = bg.body["upload_id"].as_str().unwrap();
+    assert_error(
+        &emoji(&api, &ada, bg_id, "bg").await,
+        400,
+        "invalid_request",
+    );
+    let pending = create(&api, &ada, "emoji", "image/png", 10).await;
+    let pending_id = pending.body["upload_id"].as_str().unwrap();
+    assert_error(
+        &emoji(&api, &ada, pending_id, "later").await,
+        409,
+        "upload_incomplete",
+    );
+    // The upload goes with its emoji, not alone.
+    let r = api
+        .call(
+            "DELETE",
+            &format!("/api/uploads/{id}"),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_error(&r, 409, "conflict");
+
+    let conv = api.direct(&ada, &bob).await;
+    let mut ada_ws = api.connect(&ada).await;
+    let mut bob_ws = api.connect(&bob).await;
+    ada_ws
+        .send_message(&conv, "e-1", "hi :party: and :unknown: and :party: again")
+        .await;
+    let got = bob_ws.next_of(&["message"]).await;
+    assert_eq!(
+        got["emoji"],
+        json!([{"shortcode": "party", "emoji_id": id}]),
+        "{got}"
+    );
+    // Bob, or anyone signed in, fetches the image.
+    let seen = api
+        .call("GET", &format!("/api/emoji/{id}"), Some(&bob.token), None)
+        .await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    let bytes = api
+        .http
+        .get(seen.body["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bytes.bytes().await.unwrap().to_vec(), image);
+    let r = api
+        .call("GET", &format!("/api/emoji/{id}"), None, None)
+        .await;
+    assert_error(&r, 401, "unauthorized");
+
+    // Someone else's shortcode is just text to the sender.
+    bob_ws.send_message(&conv, "b-1", "my :party:").await;
+    let got = ada_ws.next_of(&["message"]).await;
+    assert!(got.get("emoji").is_none(), "{got}");
+
+    // A rename: old messages keep their image; the new name resolves.
+    let r = api
+        .call(
+            "PATCH",
+            &format!("/api/emoji/{id}"),
+            Some(&bob.token),
+            Some(json!({"shortcode": "mine"})),
+        )
+        .await;
+    assert_error(&r, 404, "not_found");
+    let r = api
+        .call(
+            "PATCH",
+            &format!("/api/emoji/{id}"),
+            Some(&ada.token),
+            Some(json!({"shortcode": "fiesta"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["shortcode"], "fiesta");
+    ada_ws.send_message(&conv, "e-2", ":party: :fiesta:").await;
+    let got = bob_ws.next_of(&["message"]).await;
+    assert_eq!(
+        got["emoji"],
+        json!([{"shortcode": "fiesta", "emoji_id": id}])
+    );
+    let history = api.history(&bob, &conv).await;
+    let first = history
+        .iter()
+        .find(|m| m["client_msg_id"] == "e-1")
+        .unwrap();
+    assert_eq!(
+        first["emoji"],
+        json!([{"shortcode": "party", "emoji_id": id}]),
+        "the first message keeps its reference"
+    );
+    let library = api.call("GET", "/api/emoji", Some(&ada.token), None).await;
+    let names: Vec<&str> = library.body["emoji"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["shortcode"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["fiesta"]);
+
+    // A delete: the image is gone, so old messages show the text.
+    let r = api
+        .call(
+            "DELETE",
+            &format!("/api/emoji/{id}"),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let r = api
+        .call("GET", &format!("/api/emoji/{id}"), Some(&bob.token), None)
+        .await;
+    assert_error(&r, 404, "not_found");
+    let gone = api
+        .http
+        .get(seen.body["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let r = api
+        .call("GET", &format!("/api/uploads/{id}"), Some(&ada.token), None)
+        .await;
+    assert_error(&r, 404, "not_found");
+}
+
 both_backends!(
+    shortcodes_in_messages_show_the_senders_emoji,
     uploads_stay_within_the_quota,
     a_checked_upload_is_kept_and_served_as_its_bytes_say,
     uploads_that_break_the_rules_are_refused_and_removed,
