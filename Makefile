@@ -3,21 +3,27 @@
 
 ARGS ?=
 
-.PHONY: run test lint packages template bench coldstart
+.PHONY: run web test lint packages template bench coldstart
 
-## Start chitter-local with the embedded store (data in ./.chitter).
-run:
+## Build the web client, then start chitter-local with the embedded store
+## (data in ./.chitter) serving it on http://localhost:3000.
+run: web
 	cargo run -p chitter-local -- $(ARGS)
+
+## Build the web client into web/dist (installs its npm packages once).
+web:
+	scripts/web.sh
 
 ## Everything CI runs: lints, unit, handler, conformance and end-to-end
 ## tests (against both backends), template checks, Lambda packages.
 test:
 	scripts/test.sh
 
-## Formatting and clippy only.
+## Formatting, clippy, and the web client's type check and linter.
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
+	scripts/web.sh >/dev/null && cd web && npm run -s check
 
 ## Build the four Lambda packages and print their sizes.
 packages:

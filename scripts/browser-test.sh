@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The web client's end-to-end tests in a real Chromium (Debian's package,
-# driven by playwright-core; no browser download). Needs the chitter-local
-# debug binary, which `cargo test` has built.
+# The web client: its type check and linter, its unit tests (Vitest), then
+# its end-to-end tests in a real Chromium (Debian's package, driven by
+# playwright-core; no browser download) against the chitter-local debug
+# binary, which `cargo test` has built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,8 @@ fi
 # The same build as `cargo test --workspace --all-features`, so nothing is
 # rebuilt when the tests ran first.
 cargo test --workspace --all-features --no-run --quiet
+scripts/web.sh
 cd web
-npm ci --no-audit --no-fund --silent
+npm run -s check
+npm test --silent
 CHITTER_LOCAL_BIN="$PWD/../target/debug/chitter-local" CHROMIUM="$(command -v chromium)" npm run -s test:e2e

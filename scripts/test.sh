@@ -15,7 +15,7 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "tests: unit, handler, conformance (embedded and stand-ins), end to end (both backends)"
 scripts/with-standins.sh cargo test --workspace --all-features
 
-step "web client in Chromium"
+step "web client: type check, lint, unit tests, Chromium end to end"
 scripts/browser-test.sh
 
 step "template: sam validate and cfn-lint"

@@ -28,9 +28,7 @@ pub fn routes(dir: &Path) -> Router<AppState> {
     let index = dir.join("index.html");
     let router = if index.is_file() {
         Router::new().fallback_service(
-            ServeDir::new(dir)
-                .precompressed_gzip()
-                .not_found_service(ServeFile::new(index)),
+            ServeDir::new(dir).not_found_service(ServeFile::new(index)),
         )
     } else {
         tracing::warn!(
