@@ -87,7 +87,8 @@ impl Server {
         };
         let web_dir = config.web_dir.clone().unwrap_or_else(web::default_dir);
         let s3 = wired.s3.as_ref().map(|s| s.server.service());
-        let served = serve(listener, router(state, s3, &web_dir), shutdown_rx);
+        let web = web::routes(&web_dir, &public_url);
+        let served = serve(listener, router(state, s3, web), shutdown_rx);
 
         let base = format!("http://{addr}");
         tracing::info!("web app        {public_url}/");
@@ -145,11 +146,7 @@ impl Server {
     }
 }
 
-fn router(
-    state: AppState,
-    s3: Option<s3s::service::S3Service>,
-    web_dir: &std::path::Path,
-) -> Router {
+fn router(state: AppState, s3: Option<s3s::service::S3Service>, web: Router<AppState>) -> Router {
     let router = match s3 {
         Some(service) => s3::routes(service),
         None => Router::new(),
@@ -161,7 +158,7 @@ fn router(
             any(apigw::http::invoke).layer(CorsLayer::permissive()),
         )
         .merge(operator::routes())
-        .merge(web::routes(web_dir))
+        .merge(web)
         .with_state(state)
 }
 

@@ -13,23 +13,31 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::state::AppState;
 
 /// Scripts and styles only from this origin (no inline script, no eval);
-/// images from this origin (uploads are served under `/blobs/`) and from
-/// `blob:` (previews of a file before it is uploaded); sockets to this host.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self'; img-src 'self' blob:; connect-src 'self' ws: wss:; \
-     object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+/// images from this origin, from `storage` (where presigned URLs point: the
+/// public URL, which may name this server differently than the page does)
+/// and from `blob:` (a file's preview before it is uploaded); requests to
+/// this origin and `storage` (uploads), sockets to this host.
+pub fn content_security_policy(storage: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; \
+         img-src 'self' {storage} blob:; connect-src 'self' {storage} ws: wss:; \
+         object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+}
 
 /// Where `make run` builds the client, relative to this crate.
 pub fn default_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist")
 }
 
-pub fn routes(dir: &Path) -> Router<AppState> {
+/// `public_url` is where presigned URLs point (`--public-url`).
+pub fn routes(dir: &Path, public_url: &str) -> Router<AppState> {
+    let origin = origin_of(public_url);
+    let csp = HeaderValue::from_str(&content_security_policy(&origin))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let index = dir.join("index.html");
     let router = if index.is_file() {
-        Router::new().fallback_service(
-            ServeDir::new(dir).not_found_service(ServeFile::new(index)),
-        )
+        Router::new().fallback_service(ServeDir::new(dir).not_found_service(ServeFile::new(index)))
     } else {
         tracing::warn!(
             "no web client build in {}: run `make web` (or `make run`)",
@@ -40,7 +48,7 @@ pub fn routes(dir: &Path) -> Router<AppState> {
     router
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            csp,
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -55,3 +63,27 @@ pub fn routes(dir: &Path) -> Router<AppState> {
 const NOT_BUILT: &str = "<!doctype html><title>Chitter</title>\
 <p>The web client is not built. Run <code>make run</code>, which builds it, \
 or <code>make web</code>, then reload.</p>";
+
+/// `scheme://host[:port]` of a URL, which is what a CSP source names.
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_names_the_storage_origin() {
+        assert_eq!(origin_of("http://localhost:3000/"), "http://localhost:3000");
+        assert_eq!(
+            origin_of("https://chat.example/x/y"),
+            "https://chat.example"
+        );
+        let csp = content_security_policy("http://localhost:3000");
+        assert!(csp.contains("img-src 'self' http://localhost:3000 blob:;"));
+        assert!(!csp.contains("unsafe"));
+    }
+}
