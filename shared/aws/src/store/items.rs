@@ -49,7 +49,7 @@ pub(super) struct ConvMeta {
 
 pub(super) mod keys {
     use chitter_core::domain::{
-        ConnectionId, ConversationId, EmojiId, Handle, Seq, Shortcode, UploadId, UserId,
+        ConnectionId, ConversationId, EmojiId, Handle, Seq, Shortcode, ThemeId, UploadId, UserId,
     };
     use chitter_core::ports::TokenKind;
 
@@ -61,6 +61,9 @@ pub(super) mod keys {
     pub const UPLOAD_PREFIX: &str = "UPLOAD#";
     pub const EMOJI_COUNT: &str = "EMOJICOUNT";
     pub const EMOJI_CODE_PREFIX: &str = "EMOJI#";
+    pub const THEME_PREFIX: &str = "THEME#";
+    pub const THEME: &str = "THEME";
+    pub const MARKET: &str = "MARKET";
 
     pub fn user(id: UserId) -> String {
         format!("USER#{id}")
@@ -94,6 +97,12 @@ pub(super) mod keys {
     }
     pub fn emoji_code(code: &Shortcode) -> String {
         format!("{EMOJI_CODE_PREFIX}{code}")
+    }
+    pub fn theme(id: ThemeId) -> String {
+        format!("{THEME_PREFIX}{id}")
+    }
+    pub fn copier(user: UserId) -> String {
+        format!("COPIER#{user}")
     }
     pub fn upload(id: UploadId) -> String {
         format!("{UPLOAD_PREFIX}{id}")

@@ -10,6 +10,7 @@ mod emoji;
 mod friends;
 mod items;
 mod messages;
+mod themes;
 mod tokens;
 mod uploads;
 mod users;

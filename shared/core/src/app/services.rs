@@ -7,7 +7,7 @@ use super::error::{AppError, AppResult};
 use crate::auth::Auth;
 use crate::ports::{
     BlobStore, Clock, ConnectionStore, ConversationStore, EmojiStore, FriendStore, MessageLog,
-    MessageStream, Pusher, TokenStore, UploadStore, UserStore,
+    MessageStream, Pusher, ThemeStore, TokenStore, UploadStore, UserStore,
 };
 
 /// Limits and lifetimes that the platform imposes or the operator chooses.
@@ -53,6 +53,7 @@ pub struct Services {
     pub messages: Arc<dyn MessageLog>,
     pub uploads: Arc<dyn UploadStore>,
     pub emoji: Arc<dyn EmojiStore>,
+    pub themes: Arc<dyn ThemeStore>,
     pub stream: Arc<dyn MessageStream>,
     pub pusher: Arc<dyn Pusher>,
     pub blobs: Arc<dyn BlobStore>,

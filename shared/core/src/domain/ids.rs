@@ -72,6 +72,10 @@ uuid_id!(
     UploadId
 );
 uuid_id!(
+    /// A saved theme.
+    ThemeId
+);
+uuid_id!(
     /// A custom emoji: the same value as the id of the upload it was made
     /// from, so one upload makes at most one emoji.
     EmojiId

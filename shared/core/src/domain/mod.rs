@@ -7,6 +7,7 @@ mod emoji;
 mod friend;
 mod ids;
 mod message;
+mod theme;
 mod upload;
 mod user;
 
@@ -15,9 +16,10 @@ pub use conversation::{Conversation, ConversationKind, Member, Role, Title};
 pub use emoji::{Emoji, EmojiRef, Shortcode, shortcodes_in};
 pub use friend::{FriendLink, FriendState};
 pub use ids::{
-    ClientMsgId, ConnectionId, ConversationId, EmojiId, MessageId, Seq, UploadId, UserId,
+    ClientMsgId, ConnectionId, ConversationId, EmojiId, MessageId, Seq, ThemeId, UploadId, UserId,
 };
 pub use message::{MessageText, StoredMessage, StreamEvent, StreamMessage, TextError};
+pub use theme::{Background, Layer, MIN_CONTRAST, Rgb, Theme, ThemeColors, ThemeError, ThemeSpec};
 pub use upload::{Dimensions, MediaType, Upload, UploadKind, UploadState};
 pub use user::{DisplayName, Handle, Password, UserProfile, UserRecord};
 

@@ -12,6 +12,7 @@ mod friends;
 mod messages;
 mod pusher;
 mod stream;
+mod themes;
 mod tokens;
 mod uploads;
 mod users;
@@ -25,6 +26,9 @@ pub use friends::FriendStore;
 pub use messages::{MessageLog, Persisted};
 pub use pusher::{PushError, Pusher};
 pub use stream::{MessageStream, StreamError};
+pub use themes::{
+    AppliedTheme, Copied, MarketOrder, MarketPage, ThemeScope, ThemeStore, market_keys,
+};
 pub use tokens::{TokenGrant, TokenKind, TokenStore};
 pub use uploads::{Finalized, UploadStore};
 pub use users::UserStore;
@@ -60,6 +64,7 @@ pub trait Store:
     + MessageLog
     + UploadStore
     + EmojiStore
+    + ThemeStore
 {
 }
 
@@ -72,5 +77,6 @@ impl<T> Store for T where
         + MessageLog
         + UploadStore
         + EmojiStore
+        + ThemeStore
 {
 }

@@ -8,6 +8,7 @@ mod conversations;
 mod emoji;
 mod friends;
 mod messages;
+mod themes;
 mod tokens;
 mod uploads;
 mod users;
@@ -56,6 +57,18 @@ const EMOJI: TableDefinition<&str, Json> = TableDefinition::new("emoji");
 const EMOJI_CODES: TableDefinition<(&str, &str), &str> = TableDefinition::new("emoji_codes");
 /// owner -> how many emoji.
 const EMOJI_COUNT: TableDefinition<&str, u64> = TableDefinition::new("emoji_count");
+/// theme id -> Theme.
+const THEMES: TableDefinition<&str, Json> = TableDefinition::new("themes");
+/// (owner, theme id): an owner's themes.
+const USER_THEMES: TableDefinition<(&str, &str), ()> = TableDefinition::new("user_themes");
+/// market sort key (see `chitter_core::ports::market_keys`) -> theme id.
+const MARKET: TableDefinition<&str, &str> = TableDefinition::new("market");
+/// (theme, user): who copied a published theme, once each.
+const THEME_COPIERS: TableDefinition<(&str, &str), ()> = TableDefinition::new("theme_copiers");
+/// conversation -> AppliedTheme.
+const CONV_THEMES: TableDefinition<&str, Json> = TableDefinition::new("conversation_themes");
+/// (user, "default" or conversation) -> theme id.
+const THEME_CHOICES: TableDefinition<(&str, &str), &str> = TableDefinition::new("theme_choices");
 /// owner -> bytes of ready uploads.
 const UPLOAD_USAGE: TableDefinition<&str, u64> = TableDefinition::new("upload_usage");
 
@@ -94,6 +107,12 @@ impl EmbeddedStore {
             tx.open_table(EMOJI)?;
             tx.open_table(EMOJI_CODES)?;
             tx.open_table(EMOJI_COUNT)?;
+            tx.open_table(THEMES)?;
+            tx.open_table(USER_THEMES)?;
+            tx.open_table(MARKET)?;
+            tx.open_table(THEME_COPIERS)?;
+            tx.open_table(CONV_THEMES)?;
+            tx.open_table(THEME_CHOICES)?;
         }
         tx.commit()?;
         Ok(Self { db: Arc::new(db) })

@@ -16,6 +16,7 @@ mod friends;
 mod messages;
 mod pusher;
 mod stream;
+mod themes;
 mod tokens;
 mod uploads;
 mod users;
@@ -35,6 +36,10 @@ pub use messages::{
 };
 pub use pusher::{ClientEnd, pushers_deliver_and_report_gone};
 pub use stream::{StreamProbe, streams_keep_each_key_in_order};
+pub use themes::{
+    racing_copiers_are_each_counted, the_market_pages_and_counts_each_copier_once,
+    themes_are_written_by_version,
+};
 pub use tokens::tokens_are_single_use;
 pub use uploads::{racing_finalizes_never_pass_the_quota, uploads_finalize_once_within_the_quota};
 pub use users::{handles_are_unique, profiles_are_read_in_bulk};
@@ -113,6 +118,21 @@ macro_rules! store_conformance {
         async fn racing_creates_of_one_name_make_one_emoji() {
             let s = $make;
             $crate::conformance::racing_creates_of_one_name_make_one_emoji(s).await;
+        }
+        #[tokio::test]
+        async fn themes_are_written_by_version() {
+            let s = $make;
+            $crate::conformance::themes_are_written_by_version(&*s).await;
+        }
+        #[tokio::test]
+        async fn the_market_pages_and_counts_each_copier_once() {
+            let s = $make;
+            $crate::conformance::the_market_pages_and_counts_each_copier_once(&*s).await;
+        }
+        #[tokio::test]
+        async fn racing_copiers_are_each_counted() {
+            let s = $make;
+            $crate::conformance::racing_copiers_are_each_counted(s).await;
         }
         #[tokio::test]
         async fn friendships_have_two_sides() {
