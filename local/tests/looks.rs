@@ -557,7 +557,382 @@ async fn shortcodes_in_messages_show_the_senders_emoji(backend: Backend) {
     assert_error(&r, 404, "not_found");
 }
 
+fn spec(name: &str, layers: &[&str]) -> Value {
+    let layers: Vec<Value> = layers
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            json!({"upload_id": id, "speed": 0.2 + 0.4 * i as f64, "offset_y": -10.0 * i as f64, "opacity": 0.9, "blur": i})
+        })
+        .collect();
+    json!({
+        "name": name,
+        "colors": {"accent": "#7c5cff", "own_bubble": "#4F46E5", "own_text": "#fff",
+                   "other_bubble": "rgb(255, 255, 255)", "other_text": "#111827"},
+        "background": {"kind": "parallax", "color": "#0b1020", "layers": layers},
+    })
+}
+
+async fn background(api: &Api, user: &User, w: u32) -> String {
+    let r = upload(api, user, "background", "image/png", png(w, 40)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body["upload_id"].as_str().unwrap().to_owned()
+}
+
+async fn theme(api: &Api, user: &User, body: Value) -> Reply {
+    api.call("POST", "/api/themes", Some(&user.token), Some(body))
+        .await
+}
+
+async fn themes_are_checked_applied_to_conversations_and_shared(backend: Backend) {
+    let (_dir, _local, api) = start(&backend, &[]).await;
+    let (ada, bob, cyd) = (
+        api.signup("ada").await,
+        api.signup("bob").await,
+        api.signup("cyd").await,
+    );
+    let (far, near) = (
+        background(&api, &ada, 120).await,
+        background(&api, &ada, 60).await,
+    );
+
+    // Checked field by field.
+    let mut low = spec("Low", &[&far]);
+    low["colors"]["own_text"] = json!("#5a5aef");
+    let r = theme(&api, &ada, low).await;
+    assert_error(&r, 422, "low_contrast");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("colors.own_text"),
+        "{}",
+        r.body
+    );
+    let mut opaque = spec("Opaque", &[&far]);
+    opaque["background"]["layers"][0]["opacity"] = json!(1.5);
+    let r = theme(&api, &ada, opaque).await;
+    assert_error(&r, 400, "invalid_theme");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("background.layers[0].opacity")
+    );
+    let nine: Vec<&str> = std::iter::repeat_n(far.as_str(), 9).collect();
+    assert_error(
+        &theme(&api, &ada, spec("Nine", &nine)).await,
+        400,
+        "invalid_theme",
+    );
+    let bobs = background(&api, &bob, 50).await;
+    let r = theme(&api, &ada, spec("Not mine", &[&bobs])).await;
+    assert_error(&r, 400, "invalid_theme");
+    let r = theme(&api, &ada, json!({"name": "No colours"})).await;
+    assert_error(&r, 400, "invalid_request");
+
+    let made = theme(&api, &ada, spec("Dusk", &[&far, &near])).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let dusk = made.body["theme_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        made.body["colors"]["own_text"], "#ffffff",
+        "colours are normalised"
+    );
+    assert_eq!(made.body["images"].as_object().unwrap().len(), 2);
+
+    // A conversation theme reaches every member live; a group's is for admins.
+    let conv = api.direct(&ada, &bob).await;
+    let mut bob_ws = api.connect(&bob).await;
+    let r = api
+        .call(
+            "PUT",
+            &format!("/api/conversations/{conv}/theme"),
+            Some(&ada.token),
+            Some(json!({"theme_id": dusk})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let frame = bob_ws.next_of(&["theme"]).await;
+    assert_eq!(frame["conversation_id"], conv.as_str());
+    assert_eq!(frame["set_by"], ada.id.as_str());
+    assert_eq!(frame["theme"]["name"], "Dusk");
+    let layers = frame["theme"]["background"]["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    let url = frame["theme"]["images"][layers[1]["upload_id"].as_str().unwrap()]
+        .as_str()
+        .unwrap();
+    let image = api.http.get(url).send().await.unwrap();
+    assert_eq!(image.status(), 200, "a member can load the images");
+    let looks = api
+        .call(
+            "GET",
+            &format!("/api/conversations/{conv}/theme"),
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    assert_eq!(looks.body["shown"], "conversation", "{}", looks.body);
+    let r = api
+        .call(
+            "GET",
+            &format!("/api/conversations/{conv}/theme"),
+            Some(&cyd.token),
+            None,
+        )
+        .await;
+    assert_error(&r, 404, "not_found");
+    let group = api.group(&ada, "Team", &[&bob]).await;
+    let r = api
+        .call(
+            "PUT",
+            &format!("/api/conversations/{group}/theme"),
+            Some(&bob.token),
+            Some(json!({"theme_id": null})),
+        )
+        .await;
+    assert_error(&r, 403, "forbidden");
+
+    // Precedence: override, conversation, default, built-in.
+    let mine = theme(&api, &bob, spec("Mine", &[&bobs])).await;
+    let mine = mine.body["theme_id"].as_str().unwrap().to_owned();
+    let shown = |api: &Api, user: &User, conv: &str| {
+        let (api, token, conv) = (api.clone(), user.token.clone(), conv.to_owned());
+        async move {
+            api.call(
+                "GET",
+                &format!("/api/conversations/{conv}/theme"),
+                Some(&token),
+                None,
+            )
+            .await
+            .body["shown"]
+                .clone()
+        }
+    };
+    let r = api
+        .call(
+            "PUT",
+            "/api/me/theme",
+            Some(&bob.token),
+            Some(json!({"theme_id": mine})),
+        )
+        .await;
+    assert_eq!(r.body["theme"]["name"], "Mine");
+    assert_eq!(shown(&api, &bob, &conv).await, "conversation");
+    assert_eq!(shown(&api, &bob, &group).await, "default");
+    let r = api
+        .call(
+            "PUT",
+            &format!("/api/conversations/{conv}/my-theme"),
+            Some(&bob.token),
+            Some(json!({"theme_id": mine})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(shown(&api, &bob, &conv).await, "override");
+    assert_eq!(
+        shown(&api, &ada, &conv).await,
+        "conversation",
+        "an override is personal"
+    );
+    let r = api
+        .call(
+            "PUT",
+            &format!("/api/conversations/{conv}/my-theme"),
+            Some(&bob.token),
+            Some(json!({"theme_id": dusk})),
+        )
+        .await;
+    assert_error(&r, 404, "not_found");
+    api.call(
+        "PUT",
+        "/api/me/theme",
+        Some(&bob.token),
+        Some(json!({"theme_id": null})),
+    )
+    .await;
+    assert_eq!(shown(&api, &bob, &group).await, "builtin");
+
+    // The market: publish, browse, copy (counted once per user), unpublish.
+    let r = api
+        .call(
+            "GET",
+            &format!("/api/themes/{dusk}"),
+            Some(&cyd.token),
+            None,
+        )
+        .await;
+    assert_error(&r, 404, "not_found");
+    let r = api
+        .call(
+            "PUT",
+            &format!("/api/themes/{dusk}/published"),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body["published_at"].is_string());
+    let page = api
+        .call(
+            "GET",
+            "/api/market?order=newest&limit=5",
+            Some(&cyd.token),
+            None,
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let listed = &page.body["themes"][0];
+    assert_eq!(listed["theme_id"], dusk.as_str());
+    assert_eq!(listed["owner_handle"], "ada");
+    let url = listed["images"][&far].as_str().unwrap();
+    assert_eq!(
+        api.http.get(url).send().await.unwrap().status(),
+        200,
+        "published images are readable"
+    );
+    let copy = api
+        .call(
+            "POST",
+            &format!("/api/themes/{dusk}/copy"),
+            Some(&cyd.token),
+            None,
+        )
+        .await;
+    assert_eq!(copy.status, 201, "{}", copy.body);
+    assert_eq!(copy.body["copied_from"], dusk.as_str());
+    assert_eq!(copy.body["owner"], cyd.id.as_str());
+    let copied_layers = copy.body["background"]["layers"].as_array().unwrap();
+    assert_ne!(
+        copied_layers[0]["upload_id"],
+        far.as_str(),
+        "the copy has its own files"
+    );
+    api.call(
+        "POST",
+        &format!("/api/themes/{dusk}/copy"),
+        Some(&cyd.token),
+        None,
+    )
+    .await;
+    api.call(
+        "POST",
+        &format!("/api/themes/{dusk}/copy"),
+        Some(&bob.token),
+        None,
+    )
+    .await;
+    let r = api
+        .call(
+            "GET",
+            &format!("/api/themes/{dusk}"),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["copies"], 2, "each user counts once");
+    let r = api
+        .call(
+            "GET",
+            "/api/market?order=most_copied",
+            Some(&cyd.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.body["themes"][0]["theme_id"], dusk.as_str());
+    let r = api
+        .call("GET", "/api/market?cursor=nope", Some(&cyd.token), None)
+        .await;
+    assert_error(&r, 400, "invalid_request");
+    let r = api
+        .call("GET", "/api/market?order=best", Some(&cyd.token), None)
+        .await;
+    assert_error(&r, 400, "invalid_request");
+
+    let r = api
+        .call(
+            "DELETE",
+            &format!("/api/themes/{dusk}/published"),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = api
+        .call(
+            "GET",
+            &format!("/api/themes/{dusk}"),
+            Some(&cyd.token),
+            None,
+        )
+        .await;
+    assert_error(&r, 404, "not_found");
+    let r = api
+        .call(
+            "POST",
+            &format!("/api/themes/{dusk}/copy"),
+            Some(&cyd.token),
+            None,
+        )
+        .await;
+    assert_error(&r, 404, "not_found");
+    // The copy lives on with its own images.
+    let copy_id = copy.body["theme_id"].as_str().unwrap();
+    let r = api
+        .call(
+            "GET",
+            &format!("/api/themes/{copy_id}"),
+            Some(&cyd.token),
+            None,
+        )
+        .await;
+    let own_url = r.body["images"][copied_layers[0]["upload_id"].as_str().unwrap()]
+        .as_str()
+        .unwrap();
+    assert_eq!(api.http.get(own_url).send().await.unwrap().status(), 200);
+
+    // Only the owner edits or deletes.
+    let r = api
+        .call(
+            "PUT",
+            &format!("/api/themes/{dusk}"),
+            Some(&bob.token),
+            Some(spec("Taken", &[&far])),
+        )
+        .await;
+    assert_error(&r, 404, "not_found");
+    let r = api
+        .call(
+            "PUT",
+            &format!("/api/themes/{dusk}"),
+            Some(&ada.token),
+            Some(spec("Dawn", &[&near])),
+        )
+        .await;
+    assert_eq!(r.body["name"], "Dawn");
+    let r = api
+        .call(
+            "DELETE",
+            &format!("/api/themes/{dusk}"),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    // The conversation kept its copy of the theme as it was set.
+    let looks = api
+        .call(
+            "GET",
+            &format!("/api/conversations/{conv}/theme"),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_eq!(looks.body["conversation"]["name"], "Dusk");
+}
+
 both_backends!(
+    themes_are_checked_applied_to_conversations_and_shared,
     shortcodes_in_messages_show_the_senders_emoji,
     uploads_stay_within_the_quota,
     a_checked_upload_is_kept_and_served_as_its_bytes_say,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, RawQuery, Request};
 use axum::response::{IntoResponse, Response};
 use chitter_core::app::accounts;
-use chitter_core::domain::{Caller, ConversationId, EmojiId, UploadId, UserId};
+use chitter_core::domain::{Caller, ConversationId, EmojiId, ThemeId, UploadId, UserId};
 use chitter_core::protocol::ErrorCode;
 use chitter_core::{AppError, Services};
 use http::request::Parts;
@@ -114,6 +114,10 @@ impl PathParams {
         ConversationId::parse(self.raw("id")).map_err(|_| AppError::NotFound("conversation").into())
     }
 
+    pub fn theme(&self) -> ApiResult<ThemeId> {
+        ThemeId::parse(self.raw("id")).map_err(|_| AppError::NotFound("theme").into())
+    }
+
     pub fn emoji(&self) -> ApiResult<EmojiId> {
         EmojiId::parse(self.raw("id")).map_err(|_| AppError::NotFound("emoji").into())
     }
@@ -142,6 +146,11 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
 }
 
 impl QueryParams {
+    /// A parameter's text, if present.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.0.first(name)
+    }
+
     /// A non-negative integer parameter, if present.
     pub fn number(&self, name: &str) -> ApiResult<Option<u64>> {
         self.0

@@ -1,5 +1,6 @@
 //! The crud function: the HTTP API under `/api` (accounts, tickets,
-//! conversations, friends, history, uploads, emoji), as one axum `Router` that lambda_http
+//! conversations, friends, history, uploads, emoji,
+//! themes and the market), as one axum `Router` that lambda_http
 //! serves. chitter-local hands it the same payload-2.0 requests.
 //!
 //! `routes/` holds thin handlers, one file per resource; `extract` turns a
@@ -14,7 +15,7 @@ mod routes;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use chitter_core::Services;
 use http::Uri;
 use lambda_http::{Body, IntoResponse as _, Request, RequestExt as _, Response};
@@ -24,7 +25,7 @@ pub use lambda_http::Error;
 
 /// The one route table.
 pub fn router(svc: Arc<Services>) -> Router {
-    use routes::{accounts, conversations, emoji, friends, uploads};
+    use routes::{accounts, conversations, emoji, friends, themes, uploads};
     Router::new()
         .route("/api/health", get(routes::health))
         .route("/api/auth/signup", post(accounts::signup))
@@ -33,6 +34,10 @@ pub fn router(svc: Arc<Services>) -> Router {
         .route("/api/auth/signout", post(accounts::signout))
         .route("/api/auth/ticket", post(accounts::ticket))
         .route("/api/me", get(accounts::me))
+        .route(
+            "/api/me/theme",
+            get(themes::my_default).put(themes::set_my_default),
+        )
         .route("/api/users/{handle}", get(accounts::user))
         .route(
             "/api/conversations",
@@ -54,6 +59,14 @@ pub fn router(svc: Arc<Services>) -> Router {
             "/api/conversations/{id}/messages",
             get(conversations::history),
         )
+        .route(
+            "/api/conversations/{id}/theme",
+            get(themes::conversation_looks).put(themes::set_conversation_theme),
+        )
+        .route(
+            "/api/conversations/{id}/my-theme",
+            put(themes::set_my_conversation_theme),
+        )
         .route("/api/friends", get(friends::list))
         .route("/api/friends/requests", post(friends::request))
         .route("/api/friends/requests/{user}/accept", post(friends::accept))
@@ -68,6 +81,17 @@ pub fn router(svc: Arc<Services>) -> Router {
             get(uploads::view).delete(uploads::delete),
         )
         .route("/api/uploads/{id}/finalize", post(uploads::finalize))
+        .route("/api/themes", get(themes::list).post(themes::create))
+        .route(
+            "/api/themes/{id}",
+            get(themes::view).put(themes::update).delete(themes::delete),
+        )
+        .route(
+            "/api/themes/{id}/published",
+            put(themes::publish).delete(themes::unpublish),
+        )
+        .route("/api/themes/{id}/copy", post(themes::copy))
+        .route("/api/market", get(themes::market))
         .route("/api/emoji", get(emoji::list).post(emoji::create))
         .route(
             "/api/emoji/{id}",

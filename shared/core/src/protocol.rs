@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::domain::{
     ClientMsgId, ConversationId, EmojiRef, MessageId, MessageText, Seq, StoredMessage, TextError,
-    UserId,
+    ThemeView, UserId,
 };
 
 /// Every typed error the system reports, over HTTP and over the socket.
@@ -38,6 +38,8 @@ pub enum ErrorCode {
     UploadExpired,
     QuotaExceeded,
     ShortcodeTaken,
+    InvalidTheme,
+    LowContrast,
     Unavailable,
     Internal,
 }
@@ -67,6 +69,8 @@ impl ErrorCode {
             ErrorCode::UploadExpired => "upload_expired",
             ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::ShortcodeTaken => "shortcode_taken",
+            ErrorCode::InvalidTheme => "invalid_theme",
+            ErrorCode::LowContrast => "low_contrast",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -269,7 +273,7 @@ pub enum AckStatus {
 }
 
 /// A frame the server pushes to a connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     Ack {
@@ -304,6 +308,13 @@ pub enum ServerFrame {
     Presence {
         conversation_id: ConversationId,
         online: u32,
+    },
+    /// The conversation's theme changed (`theme` absent: it was cleared).
+    Theme {
+        conversation_id: ConversationId,
+        set_by: UserId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        theme: Option<Box<ThemeView>>,
     },
     Resumed {
         #[serde(default, skip_serializing_if = "Option::is_none")]

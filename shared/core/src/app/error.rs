@@ -78,7 +78,8 @@ impl AppError {
             | ErrorCode::UnknownAction
             | ErrorCode::InvalidFrame
             | ErrorCode::InvalidRequest
-            | ErrorCode::TextTooLong => 400,
+            | ErrorCode::TextTooLong
+            | ErrorCode::InvalidTheme => 400,
             ErrorCode::Unauthorized | ErrorCode::InvalidCredentials => 401,
             ErrorCode::Forbidden | ErrorCode::NotAMember | ErrorCode::QuotaExceeded => 403,
             ErrorCode::NotFound => 404,
@@ -90,7 +91,7 @@ impl AppError {
             ErrorCode::UploadExpired => 410,
             ErrorCode::PayloadTooLarge | ErrorCode::UploadTooLarge => 413,
             ErrorCode::UnsupportedMediaType | ErrorCode::UploadTypeNotAllowed => 415,
-            ErrorCode::ImageTooLarge => 422,
+            ErrorCode::ImageTooLarge | ErrorCode::LowContrast => 422,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }

@@ -2,8 +2,8 @@
 //! Lambda events, HTTP or storage technology.
 //!
 //! A module may use those below it in this list, never those above:
-//! `accounts`, `conversations`, `friends`, `messaging`, `emoji` and
-//! `uploads` (the use cases the functions call); `presence` (connections coming and going); `fanout`
+//! `accounts`, `conversations`, `friends`, `messaging`, `themes`, `emoji`
+//! and `uploads` (the use cases the functions call); `presence` (connections coming and going); `fanout`
 //! (the one push-and-prune path); `access` (the one membership check);
 //! `services` (the ports bundle); `error` (the one error type).
 
@@ -13,6 +13,7 @@ pub mod emoji;
 pub mod friends;
 pub mod messaging;
 pub mod presence;
+pub mod themes;
 pub mod uploads;
 
 mod access;

@@ -349,6 +349,47 @@ pub async fn delete(svc: &Services, caller: &Caller, id: UploadId) -> AppResult<
     discard(svc, &upload).await
 }
 
+/// Keeps `bytes`, a copy of `source`'s checked file, as a new ready upload
+/// of the caller's, within their quota.
+pub(super) async fn adopt(
+    svc: &Services,
+    caller: &Caller,
+    source: &Upload,
+    bytes: Vec<u8>,
+) -> AppResult<UploadId> {
+    let now = svc.clock.now();
+    let pending = Upload {
+        upload_id: UploadId::new(),
+        owner: caller.user_id,
+        state: UploadState::Pending,
+        size: bytes.len() as u64,
+        created_at: now,
+        expires_at: now + svc.settings.upload_pending_ttl,
+        ..source.clone()
+    };
+    svc.uploads.create_upload(&pending).await?;
+    let media = media_key(caller.user_id, pending.upload_id)?;
+    svc.blobs
+        .put(&media, source.content_type.mime(), bytes)
+        .await?;
+    let ready = Upload {
+        state: UploadState::Ready,
+        ..pending.clone()
+    };
+    match svc
+        .uploads
+        .finalize_upload(&ready, svc.settings.upload_quota_bytes)
+        .await?
+    {
+        Finalized::Done => Ok(ready.upload_id),
+        Finalized::OverQuota => {
+            discard(svc, &pending).await?;
+            Err(over_quota(svc))
+        }
+        Finalized::NotPending => Err(AppError::Internal("a new upload was finalized twice")),
+    }
+}
+
 /// Deletes an upload and its files, whatever uses it.
 pub(super) async fn forget(svc: &Services, owner: UserId, id: UploadId) -> AppResult<()> {
     match svc.uploads.upload(owner, id).await? {

@@ -19,7 +19,9 @@ pub use ids::{
     ClientMsgId, ConnectionId, ConversationId, EmojiId, MessageId, Seq, ThemeId, UploadId, UserId,
 };
 pub use message::{MessageText, StoredMessage, StreamEvent, StreamMessage, TextError};
-pub use theme::{Background, Layer, MIN_CONTRAST, Rgb, Theme, ThemeColors, ThemeError, ThemeSpec};
+pub use theme::{
+    Background, Layer, MIN_CONTRAST, Rgb, Theme, ThemeColors, ThemeError, ThemeSpec, ThemeView,
+};
 pub use upload::{Dimensions, MediaType, Upload, UploadKind, UploadState};
 pub use user::{DisplayName, Handle, Password, UserProfile, UserRecord};
 

@@ -176,6 +176,29 @@ impl Background {
     }
 }
 
+impl Background {
+    /// The same background showing other uploads (a copy's own files).
+    pub fn with_uploads(self, mut f: impl FnMut(UploadId) -> UploadId) -> Background {
+        match self {
+            Background::Image { upload_id, blur } => Background::Image {
+                upload_id: f(upload_id),
+                blur,
+            },
+            Background::Parallax { color, layers } => Background::Parallax {
+                color,
+                layers: layers
+                    .into_iter()
+                    .map(|l| Layer {
+                        upload_id: f(l.upload_id),
+                        ..l
+                    })
+                    .collect(),
+            },
+            other => other,
+        }
+    }
+}
+
 /// A theme as a client writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThemeSpec {
@@ -306,6 +329,18 @@ pub struct Theme {
     /// The market theme this one was copied from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copied_from: Option<ThemeId>,
+}
+
+/// A theme as clients see it: the theme, and short-lived URLs of the
+/// images its background shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeView {
+    #[serde(flatten)]
+    pub theme: Theme,
+    /// Upload id -> a presigned GET of that image.
+    pub images: std::collections::BTreeMap<UploadId, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images_expire_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]
