@@ -454,9 +454,14 @@ async fn shortcodes_in_messages_show_the_senders_emoji(backend: Backend) {
     let conv = api.direct(&ada, &bob).await;
     let mut ada_ws = api.connect(&ada).await;
     let mut bob_ws = api.connect(&bob).await;
-    ada_ws
+    let persisted = ada_ws
         .send_message(&conv, "e-1", "hi :party: and :unknown: and :party: again")
         .await;
+    assert_eq!(
+        persisted["emoji"],
+        json!([{"shortcode": "party", "emoji_id": id}]),
+        "the sender learns what the others see"
+    );
     let got = bob_ws.next_of(&["message"]).await;
     assert_eq!(
         got["emoji"],

@@ -283,6 +283,10 @@ pub enum ServerFrame {
         status: AckStatus,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seq: Option<Seq>,
+        /// The emoji the message's `:shortcode:`s resolved to, so the
+        /// sender shows what everyone else sees.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        emoji: Vec<EmojiRef>,
     },
     Message {
         conversation_id: ConversationId,

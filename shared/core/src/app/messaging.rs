@@ -108,6 +108,7 @@ async fn accept(
         message_id: message.message_id,
         status: AckStatus::Accepted,
         seq: None,
+        emoji: message.emoji,
     })
 }
 
@@ -217,6 +218,7 @@ pub async fn persist_in_order(
             message_id: stored.message_id,
             status: AckStatus::Persisted,
             seq: Some(stored.seq),
+            emoji: stored.emoji.clone(),
         };
         fanout::reply(svc, &m.origin, &ack).await;
         // A client's resend (a new message id for a stored client message id)

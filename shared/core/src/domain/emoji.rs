@@ -78,10 +78,11 @@ pub fn shortcodes_in(text: &str, limit: usize) -> Vec<Shortcode> {
             end += 1;
         }
         if end < bytes.len() && bytes[end] == b':' {
-            if let Ok(code) = Shortcode::parse(&text[start..end])
-                && !out.contains(&code)
-            {
-                out.push(code);
+            if let Ok(code) = Shortcode::parse(&text[start..end]) {
+                // A repeat is still a name: its closing colon opens nothing.
+                if !out.contains(&code) {
+                    out.push(code);
+                }
                 i = end + 1;
                 continue;
             }
@@ -153,6 +154,7 @@ mod tests {
         // Only a candidate: it stays text unless the sender has such an emoji.
         assert_eq!(codes("at 10:30:45 sharp"), ["30"]);
         assert_eq!(codes(":wave: :wave:"), ["wave"]);
+        assert_eq!(codes(":ab: :ab:cd:"), ["ab"]);
         assert_eq!(codes("::: :: :x: :ok"), Vec::<String>::new());
         assert_eq!(codes(":nope no: :yes:"), ["yes"]);
         assert_eq!(codes("\u{1F600}:smile:\u{1F600}"), ["smile"]);
