@@ -4,90 +4,18 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { chromium } from "playwright-core";
+import { Harness, PHONE } from "./harness.mjs";
 
-const BINARY = process.env.CHITTER_LOCAL_BIN ?? new URL("../../target/debug/chitter-local", import.meta.url).pathname;
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
-const WAIT = 15_000;
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 375, height: 740 };
+const h = new Harness();
+const problems = h.problems;
+const newPage = (options) => h.newPage(options);
+const shot = (page, name) => h.shot(page, name);
+const openApp = (page) => h.openApp(page);
+const signUp = (handle, options, prepare) => h.signUp(handle, options, prepare);
+const signIn = (handle) => h.signIn(handle);
 
-let server, base, browser, dataDir;
-/** Problems any page reported: CSP violations, uncaught errors. */
-const problems = [];
-
-before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  dataDir = mkdtempSync(join(tmpdir(), "chitter-web-"));
-  server = spawn(BINARY, ["--port", "0", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "ignore"] });
-  base = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("chitter-local did not start")), WAIT);
-    createInterface({ input: server.stdout }).on("line", (line) => {
-      const m = line.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    server.on("exit", (code) => reject(new Error(`chitter-local exited with ${code}`)));
-  });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill("SIGTERM");
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
-
-async function newPage(options = {}) {
-  const context = await browser.newContext({ viewport: DESKTOP, ...options });
-  const page = await context.newPage();
-  page.setDefaultTimeout(WAIT);
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /Content.Security.Policy|Refused to/i.test(msg.text())) problems.push(msg.text());
-  });
-  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-  return page;
-}
-
-/** Saves the screen as it is now, at desktop size and at 375 px, then restores the size. */
-async function shot(page, name) {
-  const size = page.viewportSize();
-  const sizes = size.width === PHONE.width ? [["375", PHONE]] : [["desktop", DESKTOP], ["375", PHONE]];
-  for (const [label, viewport] of sizes) {
-    await page.setViewportSize(viewport);
-    await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), animations: "disabled" });
-  }
-  await page.setViewportSize(size);
-}
-
-async function openApp(page) {
-  const response = await page.goto(base);
-  // The client must work under the server's policy, so check it is on.
-  assert.match(response.headers()["content-security-policy"] ?? "", /script-src 'self'/);
-  await page.waitForSelector("#auth-form");
-}
-
-async function signUp(handle, options, prepare) {
-  const page = await newPage(options);
-  await prepare?.(page);
-  await openApp(page);
-  await page.fill("input[name=handle]", handle);
-  await page.fill("input[name=password]", "correct horse battery");
-  await page.click("button[value=signup]");
-  await page.waitForSelector(`#me:has-text("@${handle}")`);
-  await page.waitForSelector("#status.online");
-  return page;
-}
+before(() => h.start());
+after(() => h.stop());
 
 test("two people chat in the browser, in order, with acks", async () => {
   const first = await newPage();
@@ -190,17 +118,6 @@ test("on a phone the list and the chat take turns, by keyboard too, in the dark"
   assert.deepEqual(problems, []);
   await cyd.context().close();
 });
-
-async function signIn(handle) {
-  const page = await newPage();
-  await openApp(page);
-  await page.fill("input[name=handle]", handle);
-  await page.fill("input[name=password]", "correct horse battery");
-  await page.click("button[value=signin]");
-  await page.waitForSelector(`#me:has-text("@${handle}")`);
-  await page.waitForSelector("#status.online");
-  return page;
-}
 
 test("a group: created by handles, named senders, live for everyone", async () => {
   const ada = await signIn("ada");

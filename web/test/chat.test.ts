@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Api } from "../src/state/api";
-import { Chat } from "../src/state/chat";
+import { Chat, type ChatOptions } from "../src/state/chat";
 import type { Conversation, HistoryPage, Session } from "../src/state/types";
 import { FakeSocket, ME, MemoryStorage, conversation, message, settle } from "./helpers";
 
@@ -17,7 +17,7 @@ interface Server {
   history: Record<string, HistoryPage>;
 }
 
-function setup(server: Server, storage = new MemoryStorage()) {
+function setup(server: Server, storage = new MemoryStorage(), extra: Partial<ChatOptions> = {}) {
   storage.setItem("chitter.session", JSON.stringify(SESSION));
   const fetcher = vi.fn((input: string) => {
     const path = input;
@@ -43,12 +43,13 @@ function setup(server: Server, storage = new MemoryStorage()) {
       sockets.push(s);
       return s;
     },
+    ...extra,
   });
   return { chat, sockets, storage, fetcher };
 }
 
-async function connected(server: Server, storage?: MemoryStorage) {
-  const env = setup(server, storage);
+async function connected(server: Server, storage?: MemoryStorage, extra?: Partial<ChatOptions>) {
+  const env = setup(server, storage, extra);
   await env.chat.start();
   await settle();
   const socket = env.sockets.at(-1);
@@ -130,6 +131,19 @@ describe("chat", () => {
     expect(chat.store.messagesOf("c1")).toEqual([
       expect.objectContaining({ seq: 1, text: "Hi Bob!", sender_id: ME.user_id, client_msg_id: id }),
     ]);
+  });
+
+  it("gives my own stored message the emoji references the server resolved for it", async () => {
+    const refs = vi.fn((text: string) => (text.includes(":party:") ? [{ shortcode: "party", emoji_id: "e1" }] : []));
+    const { chat, socket } = await connected({ conversations: [conversation("c1")], history: {} }, undefined, { emojiRefs: refs });
+    await chat.open("c1");
+    chat.sendMessage("hi :party:");
+    const id = socket.frames("send")[0]?.id ?? "";
+    // The text goes as typed: the server resolves the names.
+    expect(socket.frames("send")[0]?.text).toBe("hi :party:");
+    socket.receive({ type: "ack", id, conversation_id: "c1", message_id: "m1", status: "persisted", seq: 1 });
+    expect(refs).toHaveBeenCalledWith("hi :party:");
+    expect(chat.store.messagesOf("c1")[0]?.emoji).toEqual([{ shortcode: "party", emoji_id: "e1" }]);
   });
 
   it("sends one at a time, the next after the first is accepted", async () => {

@@ -1,10 +1,15 @@
-import { useEffect, useMemo } from "preact/hooks";
+import type { ComponentType } from "preact";
+import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import type { Api } from "../state/api";
 import { Chat } from "../state/chat";
+import { EmojiCache, EmojiLibrary, emojiLoader } from "../state/emoji";
 import type { Profile } from "../state/types";
 import { ChatPanel } from "./ChatPanel";
+import type { EmojiManagerProps } from "./EmojiManager";
+import { EmojiContext, type EmojiKit } from "./EmojiText";
+import { lazyComponent } from "./lazy";
 import { Sidebar } from "./Sidebar";
-import { useChat } from "./useChat";
+import { useSubscription } from "./useSubscription";
 
 interface ChatAppProps {
   api: Api;
@@ -13,7 +18,14 @@ interface ChatAppProps {
   onSignOut: () => void;
 }
 
+/** The manager is a separate chunk: most visits never open it. */
+const loadManager = lazyComponent(() => import("./EmojiManager").then((m) => m.EmojiManager));
+
 export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
+  const { cache, library } = useMemo(() => {
+    const cache = new EmojiCache({ load: emojiLoader((id) => api.emoji(id)) });
+    return { cache, library: new EmojiLibrary(api, cache) };
+  }, [api, me]);
   const chat = useMemo(
     () =>
       new Chat({
@@ -22,15 +34,44 @@ export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
         wsUrl,
         storage: window.localStorage,
         isVisible: () => !document.hidden,
+        emojiRefs: (text) => library.refsFor(text),
       }),
-    [api, me, wsUrl],
+    [api, me, wsUrl, library],
   );
-  useChat(chat);
+  useSubscription(chat);
+  useSubscription(cache);
+  useSubscription(library);
+
+  const [Manager, setManager] = useState<ComponentType<EmojiManagerProps> | null>(null);
+  const [managerOpen, setManagerOpen] = useState(false);
+  const openManager = useCallback(() => {
+    void loadManager()
+      .then((component) => {
+        setManager(() => component);
+        setManagerOpen(true);
+      })
+      .catch((e: unknown) => {
+        console.warn("chitter: could not load the emoji manager", e);
+      });
+  }, []);
+  const kit = useMemo<EmojiKit>(
+    () => ({
+      cache,
+      library,
+      openManager,
+      preloadManager: () => {
+        void loadManager().catch(() => undefined);
+      },
+    }),
+    [cache, library, openManager],
+  );
 
   useEffect(() => {
     void chat.start().catch((e: unknown) => {
       console.warn("chitter: could not load conversations", e);
     });
+    // My library: the picker, autocomplete and my own sent messages use it.
+    void library.load().catch(() => undefined);
     const onVisible = () => {
       chat.markRead();
     };
@@ -44,7 +85,7 @@ export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
       window.removeEventListener("online", onOnline);
       chat.stop();
     };
-  }, [chat]);
+  }, [chat, library]);
 
   const unread = chat.store.totalUnread(chat.active);
   useEffect(() => {
@@ -52,17 +93,27 @@ export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
   }, [unread]);
 
   return (
-    <div id="app" class="app" data-view={chat.active ? "chat" : "list"}>
-      <Sidebar
-        chat={chat}
-        onSignOut={() => {
-          chat.stop();
-          // Unsent messages stay on a device only while their author is signed in to it.
-          chat.outbox.clear();
-          onSignOut();
-        }}
-      />
-      <ChatPanel chat={chat} />
-    </div>
+    <EmojiContext.Provider value={kit}>
+      <div id="app" class="app" data-view={chat.active ? "chat" : "list"}>
+        <Sidebar
+          chat={chat}
+          onSignOut={() => {
+            chat.stop();
+            // Unsent messages stay on a device only while their author is signed in to it.
+            chat.outbox.clear();
+            onSignOut();
+          }}
+        />
+        <ChatPanel chat={chat} />
+      </div>
+      {Manager && managerOpen && (
+        <Manager
+          api={api}
+          onClose={() => {
+            setManagerOpen(false);
+          }}
+        />
+      )}
+    </EmojiContext.Provider>
   );
 }

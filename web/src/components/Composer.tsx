@@ -1,6 +1,11 @@
-import type { TargetedKeyboardEvent, TargetedSubmitEvent } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
-import { SendIcon } from "./icons";
+import type { ComponentType, TargetedEvent, TargetedKeyboardEvent, TargetedSubmitEvent } from "preact";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { type Edit, insertShortcode, shortcodeQueryAt } from "../state/shortcode";
+import type { EmojiView } from "../state/types";
+import { EmojiImg, useEmoji } from "./EmojiText";
+import type { EmojiPickerProps } from "./EmojiPicker";
+import { SendIcon, SmileIcon } from "./icons";
+import { lazyComponent } from "./lazy";
 
 interface ComposerProps {
   initial: string;
@@ -10,10 +15,30 @@ interface ComposerProps {
 }
 
 const MAX_LENGTH = 4000;
+/** Opened by a press, so it loads then (or on hover, ahead of it). */
+const loadPicker = lazyComponent(() => import("./EmojiPicker").then((m) => m.EmojiPicker));
+const SUGGESTIONS = 8;
+
+function preloadPicker() {
+  void loadPicker().catch(() => undefined);
+}
 
 export function Composer({ initial, onDraft, onTyping, onSend }: ComposerProps) {
+  const { library } = useEmoji();
   const [text, setText] = useState(initial);
+  /** Where the caret is; -1 while a range is selected (no autocomplete then). */
+  const [caret, setCaret] = useState(initial.length);
+  const [pickerOpen, setPickerOpen] = useState(false);
+  const [Picker, setPicker] = useState<ComponentType<EmojiPickerProps> | null>(null);
+  const [active, setActive] = useState(0);
+  /** The colon of a suggestion list closed with Escape: it stays closed for that word. */
+  const [dismissed, setDismissed] = useState<number | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
+  const pickerButton = useRef<HTMLButtonElement>(null);
+  /** The last selection in the text, where the picker inserts (focus is in the picker then). */
+  const selection = useRef({ start: initial.length, end: initial.length });
+  /** Caret to set once an insertion has rendered. */
+  const pendingCaret = useRef<number | null>(null);
 
   useEffect(() => {
     // Keyboard and pointer users on wide screens land in the composer; on
@@ -21,26 +46,151 @@ export function Composer({ initial, onDraft, onTyping, onSend }: ComposerProps) 
     if (window.matchMedia("(min-width: 721px)").matches) input.current?.focus();
   }, []);
 
+  useLayoutEffect(() => {
+    const at = pendingCaret.current;
+    const el = input.current;
+    if (at === null || !el) return;
+    pendingCaret.current = null;
+    el.focus();
+    el.setSelectionRange(at, at);
+  });
+
+  const query = caret >= 0 ? shortcodeQueryAt(text, caret) : null;
+  const suggestions = query && query.start !== dismissed ? library.search(query.query, SUGGESTIONS) : [];
+  const suggesting = suggestions.length > 0;
+  const activeIndex = Math.min(active, suggestions.length - 1);
+
+  function trackSelection(el: HTMLTextAreaElement) {
+    selection.current = { start: el.selectionStart, end: el.selectionEnd };
+    const at = el.selectionStart === el.selectionEnd ? el.selectionEnd : -1;
+    setCaret(at);
+    if (dismissed !== null && shortcodeQueryAt(el.value, at)?.start !== dismissed) setDismissed(null);
+  }
+
+  function apply(edit: Edit) {
+    setText(edit.text);
+    onDraft(edit.text);
+    setCaret(edit.caret);
+    setActive(0);
+    selection.current = { start: edit.caret, end: edit.caret };
+    pendingCaret.current = edit.caret;
+  }
+
+  function accept(emoji: EmojiView) {
+    if (query) apply(insertShortcode(text, query.start, caret, emoji.shortcode));
+  }
+
+  const closePicker = useCallback((restoreFocus: boolean) => {
+    setPickerOpen(false);
+    if (restoreFocus) input.current?.focus();
+  }, []);
+
+  function pick(emoji: EmojiView) {
+    const { start, end } = selection.current;
+    setPickerOpen(false);
+    apply(insertShortcode(text, start, end, emoji.shortcode));
+  }
+
   function submit(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
     if (!text.trim()) return;
     if (onSend(text)) {
       setText("");
+      setCaret(0);
+      selection.current = { start: 0, end: 0 };
       onDraft("");
     }
   }
 
   function keyDown(event: TargetedKeyboardEvent<HTMLTextAreaElement>) {
+    if (event.isComposing) return;
+    if (suggesting) {
+      const n = suggestions.length;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        setActive((activeIndex + (event.key === "ArrowDown" ? 1 : n - 1)) % n);
+        return;
+      }
+      if ((event.key === "Enter" && !event.shiftKey) || event.key === "Tab") {
+        const chosen = suggestions[activeIndex];
+        if (chosen) {
+          event.preventDefault();
+          accept(chosen);
+          return;
+        }
+      }
+      if (event.key === "Escape" && query) {
+        event.preventDefault();
+        setDismissed(query.start);
+        return;
+      }
+    }
     // Enter sends, Shift+Enter is a new line; never mid-composition (IME).
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
       event.currentTarget.form?.requestSubmit();
     }
   }
 
+  const onSelectionEvent = (event: TargetedEvent<HTMLTextAreaElement>) => {
+    trackSelection(event.currentTarget);
+  };
+
   const remaining = MAX_LENGTH - text.length;
+  const suggestId = "emoji-suggest";
   return (
     <form id="composer" class="composer" onSubmit={submit}>
+      {suggesting && (
+        <ul id={suggestId} class="emoji-suggest" role="listbox" aria-label="Emoji suggestions">
+          {suggestions.map((e, i) => (
+            <li
+              key={e.emoji_id}
+              id={`${suggestId}-${i}`}
+              role="option"
+              aria-selected={i === activeIndex}
+              class={`emoji-suggestion${i === activeIndex ? " active" : ""}`}
+              // Keep focus (and the caret) in the text while choosing with the pointer.
+              onPointerDown={(ev) => {
+                ev.preventDefault();
+              }}
+              onClick={() => {
+                accept(e);
+              }}
+            >
+              <EmojiImg view={e} label="" size={22} lazy={false} />
+              <span class="emoji-suggestion-name">:{e.shortcode}:</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {pickerOpen && Picker && <Picker onPick={pick} onClose={closePicker} toggle={pickerButton} />}
+      <button
+        type="button"
+        ref={pickerButton}
+        class="emoji-button"
+        aria-label="Insert emoji"
+        aria-haspopup="dialog"
+        aria-expanded={pickerOpen}
+        aria-controls={pickerOpen ? "emoji-picker" : undefined}
+        onClick={() => {
+          if (pickerOpen) {
+            setPickerOpen(false);
+            return;
+          }
+          void loadPicker()
+            .then((component) => {
+              setPicker(() => component);
+              setPickerOpen(true);
+            })
+            .catch((e: unknown) => {
+              console.warn("chitter: could not load the emoji picker", e);
+            });
+        }}
+        onPointerEnter={preloadPicker}
+        onFocus={preloadPicker}
+      >
+        <SmileIcon />
+      </button>
       <label for="composer-text" class="visually-hidden">
         Message
       </label>
@@ -53,17 +203,33 @@ export function Composer({ initial, onDraft, onTyping, onSend }: ComposerProps) 
         placeholder="Message"
         enterkeyhint="send"
         aria-describedby="composer-hint"
+        aria-autocomplete="list"
+        aria-controls={suggesting ? suggestId : undefined}
+        aria-activedescendant={suggesting ? `${suggestId}-${activeIndex}` : undefined}
         value={text}
         onInput={(event) => {
           const value = event.currentTarget.value;
           setText(value);
+          setActive(0);
+          trackSelection(event.currentTarget);
           onDraft(value);
           onTyping();
         }}
         onKeyDown={keyDown}
+        onKeyUp={(event) => {
+          // Caret moves by arrow, Home, End; not the keys the suggestions use.
+          if (!(suggesting && ["ArrowUp", "ArrowDown", "Enter", "Tab", "Escape"].includes(event.key))) {
+            trackSelection(event.currentTarget);
+          }
+        }}
+        onClick={onSelectionEvent}
+        onSelect={onSelectionEvent}
       />
       <span id="composer-hint" class="visually-hidden">
-        Enter sends, Shift+Enter starts a new line.
+        Enter sends, Shift+Enter starts a new line. Type a colon and a name for your emoji.
+      </span>
+      <span class="visually-hidden" aria-live="polite">
+        {suggesting ? `${suggestions.length} emoji ${suggestions.length === 1 ? "suggestion" : "suggestions"}` : ""}
       </span>
       {remaining < 200 && (
         <span class="composer-count" aria-live="polite">

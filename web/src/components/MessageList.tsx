@@ -6,6 +6,7 @@ import type { OutboxItem } from "../state/outbox";
 import type { ConversationState } from "../state/store";
 import type { Message } from "../state/types";
 import { Avatar } from "./Avatar";
+import { EmojiText, useEmoji } from "./EmojiText";
 import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon } from "./icons";
 
 /** Messages closer together than this from one sender read as one run of bubbles. */
@@ -32,6 +33,7 @@ export function MessageList({ chat, conversation: c, scroller }: MessageListProp
   const myId = chat.me.user_id;
   const isGroup = c.kind === "group";
   const others = otherMembers(c, myId);
+  const { library } = useEmoji();
 
   // The scroller is `column-reverse`: scrollTop 0 is the newest message, and
   // older pages added on top do not move what is on screen.
@@ -106,7 +108,9 @@ export function MessageList({ chat, conversation: c, scroller }: MessageListProp
             ) : (
               <span class="visually-hidden">{name}: </span>
             )}
-            <p class="text">{m.text}</p>
+            <p class="text">
+              <EmojiText text={m.text} refs={m.emoji} />
+            </p>
             <span class="meta">
               <time dateTime={m.sent_at}>{clockTime(m.sent_at)}</time>
               {mine && (
@@ -126,7 +130,10 @@ export function MessageList({ chat, conversation: c, scroller }: MessageListProp
         <li key={entry.key} class={classes.filter(Boolean).join(" ")}>
           <div class="bubble">
             <span class="visually-hidden">You: </span>
-            <p class="text">{o.text}</p>
+            <p class="text">
+              {/* What the server will resolve it to, shown while it is on its way. */}
+              <EmojiText text={o.text} refs={library.refsFor(o.text)} />
+            </p>
             <span class="meta">
               <time dateTime={o.queued_at}>{clockTime(o.queued_at)}</time>
               <PendingState item={o} />

@@ -2,7 +2,8 @@ import type { Chat } from "../state/chat";
 import type { ConnectionStatus } from "../state/socket";
 import { Avatar } from "./Avatar";
 import { ConversationList } from "./ConversationList";
-import { LogoMark } from "./icons";
+import { useEmoji } from "./EmojiText";
+import { LogoMark, SmileIcon } from "./icons";
 import { NewConversation } from "./NewConversation";
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
@@ -18,6 +19,7 @@ interface SidebarProps {
 
 export function Sidebar({ chat, onSignOut }: SidebarProps) {
   const { me, status } = chat;
+  const { openManager, preloadManager } = useEmoji();
   return (
     <aside class="sidebar" aria-label="Conversations">
       <header class="sidebar-header">
@@ -25,9 +27,23 @@ export function Sidebar({ chat, onSignOut }: SidebarProps) {
           <LogoMark class="logo" />
           <span class="brand-name">Chitter</span>
         </div>
-        <button type="button" id="signout" class="button ghost small" onClick={onSignOut}>
-          Sign out
-        </button>
+        <div class="sidebar-actions">
+          <button
+            type="button"
+            id="open-emoji-manager"
+            class="button ghost small"
+            aria-haspopup="dialog"
+            onClick={openManager}
+            onPointerEnter={preloadManager}
+            onFocus={preloadManager}
+          >
+            <SmileIcon class="button-icon" />
+            Emoji
+          </button>
+          <button type="button" id="signout" class="button ghost small" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
       </header>
       <div class="me-card">
         <Avatar id={me.user_id} name={me.display_name || me.handle} />

@@ -76,6 +76,33 @@ export function PlusIcon(props: IconProps) {
   );
 }
 
+export function SmileIcon(props: IconProps) {
+  return (
+    <svg {...base} class={props.class}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M8.5 14.5c.9 1.3 2.1 2 3.5 2s2.6-.7 3.5-2M9 9.5h.01M15 9.5h.01" />
+    </svg>
+  );
+}
+
+export function CloseIcon(props: IconProps) {
+  return (
+    <svg {...base} class={props.class}>
+      <path d="M6 6l12 12M18 6L6 18" />
+    </svg>
+  );
+}
+
+export function ImageIcon(props: IconProps) {
+  return (
+    <svg {...base} width={28} height={28} class={props.class}>
+      <rect x="3.5" y="4.5" width="17" height="15" rx="3" />
+      <circle cx="9" cy="10" r="1.8" />
+      <path d="M4 17l5-4.5 4 3.5 3-2.5 4 3.5" />
+    </svg>
+  );
+}
+
 export function LogoMark(props: IconProps) {
   return (
     <svg viewBox="0 0 64 64" width={32} height={32} aria-hidden="true" focusable="false" class={props.class}>

@@ -1,7 +1,19 @@
 // The HTTP API (docs/openapi.yaml): a session of access + refresh tokens
 // kept in storage, refreshed once on a 401 and then retried.
 
-import type { Conversation, HistoryPage, KeyValueStore, Profile, Session, Ticket } from "./types";
+import type {
+  Conversation,
+  EmojiView,
+  HistoryPage,
+  KeyValueStore,
+  Profile,
+  Session,
+  Ticket,
+  UploadKind,
+  UploadList,
+  UploadTicket,
+  UploadView,
+} from "./types";
 
 const SESSION_KEY = "chitter.session";
 
@@ -138,6 +150,42 @@ export class Api {
     const query = new URLSearchParams({ limit: String(limit) });
     if (before !== undefined) query.set("before", String(before));
     return this.call<HistoryPage>("GET", `/api/conversations/${encodeURIComponent(conversationId)}/messages?${query}`);
+  }
+
+  createUpload(kind: UploadKind, contentType: string, size: number): Promise<UploadTicket> {
+    return this.call<UploadTicket>("POST", "/api/uploads", { kind, content_type: contentType, size });
+  }
+
+  finalizeUpload(id: string): Promise<UploadView> {
+    return this.call<UploadView>("POST", `/api/uploads/${encodeURIComponent(id)}/finalize`);
+  }
+
+  uploads(): Promise<UploadList> {
+    return this.call<UploadList>("GET", "/api/uploads");
+  }
+
+  async deleteUpload(id: string): Promise<void> {
+    await this.call<null>("DELETE", `/api/uploads/${encodeURIComponent(id)}`);
+  }
+
+  async myEmoji(): Promise<EmojiView[]> {
+    return (await this.call<{ emoji: EmojiView[] }>("GET", "/api/emoji")).emoji;
+  }
+
+  emoji(id: string): Promise<EmojiView> {
+    return this.call<EmojiView>("GET", `/api/emoji/${encodeURIComponent(id)}`);
+  }
+
+  createEmoji(uploadId: string, shortcode: string): Promise<EmojiView> {
+    return this.call<EmojiView>("POST", "/api/emoji", { upload_id: uploadId, shortcode });
+  }
+
+  renameEmoji(id: string, shortcode: string): Promise<EmojiView> {
+    return this.call<EmojiView>("PATCH", `/api/emoji/${encodeURIComponent(id)}`, { shortcode });
+  }
+
+  async deleteEmoji(id: string): Promise<void> {
+    await this.call<null>("DELETE", `/api/emoji/${encodeURIComponent(id)}`);
   }
 }
 

@@ -10,6 +10,7 @@ import type {
   AckFrame,
   ClientFrame,
   Conversation,
+  EmojiRef,
   ErrorFrame,
   KeyValueStore,
   Message,
@@ -30,6 +31,8 @@ export interface ChatOptions {
   /** Read positions only move while the page is actually seen. */
   isVisible: () => boolean;
   createSocket?: (url: string) => SocketLike;
+  /** The emoji references the server will give my message with this text (acks carry none). */
+  emojiRefs?: (text: string) => EmojiRef[];
   random?: () => number;
   now?: () => number;
 }
@@ -166,8 +169,8 @@ export class Chat {
     this.emit();
   }
 
-  private onMessage(m: Message): void {
-    const result = this.store.addMessage(m);
+  private onMessage(m: Message, predicted = false): void {
+    const result = this.store.addMessage(m, predicted);
     if (result.kind === "unknown-conversation") {
       // A conversation someone just started with us: the list brings it, and
       // its history loads when opened. Kept meanwhile, as the list may have
@@ -190,15 +193,20 @@ export class Chat {
     } else {
       const item = this.outbox.onPersisted(a.id);
       if (item && a.seq !== undefined) {
-        this.onMessage({
-          conversation_id: a.conversation_id,
-          seq: a.seq,
-          message_id: a.message_id,
-          sender_id: this.me.user_id,
-          client_msg_id: a.id,
-          text: item.text,
-          sent_at: new Date(this.now()).toISOString(),
-        });
+        const emoji = this.opts.emojiRefs?.(item.text) ?? [];
+        this.onMessage(
+          {
+            conversation_id: a.conversation_id,
+            seq: a.seq,
+            message_id: a.message_id,
+            sender_id: this.me.user_id,
+            client_msg_id: a.id,
+            text: item.text,
+            ...(emoji.length ? { emoji } : {}),
+            sent_at: new Date(this.now()).toISOString(),
+          },
+          true,
+        );
       }
     }
     this.pump();

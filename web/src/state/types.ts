@@ -41,6 +41,8 @@ export interface Message {
   sender_id: string;
   client_msg_id: string;
   text: string;
+  /** The sender's emoji that `:shortcode:`s in the text named at send time (absent: none). */
+  emoji?: EmojiRef[];
   sent_at: string;
 }
 
@@ -122,6 +124,60 @@ export type ServerFrame =
   | ResumedFrame
   | PongFrame
   | ErrorFrame;
+
+export interface EmojiRef {
+  shortcode: string;
+  emoji_id: string;
+}
+
+export interface EmojiView {
+  emoji_id: string;
+  shortcode: string;
+  owner: string;
+  content_type: string;
+  width: number;
+  height: number;
+  created_at: string;
+  /** Short-lived: good until `url_expires_at`. */
+  url: string;
+  url_expires_at: string;
+}
+
+export type UploadKind = "emoji" | "background" | "attachment";
+
+export interface PresignedRequest {
+  method: "PUT";
+  url: string;
+  /** Send exactly these: they are part of the signature. */
+  headers: [string, string][];
+  expires_at: string;
+}
+
+export interface UploadTicket {
+  upload_id: string;
+  kind: UploadKind;
+  upload: PresignedRequest;
+  finalize_by: string;
+}
+
+export interface UploadView {
+  upload_id: string;
+  kind: UploadKind;
+  content_type: string;
+  size: number;
+  state: "pending" | "ready";
+  width?: number;
+  height?: number;
+  created_at: string;
+  url?: string;
+  url_expires_at?: string;
+}
+
+export interface UploadList {
+  uploads: UploadView[];
+  bytes_used: number;
+  quota_bytes: number;
+}
 
 /** The part of the Web Storage API the state modules use (tests pass a Map-backed one). */
 export type KeyValueStore = Pick<Storage, "getItem" | "setItem" | "removeItem">;
