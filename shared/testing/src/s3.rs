@@ -43,7 +43,7 @@ impl TestS3 {
             store: S3BlobStore::new(client.clone(), EmbeddedS3::BUCKET),
             client,
             endpoint,
-            served: served,
+            served,
         }
     }
 }

@@ -252,11 +252,11 @@ pub async fn copy(svc: &Services, caller: &Caller, id: ThemeId) -> AppResult<The
         .ok_or(AppError::NotFound("theme"))?;
     let mut spec = original.spec.clone();
     let mut replaced: BTreeMap<UploadId, UploadId> = BTreeMap::new();
-    for upload in original.spec.background.uploads() {
-        if !replaced.contains_key(&upload) {
-            let copy = copy_image(svc, caller, original.owner, upload).await?;
-            replaced.insert(upload, copy);
-        }
+    let distinct: std::collections::BTreeSet<UploadId> =
+        original.spec.background.uploads().into_iter().collect();
+    for upload in distinct {
+        let copy = copy_image(svc, caller, original.owner, upload).await?;
+        replaced.insert(upload, copy);
     }
     spec.background = spec
         .background
