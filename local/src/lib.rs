@@ -87,7 +87,11 @@ impl Server {
         };
         let web_dir = config.web_dir.clone().unwrap_or_else(web::default_dir);
         let s3 = wired.s3.as_ref().map(|s| s.server.service());
-        let web = web::routes(&web_dir, &public_url);
+        let storage = wired
+            .storage_origin
+            .clone()
+            .unwrap_or_else(|| public_url.clone());
+        let web = web::routes(&web_dir, &public_url, &storage);
         let served = serve(listener, router(state, s3, web), shutdown_rx);
 
         let base = format!("http://{addr}");

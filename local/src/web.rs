@@ -13,14 +13,16 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::state::AppState;
 
 /// Scripts and styles only from this origin (no inline script, no eval);
-/// images from this origin, from `storage` (where presigned URLs point: the
-/// public URL, which may name this server differently than the page does)
-/// and from `blob:` (a file's preview before it is uploaded); requests to
-/// this origin and `storage` (uploads), sockets to this host.
-pub fn content_security_policy(storage: &str) -> String {
+/// images and media from this origin, from `storage` (where presigned URLs
+/// point, which may name this server differently than the page does, or be
+/// another S3 endpoint) and from `blob:` (a file's preview before it is
+/// uploaded); requests to this origin and `storage` (uploads); sockets to
+/// this server (`sockets`).
+pub fn content_security_policy(storage: &str, sockets: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; \
-         img-src 'self' {storage} blob:; connect-src 'self' {storage} ws: wss:; \
+         img-src 'self' {storage} blob:; media-src 'self' {storage} blob:; \
+         connect-src 'self' {storage} {sockets}; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
 }
@@ -30,10 +32,14 @@ pub fn default_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist")
 }
 
-/// `public_url` is where presigned URLs point (`--public-url`).
-pub fn routes(dir: &Path, public_url: &str) -> Router<AppState> {
+/// `public_url` is where browsers reach this server (`--public-url`);
+/// `storage` is the origin presigned URLs point at.
+pub fn routes(dir: &Path, public_url: &str, storage: &str) -> Router<AppState> {
     let origin = origin_of(public_url);
-    let csp = HeaderValue::from_str(&content_security_policy(&origin))
+    let sockets = origin
+        .replacen("https://", "wss://", 1)
+        .replacen("http://", "ws://", 1);
+    let csp = HeaderValue::from_str(&content_security_policy(&origin_of(storage), &sockets))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     let index = dir.join("index.html");
     let router = if index.is_file() {
@@ -65,7 +71,7 @@ const NOT_BUILT: &str = "<!doctype html><title>Chitter</title>\
 or <code>make web</code>, then reload.</p>";
 
 /// `scheme://host[:port]` of a URL, which is what a CSP source names.
-fn origin_of(url: &str) -> String {
+pub fn origin_of(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
     let host = rest.split('/').next().unwrap_or(rest);
     format!("{scheme}://{host}")
@@ -82,8 +88,10 @@ mod tests {
             origin_of("https://chat.example/x/y"),
             "https://chat.example"
         );
-        let csp = content_security_policy("http://localhost:3000");
-        assert!(csp.contains("img-src 'self' http://localhost:3000 blob:;"));
+        let csp = content_security_policy("http://127.0.0.1:9000", "ws://localhost:3000");
+        assert!(csp.contains("img-src 'self' http://127.0.0.1:9000 blob:;"));
+        assert!(csp.contains("connect-src 'self' http://127.0.0.1:9000 ws://localhost:3000;"));
         assert!(!csp.contains("unsafe"));
+        assert!(!csp.contains(" ws: "), "sockets to this server only");
     }
 }

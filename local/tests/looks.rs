@@ -106,6 +106,11 @@ async fn a_checked_upload_is_kept_and_served_as_its_bytes_say(backend: Backend) 
         .unwrap();
     assert_eq!(got.status(), 200);
     assert_eq!(got.headers()["content-type"].to_str().unwrap(), "image/png");
+    if matches!(backend, Backend::Embedded) {
+        assert_eq!(got.headers()["x-content-type-options"], "nosniff");
+        let csp = got.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.starts_with("sandbox"), "{csp}");
+    }
     assert_eq!(got.bytes().await.unwrap().to_vec(), image);
 
     // Finalizing again answers the same; the list counts the bytes once.

@@ -8,6 +8,8 @@ pub struct Config {
     pub table: String,
     /// The bucket uploads go to.
     pub bucket: String,
+    /// Where conversation theme changes are pushed to members.
+    pub callback_url: String,
     /// The access-token signing key: required, with no per-process
     /// fallback, so that every instance accepts every other's tokens.
     pub jwt_secret: JwtSecret,
@@ -18,6 +20,7 @@ impl FromEnv for Config {
         Ok(Self {
             table: env.required(vars::TABLE)?,
             bucket: env.required(vars::BUCKET)?,
+            callback_url: env.required(vars::CALLBACK_URL)?,
             jwt_secret: env.jwt_secret()?,
         })
     }
@@ -32,7 +35,9 @@ mod tests {
     #[test]
     fn init_fails_without_a_signing_key() {
         let env = Env::from_lookup(|name| {
-            (name == vars::TABLE || name == vars::BUCKET).then(|| "chitter".to_owned())
+            [vars::TABLE, vars::BUCKET, vars::CALLBACK_URL]
+                .contains(&name)
+                .then(|| "chitter".to_owned())
         });
         assert_eq!(
             Config::read(&env).unwrap_err(),

@@ -19,6 +19,7 @@ async fn main() -> Result<(), Error> {
     let svc = Arc::new(
         Wiring::new(store)
             .blobs(aws.blobs(&config.bucket))
+            .pusher(aws.pusher(&config.callback_url))
             .auth(auth)
             .build(),
     );

@@ -70,5 +70,23 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
         svc,
         stream: StreamHandle::Kinesis(source),
         s3: None,
+        storage_origin: Some(s3_origin(config)),
     })
+}
+
+/// The origin of the URLs the S3 adapter presigns: the SDK's endpoint
+/// override if one is set, else S3's own (virtual-hosted, or path-style).
+fn s3_origin(config: &crate::config::Config) -> String {
+    let endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|e| !e.is_empty()));
+    if let Some(e) = endpoint {
+        return crate::web::origin_of(&e);
+    }
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
+    if config.s3_path_style {
+        format!("https://s3.{region}.amazonaws.com")
+    } else {
+        format!("https://{}.s3.{region}.amazonaws.com", config.bucket)
+    }
 }

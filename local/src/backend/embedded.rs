@@ -57,6 +57,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
         svc,
         stream: StreamHandle::Embedded(stream),
         s3: Some(s3),
+        storage_origin: None,
     })
 }
 

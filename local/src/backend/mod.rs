@@ -23,6 +23,8 @@ pub struct Wired {
     /// This server's own S3 endpoint; with the aws backend, S3 (or its
     /// stand-in) serves uploads instead.
     pub s3: Option<LocalS3>,
+    /// Where presigned URLs point when not at this server.
+    pub storage_origin: Option<String>,
 }
 
 /// The embedded backend's S3: the endpoint, the adapter over it, and the

@@ -6,11 +6,12 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 
 use super::items::{from_item, key, keys, to_item};
+use super::uploads::{state_name, state_names};
 use super::{DynamoStore, build, cancellation, conflicted, failed_check, n, pause, s};
-use chitter_core::domain::{Emoji, EmojiId, Shortcode, UserId};
+use chitter_core::domain::{Emoji, EmojiId, Shortcode, UploadState, UserId};
 use chitter_core::ports::{EmojiStore, EmojiWrite, StoreError};
 
 const ROUNDS: u32 = 8;
@@ -65,6 +66,23 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().update(update).build())
     }
 
+    /// A check that the emoji's upload is a ready upload of its owner's.
+    fn upload_ready(&self, emoji: &Emoji) -> Result<TransactWriteItem, StoreError> {
+        let check = build(
+            ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(
+                    keys::user(emoji.owner),
+                    &keys::upload(emoji.upload_id()),
+                )))
+                .condition_expression("#state = :ready")
+                .set_expression_attribute_names(Some(state_names()))
+                .expression_attribute_values(":ready", s(state_name(UploadState::Ready)))
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
     /// The owner's emoji `id`, if it is theirs.
     async fn own_emoji(&self, owner: UserId, id: EmojiId) -> Result<Option<Emoji>, StoreError> {
         Ok(self.emoji(id).await?.filter(|e| e.owner == owner))
@@ -91,6 +109,7 @@ impl EmojiStore for DynamoStore {
                     absent(),
                 )?,
                 self.emoji_count(emoji.owner, 1, Some(max))?,
+                self.upload_ready(emoji)?,
             ];
             match self.transact(items).await {
                 Ok(()) => return Ok(EmojiWrite::Done),
@@ -98,6 +117,7 @@ impl EmojiStore for DynamoStore {
                     Some(r) if failed_check(&r, 0) => return Ok(EmojiWrite::IdConflict),
                     Some(r) if failed_check(&r, 1) => return Ok(EmojiWrite::ShortcodeTaken),
                     Some(r) if failed_check(&r, 2) => return Ok(EmojiWrite::Full),
+                    Some(r) if failed_check(&r, 3) => return Ok(EmojiWrite::UploadNotReady),
                     Some(r) if conflicted(&r) => pause(attempt).await,
                     _ => return Err(StoreError::backend(e)),
                 },

@@ -7,13 +7,13 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 
 use super::items::{key, keys, to_item};
 use super::{DynamoStore, build, cancellation, conflicted, failed_check, n, pause, s};
-use chitter_core::domain::{Upload, UploadId, UploadState, UserId};
-use chitter_core::ports::{Finalized, StoreError, UploadStore};
+use chitter_core::domain::{EmojiId, Upload, UploadId, UploadState, UserId};
+use chitter_core::ports::{Deleted, Finalized, StoreError, UploadStore};
 
 #[derive(Serialize, Deserialize)]
 struct UsageBody {
@@ -21,7 +21,7 @@ struct UsageBody {
     bytes: u64,
 }
 
-fn state_name(state: UploadState) -> &'static str {
+pub(super) fn state_name(state: UploadState) -> &'static str {
     match state {
         UploadState::Pending => "pending",
         UploadState::Ready => "ready",
@@ -29,7 +29,7 @@ fn state_name(state: UploadState) -> &'static str {
 }
 
 /// `state` is a reserved word in expressions.
-fn state_names() -> HashMap<String, String> {
+pub(super) fn state_names() -> HashMap<String, String> {
     HashMap::from([("#state".to_owned(), "state".to_owned())])
 }
 
@@ -134,14 +134,10 @@ impl UploadStore for DynamoStore {
         Err(StoreError::backend("finalize kept conflicting"))
     }
 
-    async fn delete_upload(
-        &self,
-        owner: UserId,
-        id: UploadId,
-    ) -> Result<Option<Upload>, StoreError> {
+    async fn delete_upload(&self, owner: UserId, id: UploadId) -> Result<Deleted, StoreError> {
         for attempt in 0..8 {
             let Some(upload) = self.upload(owner, id).await? else {
-                return Ok(None);
+                return Ok(Deleted::Missing);
             };
             // Only the state that was read: a finalize in between changes
             // what the counter must give back.
@@ -154,13 +150,27 @@ impl UploadStore for DynamoStore {
                     .expression_attribute_values(":state", s(state_name(upload.state)))
                     .build(),
             )?;
-            let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+            // No emoji is made of it (an emoji's id is its upload's).
+            let no_emoji = build(
+                ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(keys::emoji(EmojiId::from_upload(id)), keys::ONE)))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build(),
+            )?;
+            let mut items = vec![
+                TransactWriteItem::builder().delete(delete).build(),
+                TransactWriteItem::builder()
+                    .condition_check(no_emoji)
+                    .build(),
+            ];
             if upload.state == UploadState::Ready {
                 items.push(self.usage_update(owner, -i128::from(upload.size), None)?);
             }
             match self.transact(items).await {
-                Ok(()) => return Ok(Some(upload)),
+                Ok(()) => return Ok(Deleted::Removed(upload)),
                 Err(e) => match cancellation(&e) {
+                    Some(r) if failed_check(&r, 1) => return Ok(Deleted::InUse),
                     Some(r) if failed_check(&r, 0) || conflicted(&r) => pause(attempt).await,
                     _ => return Err(StoreError::backend(e)),
                 },

@@ -16,6 +16,8 @@ use crate::protocol::ErrorCode;
 
 /// The most distinct emoji one message may use; more stay text.
 pub const MAX_PER_MESSAGE: usize = 20;
+/// The most distinct `:name:`s of one message looked up.
+pub const MAX_CANDIDATES: usize = 50;
 
 /// An emoji as clients see it, with a short-lived URL of its image.
 #[derive(Debug, Clone, Serialize)]
@@ -100,6 +102,8 @@ pub async fn create(
             ),
         )),
         EmojiWrite::IdConflict => Err(AppError::Conflict("that upload is an emoji already")),
+        // Deleted while this was asked.
+        EmojiWrite::UploadNotReady => Err(AppError::NotFound("upload")),
     }
 }
 
@@ -133,7 +137,9 @@ pub async fn rename(
     match svc.emoji.rename_emoji(caller.user_id, id, &to).await? {
         EmojiWrite::Done => {}
         EmojiWrite::ShortcodeTaken => return Err(taken(&to)),
-        EmojiWrite::IdConflict | EmojiWrite::Full => return Err(AppError::NotFound("emoji")),
+        EmojiWrite::IdConflict | EmojiWrite::Full | EmojiWrite::UploadNotReady => {
+            return Err(AppError::NotFound("emoji"));
+        }
     }
     get(svc, id).await
 }
@@ -155,7 +161,7 @@ pub async fn resolve(
     sender: UserId,
     text: &MessageText,
 ) -> AppResult<Vec<EmojiRef>> {
-    let codes = shortcodes_in(text.as_str(), MAX_PER_MESSAGE);
+    let codes = shortcodes_in(text.as_str(), MAX_CANDIDATES);
     if codes.is_empty() {
         return Ok(Vec::new());
     }

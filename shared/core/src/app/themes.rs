@@ -87,18 +87,26 @@ async fn own(svc: &Services, caller: &Caller, id: ThemeId) -> AppResult<Theme> {
         .ok_or(AppError::NotFound("theme"))
 }
 
-fn changed_meanwhile() -> AppError {
-    AppError::Conflict("the theme changed meanwhile; load it and try again")
-}
-
-pub async fn create(svc: &Services, caller: &Caller, spec: ThemeSpec) -> AppResult<ThemeView> {
-    let spec = checked(svc, caller, spec).await?;
+/// A library holds at most `MAX_THEMES`. Checked before writing, so two
+/// saves at once may pass it by one: the limit guards against floods, not
+/// against a double click.
+async fn room_for_one_more(svc: &Services, caller: &Caller) -> AppResult<()> {
     if svc.themes.themes(caller.user_id).await?.len() >= MAX_THEMES {
         return Err(AppError::bad_request(
             ErrorCode::QuotaExceeded,
             format!("you have {MAX_THEMES} themes, the most one library holds; delete some first"),
         ));
     }
+    Ok(())
+}
+
+fn changed_meanwhile() -> AppError {
+    AppError::Conflict("the theme changed meanwhile; load it and try again")
+}
+
+pub async fn create(svc: &Services, caller: &Caller, spec: ThemeSpec) -> AppResult<ThemeView> {
+    let spec = checked(svc, caller, spec).await?;
+    room_for_one_more(svc, caller).await?;
     let now = svc.clock.now();
     let theme = Theme {
         theme_id: ThemeId::new(),
@@ -219,10 +227,16 @@ pub async fn market(
                 "`cursor` must be the `next` of an earlier page in the same order",
             )
         })?;
-    let owners: Vec<UserId> = page.themes.iter().map(|t| t.owner).collect();
+    // One unpublished between the page's read and its themes' is left out.
+    let published: Vec<Theme> = page
+        .themes
+        .into_iter()
+        .filter(|t| t.published_at.is_some())
+        .collect();
+    let owners: Vec<UserId> = published.iter().map(|t| t.owner).collect();
     let profiles = svc.users.profiles(&owners).await?;
-    let mut themes = Vec::with_capacity(page.themes.len());
-    for theme in page.themes {
+    let mut themes = Vec::with_capacity(published.len());
+    for theme in published {
         let owner_handle = profiles
             .iter()
             .find(|p| p.user_id == theme.owner)
@@ -250,6 +264,7 @@ pub async fn copy(svc: &Services, caller: &Caller, id: ThemeId) -> AppResult<The
         .await?
         .filter(|t| t.published_at.is_some())
         .ok_or(AppError::NotFound("theme"))?;
+    room_for_one_more(svc, caller).await?;
     let mut spec = original.spec.clone();
     let mut replaced: BTreeMap<UploadId, UploadId> = BTreeMap::new();
     let distinct: std::collections::BTreeSet<UploadId> =
@@ -398,10 +413,18 @@ pub async fn set_for_conversation(
         set_by: caller.user_id,
         theme: shown.clone().map(Box::new),
     };
-    let members = access::member_ids(svc, conversation).await?;
-    let failures = fanout::push_to_users(svc, &members, &frame, None).await?;
-    for (connection, e) in failures {
-        tracing::warn!(%connection, error = %e, "theme change not delivered");
+    // The theme is set whatever the pushes do; members who miss the frame
+    // see it when they next open the conversation.
+    match access::member_ids(svc, conversation).await {
+        Ok(members) => match fanout::push_to_users(svc, &members, &frame, None).await {
+            Ok(failures) => {
+                for (connection, e) in failures {
+                    tracing::warn!(%connection, error = %e, "theme change not delivered");
+                }
+            }
+            Err(e) => e.log(),
+        },
+        Err(e) => e.log(),
     }
     Ok(shown)
 }

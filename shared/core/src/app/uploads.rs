@@ -13,9 +13,9 @@ use serde::Serialize;
 use super::error::{AppError, AppResult};
 use super::services::Services;
 use crate::domain::{
-    Caller, Dimensions, EmojiId, MediaType, Upload, UploadId, UploadKind, UploadState, UserId,
+    Caller, Dimensions, MediaType, Upload, UploadId, UploadKind, UploadState, UserId,
 };
-use crate::ports::{BlobKey, Finalized, PresignedRequest};
+use crate::ports::{BlobKey, Deleted, Finalized, PresignedRequest};
 use crate::protocol::ErrorCode;
 
 /// Where the client's PUT lands.
@@ -205,12 +205,19 @@ pub async fn finalize(svc: &Services, caller: &Caller, id: UploadId) -> AppResul
                     view(svc, ready).await
                 }
                 Finalized::OverQuota => {
-                    svc.blobs.delete(&media).await?;
                     discard(svc, &upload).await?;
                     Err(over_quota(svc))
                 }
-                // Another finalize of the same upload won.
-                Finalized::NotPending => view(svc, own(svc, caller, id).await?).await,
+                // Another finalize of the same upload won (its file is the
+                // same), or a delete did: then the file just written is
+                // nobody's.
+                Finalized::NotPending => match svc.uploads.upload(upload.owner, id).await? {
+                    Some(current) => view(svc, current).await,
+                    None => {
+                        svc.blobs.delete(&media).await?;
+                        Err(AppError::NotFound("upload"))
+                    }
+                },
             }
         }
         Err(refusal) => {
@@ -267,18 +274,26 @@ fn checked(upload: &Upload, stored_size: u64, bytes: Option<Vec<u8>>) -> AppResu
     Ok((bytes, content_type, dimensions))
 }
 
-/// Forgets an upload and deletes its files.
+/// Forgets an upload, then deletes its files (an emoji's stays whole).
 async fn discard(svc: &Services, upload: &Upload) -> AppResult<()> {
+    let removed = svc
+        .uploads
+        .delete_upload(upload.owner, upload.upload_id)
+        .await?;
+    if removed == Deleted::InUse {
+        return Err(in_use());
+    }
     svc.blobs
         .delete(&incoming_key(upload.owner, upload.upload_id)?)
         .await?;
     svc.blobs
         .delete(&media_key(upload.owner, upload.upload_id)?)
         .await?;
-    svc.uploads
-        .delete_upload(upload.owner, upload.upload_id)
-        .await?;
     Ok(())
+}
+
+fn in_use() -> AppError {
+    AppError::Conflict("this upload is an emoji: delete the emoji instead")
 }
 
 /// The caller's own upload; anyone else's is not found.
@@ -341,11 +356,6 @@ pub async fn list(svc: &Services, caller: &Caller) -> AppResult<UploadList> {
 /// an emoji's upload goes with the emoji, not by itself.
 pub async fn delete(svc: &Services, caller: &Caller, id: UploadId) -> AppResult<()> {
     let upload = own(svc, caller, id).await?;
-    if svc.emoji.emoji(EmojiId::from_upload(id)).await?.is_some() {
-        return Err(AppError::Conflict(
-            "this upload is an emoji: delete the emoji instead",
-        ));
-    }
     discard(svc, &upload).await
 }
 

@@ -16,12 +16,16 @@ pub enum EmojiWrite {
     Full,
     /// An emoji with this id exists (create), or none does (rename).
     IdConflict,
+    /// Its upload is not (or no longer) a ready upload of the owner's
+    /// (create only).
+    UploadNotReady,
 }
 
 #[async_trait]
 pub trait EmojiStore: Send + Sync {
-    /// Adds an emoji, if its shortcode is free for its owner, its id is new
-    /// and the owner has fewer than `max`.
+    /// Adds an emoji, if its shortcode is free for its owner, its id is new,
+    /// its upload (the same id, the same owner) is ready, and the owner has
+    /// fewer than `max`, all checked in the one write.
     async fn create_emoji(&self, emoji: &Emoji, max: u64) -> Result<EmojiWrite, StoreError>;
     /// Any owner's emoji, by id.
     async fn emoji(&self, id: EmojiId) -> Result<Option<Emoji>, StoreError>;

@@ -30,7 +30,7 @@ pub use themes::{
     AppliedTheme, Copied, MarketOrder, MarketPage, ThemeScope, ThemeStore, market_keys,
 };
 pub use tokens::{TokenGrant, TokenKind, TokenStore};
-pub use uploads::{Finalized, UploadStore};
+pub use uploads::{Deleted, Finalized, UploadStore};
 pub use users::UserStore;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

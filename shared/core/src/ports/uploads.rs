@@ -16,6 +16,17 @@ pub enum Finalized {
     NotPending,
 }
 
+/// How deleting an upload went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deleted {
+    /// This record was removed.
+    Removed(Upload),
+    /// There was none.
+    Missing,
+    /// An emoji is made of it: delete the emoji instead.
+    InUse,
+}
+
 #[async_trait]
 pub trait UploadStore: Send + Sync {
     /// Records a pending upload (`AlreadyExists` if the id is taken).
@@ -30,12 +41,8 @@ pub trait UploadStore: Send + Sync {
         quota_bytes: u64,
     ) -> Result<Finalized, StoreError>;
     /// Removes an upload and, if it was ready, takes its size off the
-    /// owner's use. The removed record, or `None` if there was none.
-    async fn delete_upload(
-        &self,
-        owner: UserId,
-        id: UploadId,
-    ) -> Result<Option<Upload>, StoreError>;
+    /// owner's use, unless an emoji is made of it.
+    async fn delete_upload(&self, owner: UserId, id: UploadId) -> Result<Deleted, StoreError>;
     /// The owner's uploads, oldest first.
     async fn uploads(&self, owner: UserId) -> Result<Vec<Upload>, StoreError>;
     /// Bytes of ready uploads the owner keeps.

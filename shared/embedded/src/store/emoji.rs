@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 use redb::{ReadableTable, Table};
 
-use super::{EMOJI, EMOJI_CODES, EMOJI_COUNT, EmbeddedStore, Json, get_json};
+use super::{EMOJI, EMOJI_CODES, EMOJI_COUNT, EmbeddedStore, Json, UPLOADS, get_json, get_json2};
 use crate::error::{DbResult, to_json};
-use chitter_core::domain::{Emoji, EmojiId, Shortcode, UserId};
+use chitter_core::domain::{Emoji, EmojiId, Shortcode, Upload, UploadState, UserId};
 use chitter_core::ports::{EmojiStore, EmojiWrite, StoreError};
 
 fn bump(counts: &mut Table<&str, u64>, owner: &str, by: i64) -> DbResult<u64> {
@@ -31,6 +31,14 @@ impl EmojiStore for EmbeddedStore {
             let mut records = tx.open_table(EMOJI)?;
             if records.get(id.as_str())?.is_some() {
                 return Ok(EmojiWrite::IdConflict);
+            }
+            let upload: Option<Upload> = get_json2(
+                &tx.open_table(UPLOADS)?,
+                &owner,
+                &emoji.upload_id().to_string(),
+            )?;
+            if upload.is_none_or(|u| u.state != UploadState::Ready) {
+                return Ok(EmojiWrite::UploadNotReady);
             }
             let mut codes = tx.open_table(EMOJI_CODES)?;
             let code = (owner.as_str(), emoji.shortcode.as_str());

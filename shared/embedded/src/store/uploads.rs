@@ -5,10 +5,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use redb::ReadableTable;
 
-use super::{EmbeddedStore, UPLOAD_USAGE, UPLOADS, get_json2};
+use super::{EMOJI, EmbeddedStore, UPLOAD_USAGE, UPLOADS, get_json2};
 use crate::error::{from_json, to_json};
 use chitter_core::domain::{Upload, UploadId, UploadState, UserId};
-use chitter_core::ports::{Finalized, StoreError, UploadStore};
+use chitter_core::ports::{Deleted, Finalized, StoreError, UploadStore};
 
 #[async_trait]
 impl UploadStore for EmbeddedStore {
@@ -68,16 +68,16 @@ impl UploadStore for EmbeddedStore {
         .await
     }
 
-    async fn delete_upload(
-        &self,
-        owner: UserId,
-        id: UploadId,
-    ) -> Result<Option<Upload>, StoreError> {
+    async fn delete_upload(&self, owner: UserId, id: UploadId) -> Result<Deleted, StoreError> {
         let (owner, id) = (owner.to_string(), id.to_string());
         self.write(move |tx| {
+            // An emoji's id is its upload's.
+            if tx.open_table(EMOJI)?.get(id.as_str())?.is_some() {
+                return Ok(Deleted::InUse);
+            }
             let mut uploads = tx.open_table(UPLOADS)?;
             let Some(removed) = uploads.remove((owner.as_str(), id.as_str()))? else {
-                return Ok(None);
+                return Ok(Deleted::Missing);
             };
             let upload: Upload = from_json(removed.value())?;
             drop(removed);
@@ -86,7 +86,7 @@ impl UploadStore for EmbeddedStore {
                 let used = usage.get(owner.as_str())?.map_or(0, |v| v.value());
                 usage.insert(owner.as_str(), used.saturating_sub(upload.size))?;
             }
-            Ok(Some(upload))
+            Ok(Deleted::Removed(upload))
         })
         .await
     }

@@ -12,9 +12,19 @@ fn code(s: &str) -> Shortcode {
     Shortcode::parse(s).unwrap()
 }
 
-fn emoji(owner: UserId, shortcode: &str) -> Emoji {
+/// An emoji of a fresh ready upload of `owner`'s.
+async fn emoji<S: Store>(s: &S, owner: UserId, shortcode: &str) -> Emoji {
+    let upload = super::uploads::pending(owner, 10);
+    s.create_upload(&upload).await.unwrap();
+    s.finalize_upload(&super::uploads::ready(&upload), u64::MAX)
+        .await
+        .unwrap();
+    unready(upload.upload_id, owner, shortcode)
+}
+
+fn unready(upload: UploadId, owner: UserId, shortcode: &str) -> Emoji {
     Emoji {
-        emoji_id: EmojiId::from_upload(UploadId::new()),
+        emoji_id: EmojiId::from_upload(upload),
         owner,
         shortcode: code(shortcode),
         content_type: MediaType::Png,
@@ -32,10 +42,34 @@ fn names(list: &[Emoji]) -> Vec<&str> {
 
 pub async fn emoji_libraries_keep_names_unique_and_bounded<S: Store>(s: &S) {
     let (ada, bob) = (UserId::new(), UserId::new());
-    let wave = emoji(ada, "wave");
+    // Only of a ready upload of the owner's.
+    assert_eq!(
+        s.create_emoji(&unready(UploadId::new(), ada, "ghost"), 3)
+            .await
+            .unwrap(),
+        EmojiWrite::UploadNotReady
+    );
+    let bobs = emoji(s, bob, "bobs").await;
+    assert_eq!(
+        s.create_emoji(&Emoji { owner: ada, ..bobs }, 3)
+            .await
+            .unwrap(),
+        EmojiWrite::UploadNotReady
+    );
+    let pending = super::uploads::pending(ada, 10);
+    s.create_upload(&pending).await.unwrap();
+    assert_eq!(
+        s.create_emoji(&unready(pending.upload_id, ada, "early"), 3)
+            .await
+            .unwrap(),
+        EmojiWrite::UploadNotReady
+    );
+    let wave = emoji(s, ada, "wave").await;
     assert_eq!(s.create_emoji(&wave, 3).await.unwrap(), EmojiWrite::Done);
     assert_eq!(
-        s.create_emoji(&emoji(ada, "wave"), 3).await.unwrap(),
+        s.create_emoji(&emoji(s, ada, "wave").await, 3)
+            .await
+            .unwrap(),
         EmojiWrite::ShortcodeTaken
     );
     assert_eq!(
@@ -52,17 +86,23 @@ pub async fn emoji_libraries_keep_names_unique_and_bounded<S: Store>(s: &S) {
     );
     // Another owner may use the same name.
     assert_eq!(
-        s.create_emoji(&emoji(bob, "wave"), 3).await.unwrap(),
+        s.create_emoji(&emoji(s, bob, "wave").await, 3)
+            .await
+            .unwrap(),
         EmojiWrite::Done
     );
-    let party = emoji(ada, "party");
+    let party = emoji(s, ada, "party").await;
     assert_eq!(s.create_emoji(&party, 3).await.unwrap(), EmojiWrite::Done);
     assert_eq!(
-        s.create_emoji(&emoji(ada, "cat"), 3).await.unwrap(),
+        s.create_emoji(&emoji(s, ada, "cat").await, 3)
+            .await
+            .unwrap(),
         EmojiWrite::Done
     );
     assert_eq!(
-        s.create_emoji(&emoji(ada, "dog"), 3).await.unwrap(),
+        s.create_emoji(&emoji(s, ada, "dog").await, 3)
+            .await
+            .unwrap(),
         EmojiWrite::Full
     );
     assert_eq!(
@@ -125,7 +165,9 @@ pub async fn emoji_libraries_keep_names_unique_and_bounded<S: Store>(s: &S) {
     assert_eq!(s.emoji(party.emoji_id).await.unwrap(), None);
     assert_eq!(s.delete_emoji(ada, party.emoji_id).await.unwrap(), None);
     assert_eq!(
-        s.create_emoji(&emoji(ada, "party"), 3).await.unwrap(),
+        s.create_emoji(&emoji(s, ada, "party").await, 3)
+            .await
+            .unwrap(),
         EmojiWrite::Done
     );
     assert_eq!(names(&s.emojis(bob).await.unwrap()), ["wave"]);
@@ -136,7 +178,10 @@ pub async fn racing_creates_of_one_name_make_one_emoji<S: Store + 'static>(s: Ar
     let tasks: Vec<_> = (0..6)
         .map(|_| {
             let s = s.clone();
-            tokio::spawn(async move { s.create_emoji(&emoji(owner, "same"), 100).await.unwrap() })
+            tokio::spawn(async move {
+                let e = emoji(&*s, owner, "same").await;
+                s.create_emoji(&e, 100).await.unwrap()
+            })
         })
         .collect();
     let mut done = 0;

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 
 use chitter_core::domain::{
-    Dimensions, MediaType, Upload, UploadId, UploadKind, UploadState, UserId,
+    Dimensions, Emoji, EmojiId, MediaType, Shortcode, Upload, UploadId, UploadKind, UploadState,
+    UserId,
 };
-use chitter_core::ports::{Finalized, Store, StoreError};
+use chitter_core::ports::{Deleted, EmojiWrite, Finalized, Store, StoreError};
 
-fn pending(owner: UserId, size: u64) -> Upload {
+pub(crate) fn pending(owner: UserId, size: u64) -> Upload {
     let now = Utc::now();
     Upload {
         upload_id: UploadId::new(),
@@ -25,7 +26,7 @@ fn pending(owner: UserId, size: u64) -> Upload {
     }
 }
 
-fn ready(u: &Upload) -> Upload {
+pub(crate) fn ready(u: &Upload) -> Upload {
     Upload {
         state: UploadState::Ready,
         content_type: MediaType::Gif,
@@ -88,10 +89,32 @@ pub async fn uploads_finalize_once_within_the_quota<S: Store>(s: &S) {
         .collect();
     assert_eq!(listed, vec![a.upload_id, b.upload_id], "oldest first");
 
+    // An emoji made of it keeps it.
+    let emoji = Emoji {
+        emoji_id: EmojiId::from_upload(a.upload_id),
+        owner,
+        shortcode: Shortcode::parse("kept").unwrap(),
+        content_type: MediaType::Gif,
+        dimensions: Dimensions {
+            width: 64,
+            height: 32,
+        },
+        created_at: Utc::now(),
+    };
+    assert_eq!(s.create_emoji(&emoji, 10).await.unwrap(), EmojiWrite::Done);
+    assert_eq!(
+        s.delete_upload(owner, a.upload_id).await.unwrap(),
+        Deleted::InUse
+    );
+    assert_eq!(s.bytes_used(owner).await.unwrap(), 100);
+    s.delete_emoji(owner, emoji.emoji_id).await.unwrap();
     let removed = s.delete_upload(owner, a.upload_id).await.unwrap();
-    assert_eq!(removed.map(|u| u.state), Some(UploadState::Ready));
+    assert!(matches!(removed, Deleted::Removed(u) if u.state == UploadState::Ready));
     assert_eq!(s.bytes_used(owner).await.unwrap(), 0, "bytes given back");
-    assert_eq!(s.delete_upload(owner, a.upload_id).await.unwrap(), None);
+    assert_eq!(
+        s.delete_upload(owner, a.upload_id).await.unwrap(),
+        Deleted::Missing
+    );
     // A pending upload's bytes were never counted.
     s.delete_upload(owner, b.upload_id).await.unwrap();
     assert_eq!(s.bytes_used(owner).await.unwrap(), 0);
