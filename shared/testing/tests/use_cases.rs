@@ -305,3 +305,27 @@ async fn uploads_never_finalized_are_swept_with_their_files() {
         Err(AppError::NotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn uploads_in_flight_are_bounded() {
+    use chitter_core::app::uploads;
+    use chitter_core::domain::UploadKind;
+    let w = World::new();
+    let ada = w.user("ada").await;
+    for _ in 0..uploads::MAX_PENDING {
+        uploads::create(&w.svc, &ada, UploadKind::Attachment, "text/plain", 10)
+            .await
+            .unwrap();
+    }
+    let refused = uploads::create(&w.svc, &ada, UploadKind::Attachment, "text/plain", 10).await;
+    assert!(
+        matches!(&refused, Err(e) if e.code().as_str() == "quota_exceeded"),
+        "{refused:?}"
+    );
+    // Once they expire, there is room again.
+    w.clock
+        .advance(w.svc.settings.upload_pending_ttl + Duration::from_secs(1));
+    uploads::create(&w.svc, &ada, UploadKind::Attachment, "text/plain", 10)
+        .await
+        .unwrap();
+}

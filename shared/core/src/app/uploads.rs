@@ -18,6 +18,11 @@ use crate::domain::{
 use crate::ports::{BlobKey, Deleted, Finalized, PresignedRequest};
 use crate::protocol::ErrorCode;
 
+/// Uploads one user may have started and not yet finalized.
+pub const MAX_PENDING: usize = 20;
+/// Uploads one user may keep, whatever their sizes.
+pub const MAX_UPLOADS: usize = 1000;
+
 /// Where the client's PUT lands.
 pub fn incoming_key(owner: UserId, id: UploadId) -> AppResult<BlobKey> {
     Ok(BlobKey::parse(&format!("incoming/{owner}/{id}"))?)
@@ -133,6 +138,25 @@ pub async fn create(
         return Err(over_quota(svc));
     }
     let now = svc.clock.now();
+    // Bounds what one user can hold in flight and in all, whatever the
+    // sizes: the list is one Query, and its pending items expire by TTL.
+    let existing = svc.uploads.uploads(caller.user_id).await?;
+    let in_flight = existing
+        .iter()
+        .filter(|u| u.state == UploadState::Pending && u.expires_at > now)
+        .count();
+    if in_flight >= MAX_PENDING {
+        return Err(refuse(
+            ErrorCode::QuotaExceeded,
+            format!("you have {MAX_PENDING} uploads in progress; finalize them or wait an hour"),
+        ));
+    }
+    if existing.len() >= MAX_UPLOADS {
+        return Err(refuse(
+            ErrorCode::QuotaExceeded,
+            format!("you have {MAX_UPLOADS} uploads, the most one user keeps; delete some first"),
+        ));
+    }
     let upload = Upload {
         upload_id: UploadId::new(),
         owner: caller.user_id,
