@@ -123,6 +123,36 @@ impl DynamoStore {
         Ok(out)
     }
 
+    /// Writes `value` at the key, or removes the item when there is none.
+    async fn put_or_delete<T: Serialize + Sync>(
+        &self,
+        pk: String,
+        sk: &str,
+        value: Option<&T>,
+    ) -> Result<(), StoreError> {
+        match value {
+            Some(v) => {
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(to_item(pk, sk, v, None)?))
+                    .send()
+                    .await
+                    .map_err(StoreError::backend)?;
+            }
+            None => {
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key(pk, sk)))
+                    .send()
+                    .await
+                    .map_err(StoreError::backend)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Themes by id, in the order of `ids` (missing ones left out).
     async fn themes_by_id(&self, ids: &[ThemeId]) -> Result<Vec<Theme>, StoreError> {
         let found: Vec<Theme> = self
@@ -291,32 +321,8 @@ impl ThemeStore for DynamoStore {
         conversation: ConversationId,
         theme: Option<&AppliedTheme>,
     ) -> Result<(), StoreError> {
-        match theme {
-            Some(t) => {
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(to_item(
-                        keys::conv(conversation),
-                        keys::THEME,
-                        t,
-                        None,
-                    )?))
-                    .send()
-                    .await
-                    .map_err(StoreError::backend)?;
-            }
-            None => {
-                self.client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key(keys::conv(conversation), keys::THEME)))
-                    .send()
-                    .await
-                    .map_err(StoreError::backend)?;
-            }
-        }
-        Ok(())
+        self.put_or_delete(keys::conv(conversation), keys::THEME, theme)
+            .await
     }
 
     async fn theme_choice(
@@ -336,32 +342,8 @@ impl ThemeStore for DynamoStore {
         scope: ThemeScope,
         theme: Option<ThemeId>,
     ) -> Result<(), StoreError> {
-        let sk = scope_key(scope);
-        match theme {
-            Some(theme_id) => {
-                self.client
-                    .put_item()
-                    .table_name(&self.table)
-                    .set_item(Some(to_item(
-                        keys::user(user),
-                        &sk,
-                        &ThemeRef { theme_id },
-                        None,
-                    )?))
-                    .send()
-                    .await
-                    .map_err(StoreError::backend)?;
-            }
-            None => {
-                self.client
-                    .delete_item()
-                    .table_name(&self.table)
-                    .set_key(Some(key(keys::user(user), &sk)))
-                    .send()
-                    .await
-                    .map_err(StoreError::backend)?;
-            }
-        }
-        Ok(())
+        let value = theme.map(|theme_id| ThemeRef { theme_id });
+        self.put_or_delete(keys::user(user), &scope_key(scope), value.as_ref())
+            .await
     }
 }

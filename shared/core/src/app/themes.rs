@@ -100,13 +100,13 @@ async fn room_for_one_more(svc: &Services, caller: &Caller) -> AppResult<()> {
     Ok(())
 }
 
-fn changed_meanwhile() -> AppError {
-    AppError::Conflict("the theme changed meanwhile; load it and try again")
-}
-
-pub async fn create(svc: &Services, caller: &Caller, spec: ThemeSpec) -> AppResult<ThemeView> {
-    let spec = checked(svc, caller, spec).await?;
-    room_for_one_more(svc, caller).await?;
+/// Saves a new theme of the caller's.
+async fn save_new(
+    svc: &Services,
+    caller: &Caller,
+    spec: ThemeSpec,
+    copied_from: Option<ThemeId>,
+) -> AppResult<ThemeView> {
     let now = svc.clock.now();
     let theme = Theme {
         theme_id: ThemeId::new(),
@@ -116,12 +116,22 @@ pub async fn create(svc: &Services, caller: &Caller, spec: ThemeSpec) -> AppResu
         updated_at: now,
         published_at: None,
         copies: 0,
-        copied_from: None,
+        copied_from,
     };
     if !svc.themes.put_theme(&theme, None).await? {
         return Err(AppError::Internal("a new theme id was taken"));
     }
     view(svc, theme).await
+}
+
+fn changed_meanwhile() -> AppError {
+    AppError::Conflict("the theme changed meanwhile; load it and try again")
+}
+
+pub async fn create(svc: &Services, caller: &Caller, spec: ThemeSpec) -> AppResult<ThemeView> {
+    let spec = checked(svc, caller, spec).await?;
+    room_for_one_more(svc, caller).await?;
+    save_new(svc, caller, spec, None).await
 }
 
 pub async fn update(
@@ -276,20 +286,7 @@ pub async fn copy(svc: &Services, caller: &Caller, id: ThemeId) -> AppResult<The
     spec.background = spec
         .background
         .with_uploads(|u| replaced.get(&u).copied().unwrap_or(u));
-    let now = svc.clock.now();
-    let theme = Theme {
-        theme_id: ThemeId::new(),
-        owner: caller.user_id,
-        spec,
-        created_at: now,
-        updated_at: now,
-        published_at: None,
-        copies: 0,
-        copied_from: Some(original.theme_id),
-    };
-    if !svc.themes.put_theme(&theme, None).await? {
-        return Err(AppError::Internal("a new theme id was taken"));
-    }
+    let theme = save_new(svc, caller, spec, Some(original.theme_id)).await?;
     if original.owner != caller.user_id {
         match svc.themes.count_copy(id, caller.user_id).await? {
             Copied::Counted(_) | Copied::Again => {}
@@ -297,7 +294,7 @@ pub async fn copy(svc: &Services, caller: &Caller, id: ThemeId) -> AppResult<The
             Copied::NotPublished => {}
         }
     }
-    view(svc, theme).await
+    Ok(theme)
 }
 
 /// A new ready upload of the caller's with the bytes of `owner`'s upload.
