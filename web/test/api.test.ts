@@ -57,3 +57,46 @@ describe("api client", () => {
     expect(fetcher).toHaveBeenCalledWith("https://api.example/api/auth/signin", expect.objectContaining({ method: "POST" }));
   });
 });
+
+describe("theme routes", () => {
+  it("asks the documented paths with the documented bodies", async () => {
+    const storage = new MemoryStorage();
+    storage.setItem("chitter.session", JSON.stringify(session(1)));
+    const seen: string[] = [];
+    const fetcher = vi.fn((path: string, init?: RequestInit) => {
+      seen.push(`${init?.method ?? "GET"} ${path}${init?.body ? ` ${init.body as string}` : ""}`);
+      if (path.startsWith("/api/market")) return json({ themes: [] });
+      if (path === "/api/themes") return json({ themes: [] });
+      if (init?.method === "DELETE" && path === "/api/themes/t%2F1") return Promise.resolve(new Response(null, { status: 204 }));
+      return json({ theme: null });
+    });
+    const api = new Api({ base: "", storage, fetch: fetcher as unknown as typeof fetch });
+    await api.market("most_copied", 12, "next/page");
+    await api.market("newest", 5);
+    await api.setConversationTheme("c1", "t1");
+    await api.setMyConversationTheme("c1", null);
+    await api.setMyTheme(null);
+    await api.deleteTheme("t/1");
+    await api.themes();
+    expect(seen).toEqual([
+      "GET /api/market?order=most_copied&limit=12&cursor=next%2Fpage",
+      "GET /api/market?order=newest&limit=5",
+      'PUT /api/conversations/c1/theme {"theme_id":"t1"}',
+      'PUT /api/conversations/c1/my-theme {"theme_id":null}',
+      'PUT /api/me/theme {"theme_id":null}',
+      "DELETE /api/themes/t%2F1",
+      "GET /api/themes",
+    ]);
+  });
+
+  it("keeps the server's code and message for field errors", async () => {
+    const storage = new MemoryStorage();
+    storage.setItem("chitter.session", JSON.stringify(session(1)));
+    const message = "colors.own_text contrasts 1.21:1 with its bubble; at least 4.5:1 is needed to read it";
+    const fetcher = () => json({ code: "low_contrast", message }, 422);
+    const api = new Api({ base: "", storage, fetch: fetcher });
+    const error = await api.createTheme({ name: "x", colors: { accent: "#fff", own_bubble: "#fff", own_text: "#eee", other_bubble: "#fff", other_text: "#000" }, background: { kind: "color", color: "#000" } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 422, code: "low_contrast", message });
+  });
+});

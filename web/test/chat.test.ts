@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Api } from "../src/state/api";
 import { Chat, type ChatOptions } from "../src/state/chat";
 import type { Conversation, HistoryPage, Session } from "../src/state/types";
-import { FakeSocket, ME, MemoryStorage, conversation, message, settle } from "./helpers";
+import { FakeSocket, ME, MemoryStorage, conversation, message, settle, theme } from "./helpers";
 
 const SESSION: Session = {
   user: ME,
@@ -133,17 +133,33 @@ describe("chat", () => {
     ]);
   });
 
-  it("gives my own stored message the emoji references the server resolved for it", async () => {
-    const refs = vi.fn((text: string) => (text.includes(":party:") ? [{ shortcode: "party", emoji_id: "e1" }] : []));
-    const { chat, socket } = await connected({ conversations: [conversation("c1")], history: {} }, undefined, { emojiRefs: refs });
+  it("shows my own message with the emoji its acks carry, predicting none", async () => {
+    const { chat, socket } = await connected({ conversations: [conversation("c1")], history: {} });
     await chat.open("c1");
-    chat.sendMessage("hi :party:");
+    chat.sendMessage("hi :party: :nope:");
     const id = socket.frames("send")[0]?.id ?? "";
     // The text goes as typed: the server resolves the names.
-    expect(socket.frames("send")[0]?.text).toBe("hi :party:");
-    socket.receive({ type: "ack", id, conversation_id: "c1", message_id: "m1", status: "persisted", seq: 1 });
-    expect(refs).toHaveBeenCalledWith("hi :party:");
-    expect(chat.store.messagesOf("c1")[0]?.emoji).toEqual([{ shortcode: "party", emoji_id: "e1" }]);
+    expect(socket.frames("send")[0]?.text).toBe("hi :party: :nope:");
+    expect(chat.outbox.get(id)?.emoji).toBeUndefined();
+    const emoji = [{ shortcode: "party", emoji_id: "e1" }];
+    socket.receive({ type: "ack", id, conversation_id: "c1", message_id: "m1", status: "accepted", emoji });
+    expect(chat.outbox.get(id)?.emoji).toEqual(emoji);
+    socket.receive({ type: "ack", id, conversation_id: "c1", message_id: "m1", status: "persisted", seq: 1, emoji });
+    expect(chat.store.messagesOf("c1")[0]?.emoji).toEqual(emoji);
+  });
+
+  it("takes the persisted ack's emoji even when it comes first, and none when it has none", async () => {
+    const { chat, socket } = await connected({ conversations: [conversation("c1")], history: {} });
+    await chat.open("c1");
+    chat.sendMessage(":party:");
+    const first = socket.frames("send")[0]?.id ?? "";
+    const emoji = [{ shortcode: "party", emoji_id: "e1" }];
+    socket.receive({ type: "ack", id: first, conversation_id: "c1", message_id: "m1", status: "persisted", seq: 1, emoji });
+    expect(chat.store.messagesOf("c1")[0]?.emoji).toEqual(emoji);
+    chat.sendMessage(":nope:");
+    const second = socket.frames("send")[1]?.id ?? "";
+    socket.receive({ type: "ack", id: second, conversation_id: "c1", message_id: "m2", status: "persisted", seq: 2 });
+    expect(chat.store.messagesOf("c1")[1]).not.toHaveProperty("emoji");
   });
 
   it("sends one at a time, the next after the first is accepted", async () => {
@@ -254,5 +270,29 @@ describe("chat", () => {
     expect(chat.typingIn("c1")).toEqual(["u-bob"]);
     await vi.advanceTimersByTimeAsync(4000);
     expect(chat.typingIn("c1")).toEqual([]);
+  });
+});
+
+describe("theme frames", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("hands a conversation's theme change to its listener, and says when a new connection opens", async () => {
+    const onTheme = vi.fn();
+    const onConnected = vi.fn();
+    const { socket, sockets } = await connected({ conversations: [conversation("c1")], history: {} }, undefined, { onTheme, onConnected });
+    expect(onConnected).toHaveBeenCalledTimes(1);
+    const frame = { type: "theme", conversation_id: "c1", set_by: "u-bob", theme: theme("t1") } as const;
+    socket.receive(frame);
+    socket.receive({ type: "theme", conversation_id: "c1", set_by: "u-bob" });
+    expect(onTheme.mock.calls.map(([f]) => (f as { theme?: unknown }).theme)).toEqual([theme("t1"), undefined]);
+    socket.drop();
+    await vi.advanceTimersByTimeAsync(1000);
+    sockets[1]?.open();
+    expect(onConnected).toHaveBeenCalledTimes(2);
   });
 });

@@ -1,5 +1,5 @@
 import type { SocketLike } from "../src/state/socket";
-import type { ClientFrame, Conversation, KeyValueStore, Message, ServerFrame } from "../src/state/types";
+import type { ClientFrame, Conversation, KeyValueStore, Message, ServerFrame, Theme } from "../src/state/types";
 
 export class MemoryStorage implements KeyValueStore {
   readonly data = new Map<string, string>();
@@ -81,4 +81,19 @@ export function message(conversationId: string, seq: number, patch: Partial<Mess
 /** Lets pending promise callbacks (fetches, awaits) run. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+export function theme(id: string, patch: Partial<Theme> = {}): Theme {
+  return {
+    theme_id: id,
+    owner: "u-me",
+    name: `Theme ${id}`,
+    colors: { accent: "#7c5cff", own_bubble: "#4f46e5", own_text: "#ffffff", other_bubble: "#ffffff", other_text: "#111827" },
+    background: { kind: "color", color: "#0b1020" },
+    created_at: "2026-01-01T09:00:00Z",
+    updated_at: "2026-01-01T09:00:00Z",
+    copies: 0,
+    images: {},
+    ...patch,
+  };
 }

@@ -91,14 +91,27 @@ describe("tokenize", () => {
 
 describe("shortcodesIn (the server's resolution)", () => {
   it("finds distinct names in order of first use (the server's own cases)", () => {
-    expect(shortcodesIn("hi :wave: and :party_parrot:! :wave:")).toEqual(["wave", "party_parrot"]);
+    expect(shortcodesIn("hi :wave: and :party_parrot:!")).toEqual(["wave", "party_parrot"]);
     expect(shortcodesIn(":a::bb::cc:")).toEqual(["bb", "cc"]);
-    expect(shortcodesIn(":a:bb:")).toEqual(["bb"]);
     expect(shortcodesIn("at 10:30:45 sharp")).toEqual(["30"]);
+    expect(shortcodesIn(":wave: :wave:")).toEqual(["wave"]);
+    expect(shortcodesIn(":ab: :ab:cd:")).toEqual(["ab"]);
     expect(shortcodesIn("::: :: :x: :ok")).toEqual([]);
     expect(shortcodesIn(":nope no: :yes:")).toEqual(["yes"]);
     expect(shortcodesIn("\u{1F600}:smile:\u{1F600}")).toEqual(["smile"]);
+  });
+
+  it("lets only a colon that closes a non-name open the next one", () => {
+    expect(shortcodesIn(":a:bb:")).toEqual(["bb"]);
+    expect(shortcodesIn(":ab:cd:")).toEqual(["ab"]);
+    expect(shortcodesIn(":ab::cd:")).toEqual(["ab", "cd"]);
+    expect(shortcodesIn(`:${"a".repeat(33)}:ok:`)).toEqual(["ok"]);
     expect(shortcodesIn("12:30 and 13:45")).toEqual([]);
+  });
+
+  it("a repeated name still takes its closing colon", () => {
+    expect(shortcodesIn(":wave: hi :wave:cd: :zz:")).toEqual(["wave", "zz"]);
+    expect(shortcodesIn(":ab:ab:ab:")).toEqual(["ab"]);
   });
 
   it("stops at the limit", () => {
@@ -107,9 +120,11 @@ describe("shortcodesIn (the server's resolution)", () => {
     expect(shortcodesIn(text, 3)).toEqual(["e0", "e1", "e2"]);
   });
 
-  it("like the server, a repeated name's closing colon may open the next", () => {
-    expect(shortcodesIn(":ab: :ab:cd:")).toEqual(["ab", "cd"]);
-    expect(shortcodesIn(":ab:cd:")).toEqual(["ab"]);
+  it("agrees with tokenize on which names are taken", () => {
+    const refs = [{ shortcode: "ab", emoji_id: "e-ab" }, { shortcode: "cd", emoji_id: "e-cd" }];
+    const text = ":ab: :ab:cd: :cd:";
+    expect(shortcodesIn(text)).toEqual(["ab", "cd"]);
+    expect(tokenize(text, refs).filter((s) => s.kind === "emoji").map((s) => s.shortcode)).toEqual(["ab", "ab", "cd"]);
   });
 });
 

@@ -7,6 +7,9 @@ import {
   type UploadProgress,
   type UploadTransport,
   type XhrLike,
+  backgroundDimensionsProblem,
+  backgroundErrorMessage,
+  backgroundFileProblem,
   emojiDimensionsProblem,
   emojiErrorMessage,
   emojiFileProblem,
@@ -247,5 +250,19 @@ describe("checks", () => {
     expect(emojiErrorMessage(new UploadError("x", "put_failed", "put", 403))).toMatch(/link expired/);
     expect(emojiErrorMessage("upload_too_large")).toMatch(/256 KB/);
     expect(emojiErrorMessage(new ApiError("Teapot says no", 418, "teapot"))).toBe("Teapot says no");
+  });
+});
+
+describe("background files", () => {
+  it("are PNG, JPEG or WebP up to 5 MB and 4096 px, as the server requires", () => {
+    expect(backgroundFileProblem("image/png", 5 * 1024 * 1024)).toBeNull();
+    expect(backgroundFileProblem("image/jpeg", 1)).toBeNull();
+    expect(backgroundFileProblem("image/gif", 1)).toBe("upload_type_not_allowed");
+    expect(backgroundFileProblem("image/webp", 5 * 1024 * 1024 + 1)).toBe("upload_too_large");
+    expect(backgroundFileProblem("image/png", 0)).toBe("empty_file");
+    expect(backgroundDimensionsProblem(4096, 4096)).toBeNull();
+    expect(backgroundDimensionsProblem(400, 4097)).toBe("image_too_large");
+    expect(backgroundErrorMessage("upload_too_large")).toMatch(/5 MB/);
+    expect(backgroundErrorMessage("image_too_large")).toMatch(/4096/);
   });
 });

@@ -1,10 +1,14 @@
-import { useRef } from "preact/hooks";
+import { useMemo, useRef, useState } from "preact/hooks";
 import type { Chat } from "../state/chat";
 import { avatarIdOf, memberName, subtitleOf, titleOf } from "../state/format";
+import { backgroundTone, themeVars } from "../state/themeStyle";
+import type { MarketTheme } from "../state/types";
 import { Avatar } from "./Avatar";
 import { Composer } from "./Composer";
-import { BackIcon, LogoMark } from "./icons";
+import { BackIcon, CloseIcon, LogoMark, PaletteIcon } from "./icons";
 import { MessageList } from "./MessageList";
+import { ThemeBackground } from "./ThemeBackground";
+import { useThemes } from "./themeKit";
 
 /**
  * The chat panel is a positioned box: `.chat-bg` fills it behind everything
@@ -15,7 +19,12 @@ import { MessageList } from "./MessageList";
 export function ChatPanel({ chat }: { chat: Chat }) {
   const scroller = useRef<HTMLDivElement>(null);
   const drafts = useRef(new Map<string, string>());
+  const { looks, openThemes, preloadThemes } = useThemes();
   const c = chat.active ? chat.store.get(chat.active) : undefined;
+  const look = looks.effective(c?.conversation_id ?? null);
+  const theme = look.theme;
+  // Scrollbars and form controls follow the theme's background, not the system's scheme.
+  const vars = useMemo(() => (theme ? { ...themeVars(theme), colorScheme: backgroundTone(theme.background) } : {}), [theme]);
   const myId = chat.me.user_id;
   const title = c ? titleOf(c, myId) : "";
 
@@ -28,13 +37,26 @@ export function ChatPanel({ chat }: { chat: Chat }) {
         : `${typers.join(", ")} are typing…`;
 
   return (
-    <section class="chat" aria-label={c ? `Conversation with ${title}` : "Conversation"}>
+    <section
+      class="chat"
+      aria-label={c ? `Conversation with ${title}` : "Conversation"}
+      style={vars}
+      data-theme={look.source}
+      data-theme-id={theme?.theme_id}
+    >
       <div class="chat-bg" aria-hidden="true">
-        <div class="chat-bg-layer chat-bg-base" data-depth="0" />
-        <div class="chat-bg-layer chat-bg-glow" data-depth="0.15" />
-        <div class="chat-bg-layer chat-bg-pattern" data-depth="0.35" />
+        <ThemeBackground
+          spec={theme}
+          images={theme?.images ?? {}}
+          scroller={scroller}
+          scrollerKey={c?.conversation_id ?? ""}
+          onImageError={() => {
+            if (c) looks.imageFailed(c.conversation_id);
+          }}
+        />
       </div>
       <div class="chat-content">
+        {look.source === "preview" && theme && <PreviewBar theme={theme} />}
         {c ? (
           <>
             <header class="chat-header">
@@ -60,6 +82,21 @@ export function ChatPanel({ chat }: { chat: Chat }) {
                   {c.online} online
                 </p>
               </div>
+              <button
+                type="button"
+                id="chat-theme-button"
+                class="icon-button chat-theme-button"
+                aria-label="Themes for this conversation"
+                title="Themes"
+                aria-haspopup="dialog"
+                onClick={() => {
+                  openThemes("library");
+                }}
+                onPointerEnter={preloadThemes}
+                onFocus={preloadThemes}
+              >
+                <PaletteIcon />
+              </button>
             </header>
             <MessageList chat={chat} conversation={c} scroller={scroller} />
             <p id="typing" class={`typing${typingText ? " is-active" : ""}`} aria-live="polite">
@@ -94,6 +131,8 @@ export function ChatPanel({ chat }: { chat: Chat }) {
               }}
             />
           </>
+        ) : look.source === "preview" ? (
+          <SampleMessages />
         ) : (
           <div class="chat-empty">
             <div class="chat-empty-card">
@@ -107,3 +146,90 @@ export function ChatPanel({ chat }: { chat: Chat }) {
     </section>
   );
 }
+
+/** Over the chat while a market theme is tried on: copy it, go back, or stop. */
+function PreviewBar({ theme }: { theme: MarketTheme }) {
+  const { looks, library, openThemes } = useThemes();
+  const [state, setState] = useState<"idle" | "copying" | "copied" | "failed">("idle");
+  const mine = library.copyOf(theme.theme_id) ?? (theme.owner === library.me ? theme : undefined);
+  const done = state === "copied" || Boolean(mine);
+  return (
+    <div id="theme-preview-bar" class="theme-preview-bar" role="region" aria-label="Theme preview">
+      <p class="theme-preview-text">
+        <span class="theme-preview-label">Previewing</span> <strong class="theme-preview-name">{theme.name}</strong>
+        {theme.owner_handle && <span class="theme-preview-owner"> by @{theme.owner_handle}</span>}
+      </p>
+      <div class="theme-preview-actions">
+        <button
+          type="button"
+          id="preview-copy"
+          class="button primary small"
+          disabled={done || state === "copying"}
+          onClick={() => {
+            setState("copying");
+            library.copy(theme.theme_id).then(
+              () => {
+                setState("copied");
+              },
+              () => {
+                setState("failed");
+              },
+            );
+          }}
+        >
+          {done ? "In your themes ✓" : state === "copying" ? "Copying…" : "Copy to my themes"}
+        </button>
+        <button
+          type="button"
+          class="button ghost small"
+          onClick={() => {
+            openThemes("market");
+          }}
+        >
+          Back to market
+        </button>
+        <button
+          type="button"
+          id="preview-end"
+          class="icon-button preview-end"
+          aria-label="End preview"
+          title="End preview"
+          onClick={() => {
+            looks.setPreview(null);
+          }}
+        >
+          <CloseIcon />
+        </button>
+      </div>
+      {state === "failed" && (
+        <p class="field-error" role="alert">
+          The theme could not be copied. Try again.
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** A few made-up messages, to try a theme on before any conversation is open. */
+function SampleMessages() {
+  return (
+    <div class="messages-scroller sample-messages" aria-label="Sample messages" role="region" tabIndex={0}>
+      <ol class="messages">
+        {SAMPLE.map(([mine, text], i) => (
+          <li key={i} class={`message ${mine ? "mine" : "theirs"} first last`}>
+            <div class="bubble">
+              <p class="text">{text}</p>
+            </div>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+const SAMPLE: [boolean, string][] = [
+  [false, "Did you see the new theme?"],
+  [true, "Trying it on right now"],
+  [false, "The layers move when you scroll 👀"],
+  [true, "Copying it"],
+];

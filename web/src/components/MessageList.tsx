@@ -6,7 +6,7 @@ import type { OutboxItem } from "../state/outbox";
 import type { ConversationState } from "../state/store";
 import type { Message } from "../state/types";
 import { Avatar } from "./Avatar";
-import { EmojiText, useEmoji } from "./EmojiText";
+import { EmojiText } from "./EmojiText";
 import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon } from "./icons";
 
 /** Messages closer together than this from one sender read as one run of bubbles. */
@@ -33,7 +33,6 @@ export function MessageList({ chat, conversation: c, scroller }: MessageListProp
   const myId = chat.me.user_id;
   const isGroup = c.kind === "group";
   const others = otherMembers(c, myId);
-  const { library } = useEmoji();
 
   // The scroller is `column-reverse`: scrollTop 0 is the newest message, and
   // older pages added on top do not move what is on screen.
@@ -131,8 +130,8 @@ export function MessageList({ chat, conversation: c, scroller }: MessageListProp
           <div class="bubble">
             <span class="visually-hidden">You: </span>
             <p class="text">
-              {/* What the server will resolve it to, shown while it is on its way. */}
-              <EmojiText text={o.text} refs={library.refsFor(o.text)} />
+              {/* Known once the server accepted it (the ack carries them). */}
+              <EmojiText text={o.text} refs={o.emoji} />
             </p>
             <span class="meta">
               <time dateTime={o.queued_at}>{clockTime(o.queued_at)}</time>

@@ -3,8 +3,9 @@ import type { ConnectionStatus } from "../state/socket";
 import { Avatar } from "./Avatar";
 import { ConversationList } from "./ConversationList";
 import { useEmoji } from "./EmojiText";
-import { LogoMark, SmileIcon } from "./icons";
+import { LogoMark, PaletteIcon, SignOutIcon, SmileIcon } from "./icons";
 import { NewConversation } from "./NewConversation";
+import { useThemes } from "./themeKit";
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
   online: "online",
@@ -20,6 +21,7 @@ interface SidebarProps {
 export function Sidebar({ chat, onSignOut }: SidebarProps) {
   const { me, status } = chat;
   const { openManager, preloadManager } = useEmoji();
+  const { openThemes, preloadThemes } = useThemes();
   return (
     <aside class="sidebar" aria-label="Conversations">
       <header class="sidebar-header">
@@ -40,8 +42,19 @@ export function Sidebar({ chat, onSignOut }: SidebarProps) {
             <SmileIcon class="button-icon" />
             Emoji
           </button>
-          <button type="button" id="signout" class="button ghost small" onClick={onSignOut}>
-            Sign out
+          <button
+            type="button"
+            id="open-themes"
+            class="button ghost small"
+            aria-haspopup="dialog"
+            onClick={() => {
+              openThemes("library");
+            }}
+            onPointerEnter={preloadThemes}
+            onFocus={preloadThemes}
+          >
+            <PaletteIcon class="button-icon" />
+            Themes
           </button>
         </div>
       </header>
@@ -57,6 +70,10 @@ export function Sidebar({ chat, onSignOut }: SidebarProps) {
           <span class="status-dot" aria-hidden="true" />
           {STATUS_TEXT[status]}
         </span>
+        {/* In the card, so the header has room for the screens it opens. */}
+        <button type="button" id="signout" class="icon-button signout-button" aria-label="Sign out" title="Sign out" onClick={onSignOut}>
+          <SignOutIcon />
+        </button>
       </div>
       <NewConversation chat={chat} />
       <ConversationList chat={chat} />

@@ -3,11 +3,16 @@
 
 import type {
   Conversation,
+  ConversationLooks,
   EmojiView,
   HistoryPage,
   KeyValueStore,
+  MarketOrder,
+  MarketPage,
   Profile,
   Session,
+  Theme,
+  ThemeSpec,
   Ticket,
   UploadKind,
   UploadList,
@@ -186,6 +191,68 @@ export class Api {
 
   async deleteEmoji(id: string): Promise<void> {
     await this.call<null>("DELETE", `/api/emoji/${encodeURIComponent(id)}`);
+  }
+
+  // ---------------------------------------------------------------- themes
+
+  async themes(): Promise<Theme[]> {
+    return (await this.call<{ themes: Theme[] }>("GET", "/api/themes")).themes;
+  }
+
+  theme(id: string): Promise<Theme> {
+    return this.call<Theme>("GET", `/api/themes/${encodeURIComponent(id)}`);
+  }
+
+  createTheme(spec: ThemeSpec): Promise<Theme> {
+    return this.call<Theme>("POST", "/api/themes", spec);
+  }
+
+  updateTheme(id: string, spec: ThemeSpec): Promise<Theme> {
+    return this.call<Theme>("PUT", `/api/themes/${encodeURIComponent(id)}`, spec);
+  }
+
+  async deleteTheme(id: string): Promise<void> {
+    await this.call<null>("DELETE", `/api/themes/${encodeURIComponent(id)}`);
+  }
+
+  publishTheme(id: string): Promise<Theme> {
+    return this.call<Theme>("PUT", `/api/themes/${encodeURIComponent(id)}/published`);
+  }
+
+  unpublishTheme(id: string): Promise<Theme> {
+    return this.call<Theme>("DELETE", `/api/themes/${encodeURIComponent(id)}/published`);
+  }
+
+  copyTheme(id: string): Promise<Theme> {
+    return this.call<Theme>("POST", `/api/themes/${encodeURIComponent(id)}/copy`);
+  }
+
+  market(order: MarketOrder, limit: number, cursor?: string): Promise<MarketPage> {
+    const query = new URLSearchParams({ order, limit: String(limit) });
+    if (cursor !== undefined) query.set("cursor", cursor);
+    return this.call<MarketPage>("GET", `/api/market?${query}`);
+  }
+
+  async myTheme(): Promise<Theme | null> {
+    return (await this.call<{ theme: Theme | null }>("GET", "/api/me/theme")).theme;
+  }
+
+  async setMyTheme(themeId: string | null): Promise<Theme | null> {
+    return (await this.call<{ theme: Theme | null }>("PUT", "/api/me/theme", { theme_id: themeId })).theme;
+  }
+
+  conversationLooks(conversationId: string): Promise<ConversationLooks> {
+    return this.call<ConversationLooks>("GET", `/api/conversations/${encodeURIComponent(conversationId)}/theme`);
+  }
+
+  async setConversationTheme(conversationId: string, themeId: string | null): Promise<Theme | null> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/theme`;
+    return (await this.call<{ theme: Theme | null }>("PUT", path, { theme_id: themeId })).theme;
+  }
+
+  async setMyConversationTheme(conversationId: string, themeId: string | null): Promise<Theme | null> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/my-theme`;
+    return (await this.call<{ theme: Theme | null }>("PUT", path, { theme_id: themeId })).theme;
   }
 }
 

@@ -10,13 +10,13 @@ import type {
   AckFrame,
   ClientFrame,
   Conversation,
-  EmojiRef,
   ErrorFrame,
   KeyValueStore,
   Message,
   Profile,
   ResumedFrame,
   ServerFrame,
+  ThemeFrame,
   TypingFrame,
 } from "./types";
 
@@ -31,8 +31,10 @@ export interface ChatOptions {
   /** Read positions only move while the page is actually seen. */
   isVisible: () => boolean;
   createSocket?: (url: string) => SocketLike;
-  /** The emoji references the server will give my message with this text (acks carry none). */
-  emojiRefs?: (text: string) => EmojiRef[];
+  /** A conversation's theme changed. */
+  onTheme?: (frame: ThemeFrame) => void;
+  /** A new connection: whatever happened while away was not heard. */
+  onConnected?: () => void;
   random?: () => number;
   now?: () => number;
 }
@@ -129,6 +131,7 @@ export class Chat {
     // Conversations started with us while we were away.
     void this.loadConversations().catch(() => undefined);
     this.markRead();
+    this.opts.onConnected?.();
     this.emit();
   }
 
@@ -161,6 +164,9 @@ export class Chat {
       case "error":
         this.onError(f);
         break;
+      case "theme":
+        this.opts.onTheme?.(f);
+        break;
       case "pong":
         return;
       default:
@@ -169,8 +175,8 @@ export class Chat {
     this.emit();
   }
 
-  private onMessage(m: Message, predicted = false): void {
-    const result = this.store.addMessage(m, predicted);
+  private onMessage(m: Message): void {
+    const result = this.store.addMessage(m);
     if (result.kind === "unknown-conversation") {
       // A conversation someone just started with us: the list brings it, and
       // its history loads when opened. Kept meanwhile, as the list may have
@@ -189,24 +195,22 @@ export class Chat {
 
   private onAck(a: AckFrame): void {
     if (a.status === "accepted") {
-      this.outbox.onAccepted(a.id);
+      this.outbox.onAccepted(a.id, a.emoji);
     } else {
       const item = this.outbox.onPersisted(a.id);
       if (item && a.seq !== undefined) {
-        const emoji = this.opts.emojiRefs?.(item.text) ?? [];
-        this.onMessage(
-          {
-            conversation_id: a.conversation_id,
-            seq: a.seq,
-            message_id: a.message_id,
-            sender_id: this.me.user_id,
-            client_msg_id: a.id,
-            text: item.text,
-            ...(emoji.length ? { emoji } : {}),
-            sent_at: new Date(this.now()).toISOString(),
-          },
-          true,
-        );
+        // The ack carries the emoji every member gets, so this shows what they see.
+        const emoji = a.emoji ?? item.emoji;
+        this.onMessage({
+          conversation_id: a.conversation_id,
+          seq: a.seq,
+          message_id: a.message_id,
+          sender_id: this.me.user_id,
+          client_msg_id: a.id,
+          text: item.text,
+          ...(emoji?.length ? { emoji } : {}),
+          sent_at: new Date(this.now()).toISOString(),
+        });
       }
     }
     this.pump();

@@ -3,8 +3,8 @@
 // No DOM here.
 
 import { ApiError } from "./api";
-import { SHORTCODE_MAX, matchShortcodes, shortcodesIn } from "./shortcode";
-import type { EmojiRef, EmojiView, UploadList } from "./types";
+import { SHORTCODE_MAX, matchShortcodes } from "./shortcode";
+import type { EmojiView, UploadList } from "./types";
 
 /** The most emoji one library holds (the server's limit). */
 export const MAX_EMOJI = 100;
@@ -265,20 +265,6 @@ export class EmojiLibrary {
 
   search(query: string, limit?: number): EmojiView[] {
     return matchShortcodes(this.items, query, limit);
-  }
-
-  /**
-   * The references the server will give a message of mine with this text,
-   * so my own sent message shows its emoji before history brings them.
-   */
-  refsFor(text: string): EmojiRef[] {
-    if (this.items.length === 0) return [];
-    const refs: EmojiRef[] = [];
-    for (const code of shortcodesIn(text)) {
-      const e = this.byShortcode(code);
-      if (e) refs.push({ shortcode: e.shortcode, emoji_id: e.emoji_id });
-    }
-    return refs;
   }
 
   async create(uploadId: string, shortcode: string): Promise<EmojiView> {

@@ -2,7 +2,7 @@
 // and are resent with their original client ids, which the server uses to
 // store each message once however often it arrives.
 
-import type { KeyValueStore } from "./types";
+import type { EmojiRef, KeyValueStore } from "./types";
 
 export type OutboxStatus = "queued" | "sending" | "accepted" | "failed";
 
@@ -13,6 +13,8 @@ export interface OutboxItem {
   status: OutboxStatus;
   error?: string;
   queued_at: string;
+  /** The server's resolution of its `:shortcode:`s, known once accepted. */
+  emoji?: EmojiRef[];
 }
 
 export function newClientId(): string {
@@ -71,9 +73,9 @@ export class Outbox {
     this.inFlight = id;
   }
 
-  onAccepted(id: string): void {
+  onAccepted(id: string, emoji?: EmojiRef[]): void {
     const item = this.get(id);
-    if (item && item.status !== "failed") this.update(id, { status: "accepted" });
+    if (item && item.status !== "failed") this.update(id, { status: "accepted", ...(emoji?.length ? { emoji } : {}) });
     this.release(id);
   }
 

@@ -1,6 +1,7 @@
 // `:shortcode:`s in text, by the server's rule: a name is 2-32 of
-// A-Z a-z 0-9 _ between colons, and a colon that closes something that is
-// not a name may open the next one (`:a::bb:` names bb). No DOM here.
+// A-Z a-z 0-9 _ between colons and takes both (even when repeated), and a
+// colon that closes something that is not a name may open the next one
+// (`:a::bb:` names bb). No DOM here.
 
 import type { EmojiRef } from "./types";
 
@@ -111,9 +112,10 @@ export function shortcodesIn(text: string, limit = MAX_EMOJI_PER_MESSAGE): strin
     let end = start;
     while (end < text.length && isNameChar(text.charCodeAt(end))) end++;
     const valid = end < text.length && text.charCodeAt(end) === 58 && end - start >= SHORTCODE_MIN && end - start <= SHORTCODE_MAX;
-    const name = text.slice(start, end);
-    if (valid && !out.includes(name)) {
-      out.push(name);
+    if (valid) {
+      const name = text.slice(start, end);
+      if (!out.includes(name)) out.push(name);
+      // A repeat is still a name: its closing colon opens nothing.
       i = end + 1;
     } else {
       i = Math.max(end, start);

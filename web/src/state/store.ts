@@ -63,17 +63,12 @@ export class ChatStore {
   /**
    * Takes a message from the socket (live, resumed, or our own persisted ack).
    * `gap` is true when a message is missing below it: resume from `lastSeq`.
-   * A `predicted` message (built from an ack) never overrides one the server sent.
    */
-  addMessage(m: Message, predicted = false): AddResult {
+  addMessage(m: Message): AddResult {
     const c = this.conversations.get(m.conversation_id);
     if (!c) return { kind: "unknown-conversation" };
     const msgs = this.messagesMap(m.conversation_id);
-    const held = msgs.get(m.seq);
-    if (held) {
-      if (!predicted) takeEmoji(held, m);
-      return { kind: "duplicate" };
-    }
+    if (msgs.has(m.seq)) return { kind: "duplicate" };
     msgs.set(m.seq, m);
     if (m.seq === c.seen + 1) this.advance(c, msgs);
     c.last_seq = Math.max(c.last_seq, m.seq);
@@ -88,11 +83,7 @@ export class ChatStore {
     const msgs = this.messagesMap(id);
     const fresh: Message[] = [];
     for (const m of page.messages) {
-      const held = msgs.get(m.seq);
-      if (held) {
-        takeEmoji(held, m);
-        continue;
-      }
+      if (msgs.has(m.seq)) continue;
       msgs.set(m.seq, m);
       fresh.push(m);
     }
@@ -160,14 +151,6 @@ export class ChatStore {
   private advance(c: ConversationState, msgs: Map<number, Message>): void {
     while (msgs.has(c.seen + 1)) c.seen += 1;
   }
-}
-
-/**
- * The server's emoji references replace what this client guessed for its
- * own message (acks carry none), as long as it is the same message.
- */
-function takeEmoji(held: Message, from: Message): void {
-  if (held.message_id === from.message_id) held.emoji = from.emoji;
 }
 
 function later(a: string, b: string): string {

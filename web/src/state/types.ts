@@ -74,6 +74,8 @@ export interface AckFrame {
   message_id: string;
   status: "accepted" | "persisted";
   seq?: number;
+  /** What the message's `:shortcode:`s resolved to, as every member gets it (absent: none). */
+  emoji?: EmojiRef[];
 }
 
 export interface TypingFrame {
@@ -115,6 +117,14 @@ export interface ErrorFrame {
   message: string;
 }
 
+/** A conversation's theme was set (or, without `theme`, cleared) by a member. */
+export interface ThemeFrame {
+  type: "theme";
+  conversation_id: string;
+  set_by: string;
+  theme?: Theme;
+}
+
 export type ServerFrame =
   | MessageFrame
   | AckFrame
@@ -123,7 +133,8 @@ export type ServerFrame =
   | PresenceFrame
   | ResumedFrame
   | PongFrame
-  | ErrorFrame;
+  | ErrorFrame
+  | ThemeFrame;
 
 export interface EmojiRef {
   shortcode: string;
@@ -177,6 +188,84 @@ export interface UploadList {
   uploads: UploadView[];
   bytes_used: number;
   quota_bytes: number;
+}
+
+// ------------------------------------------------------------------ themes
+
+export interface ThemeColors {
+  accent: string;
+  own_bubble: string;
+  own_text: string;
+  other_bubble: string;
+  other_text: string;
+}
+
+export type ColorKey = keyof ThemeColors;
+
+/** One image of a parallax background; drawn first to last (the last on top). */
+export interface ParallaxLayer {
+  upload_id: string;
+  /** Pixels the layer moves per pixel the chat scrolls: 0 stays put, 1 moves with the messages. */
+  speed: number;
+  offset_x: number;
+  offset_y: number;
+  opacity: number;
+  /** Blur radius, CSS px. */
+  blur: number;
+}
+
+export type Background =
+  | { kind: "color"; color: string }
+  | { kind: "gradient"; angle: number; stops: string[] }
+  | { kind: "image"; upload_id: string; blur: number }
+  | { kind: "parallax"; color: string; layers: ParallaxLayer[] };
+
+export type BackgroundKind = Background["kind"];
+
+/** A theme as written. */
+export interface ThemeSpec {
+  name: string;
+  colors: ThemeColors;
+  background: Background;
+  emoji?: string[];
+}
+
+/** A theme as stored. */
+export interface Theme extends ThemeSpec {
+  theme_id: string;
+  owner: string;
+  created_at: string;
+  updated_at: string;
+  /** Set while in the market. */
+  published_at?: string;
+  copies: number;
+  copied_from?: string;
+  /** Upload id → a presigned GET, valid until `images_expire_at`. */
+  images: Record<string, string>;
+  images_expire_at?: string;
+}
+
+export interface MarketTheme extends Theme {
+  owner_handle?: string;
+}
+
+export interface MarketPage {
+  themes: MarketTheme[];
+  /** Absent on the last page. */
+  next?: string;
+}
+
+export type MarketOrder = "newest" | "most_copied";
+
+/** Which theme a conversation shows me: the first found of these. */
+export type ThemeSource = "override" | "conversation" | "default" | "builtin";
+
+export interface ConversationLooks {
+  shown: ThemeSource;
+  override?: Theme;
+  conversation?: Theme;
+  conversation_set_by?: string;
+  default?: Theme;
 }
 
 /** The part of the Web Storage API the state modules use (tests pass a Map-backed one). */

@@ -252,3 +252,38 @@ export function emojiErrorMessage(e: unknown): string {
       return e instanceof Error && e.message ? e.message : "Something went wrong. Try again.";
   }
 }
+
+// ------------------------------------------------------------ backgrounds
+
+export const BACKGROUND_TYPES = ["image/png", "image/jpeg", "image/webp"] as const;
+export const BACKGROUND_MAX_BYTES = 5 * 1024 * 1024;
+export const BACKGROUND_MAX_PIXELS = 4096;
+
+/** The error code the server would give this background file, found before sending anything; null if fine. */
+export function backgroundFileProblem(contentType: string | null, size: number): string | null {
+  if (!contentType || !(BACKGROUND_TYPES as readonly string[]).includes(contentType)) return "upload_type_not_allowed";
+  if (size > BACKGROUND_MAX_BYTES) return "upload_too_large";
+  if (size === 0) return "empty_file";
+  return null;
+}
+
+export function backgroundDimensionsProblem(width: number, height: number): string | null {
+  return width > BACKGROUND_MAX_PIXELS || height > BACKGROUND_MAX_PIXELS ? "image_too_large" : null;
+}
+
+/** A sentence for a person, for an error from uploading a background image. */
+export function backgroundErrorMessage(e: unknown): string {
+  const code = e instanceof UploadError || e instanceof ApiError ? e.code : typeof e === "string" ? e : undefined;
+  switch (code) {
+    case "upload_type_not_allowed":
+      return "Backgrounds must be PNG, JPEG or WebP images.";
+    case "upload_too_large":
+      return "That file is over 5 MB, the most a background may be.";
+    case "image_too_large":
+      return "That image is larger than 4096 × 4096 pixels. Shrink it and try again.";
+    case "quota_exceeded":
+      return "Your storage is full. Delete some images first.";
+    default:
+      return emojiErrorMessage(e);
+  }
+}
