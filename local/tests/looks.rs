@@ -649,6 +649,20 @@ async fn themes_are_checked_applied_to_conversations_and_shared(backend: Backend
         "colours are normalised"
     );
     assert_eq!(made.body["images"].as_object().unwrap().len(), 2);
+    let r = api
+        .call(
+            "DELETE",
+            &format!("/api/uploads/{far}"),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_error(&r, 409, "conflict");
+    assert!(
+        r.body["message"].as_str().unwrap().contains("Dusk"),
+        "{}",
+        r.body
+    );
 
     // A conversation theme reaches every member live; a group's is for admins.
     let conv = api.direct(&ada, &bob).await;

@@ -377,9 +377,26 @@ pub async fn list(svc: &Services, caller: &Caller) -> AppResult<UploadList> {
 }
 
 /// Deletes one of the caller's uploads and its file, freeing its bytes;
-/// an emoji's upload goes with the emoji, not by itself.
+/// an emoji's upload goes with the emoji, not by itself, and an image one
+/// of the caller's themes shows stays while it does.
 pub async fn delete(svc: &Services, caller: &Caller, id: UploadId) -> AppResult<()> {
     let upload = own(svc, caller, id).await?;
+    if upload.kind == UploadKind::Background
+        && let Some(theme) = svc
+            .themes
+            .themes(caller.user_id)
+            .await?
+            .into_iter()
+            .find(|t| t.spec.background.uploads().contains(&id))
+    {
+        return Err(refuse(
+            ErrorCode::Conflict,
+            format!(
+                "your theme \"{}\" shows this image; take it out of the theme first",
+                theme.spec.name
+            ),
+        ));
+    }
     discard(svc, &upload).await
 }
 
