@@ -638,6 +638,15 @@ async fn themes_are_checked_applied_to_conversations_and_shared(backend: Backend
     let bobs = background(&api, &bob, 50).await;
     let r = theme(&api, &ada, spec("Not mine", &[&bobs])).await;
     assert_error(&r, 400, "invalid_theme");
+    let mut ghost = spec("Ghost emoji", &[&far]);
+    ghost["emoji"] = json!([uuid::Uuid::new_v4().to_string()]);
+    let r = theme(&api, &ada, ghost).await;
+    assert_error(&r, 400, "invalid_theme");
+    assert!(
+        r.body["message"].as_str().unwrap().starts_with("emoji[0]"),
+        "{}",
+        r.body
+    );
     let r = theme(&api, &ada, json!({"name": "No colours"})).await;
     assert_error(&r, 400, "invalid_request");
 

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use futures::future::try_join_all;
 use serde::Serialize;
 
 use super::error::{AppError, AppResult};
@@ -53,11 +54,16 @@ pub(crate) async fn view(svc: &Services, theme: Theme) -> AppResult<ThemeView> {
 /// Checks a spec and that what it names exists and may be used.
 async fn checked(svc: &Services, caller: &Caller, spec: ThemeSpec) -> AppResult<ThemeSpec> {
     let spec = spec.checked().map_err(invalid)?;
-    for (i, id) in spec.background.uploads().into_iter().enumerate() {
-        let usable = svc
-            .uploads
-            .upload(caller.user_id, id)
-            .await?
+    // At most 8 images and 50 emoji: each looked up at once, not in turn.
+    let images = spec.background.uploads();
+    let found = try_join_all(
+        images
+            .iter()
+            .map(|id| svc.uploads.upload(caller.user_id, *id)),
+    )
+    .await?;
+    for (i, (id, upload)) in images.iter().zip(found).enumerate() {
+        let usable = upload
             .is_some_and(|u| u.kind == UploadKind::Background && u.state == UploadState::Ready);
         if !usable {
             return Err(invalid(ThemeError {
@@ -67,14 +73,13 @@ async fn checked(svc: &Services, caller: &Caller, spec: ThemeSpec) -> AppResult<
             }));
         }
     }
-    for (i, id) in spec.emoji.iter().enumerate() {
-        if svc.emoji.emoji(*id).await?.is_none() {
-            return Err(invalid(ThemeError {
-                field: format!("emoji[{i}]"),
-                reason: "names no emoji".into(),
-                contrast: false,
-            }));
-        }
+    let emoji = try_join_all(spec.emoji.iter().map(|id| svc.emoji.emoji(*id))).await?;
+    if let Some(i) = emoji.iter().position(Option::is_none) {
+        return Err(invalid(ThemeError {
+            field: format!("emoji[{i}]"),
+            reason: "names no emoji".into(),
+            contrast: false,
+        }));
     }
     Ok(spec)
 }
