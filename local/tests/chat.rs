@@ -442,7 +442,95 @@ async fn the_management_api_speaks_api_gateways_wire_format(backend: Backend) {
     assert_eq!(r.headers()["x-amzn-errortype"], "GoneException");
 }
 
+async fn a_message_sent_over_http_takes_the_same_path_once(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let (ada, bob, cyd) = (
+        api.signup("ada").await,
+        api.signup("bob").await,
+        api.signup("cyd").await,
+    );
+    let conv = api.direct(&ada, &bob).await;
+    let mut ada_ws = api.connect(&ada).await;
+    let mut bob_ws = api.connect(&bob).await;
+    let path = format!("/api/conversations/{conv}/messages");
+    let send = |token: Option<String>, body: Value| {
+        let (api, path) = (api.clone(), path.clone());
+        async move { api.call("POST", &path, token.as_deref(), Some(body)).await }
+    };
+
+    let r = send(
+        Some(ada.token.clone()),
+        json!({"id": "bot-1", "text": "from a bot"}),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.body["type"], "ack");
+    assert_eq!(r.body["status"], "accepted");
+    assert_eq!(r.body["id"], "bot-1");
+    // Everyone's connections get it, the sender's too: no socket sent it.
+    for ws in [&mut bob_ws, &mut ada_ws] {
+        let m = ws.next_of(&["message"]).await;
+        assert_eq!(m["client_msg_id"], "bot-1");
+        assert_eq!(m["sender_id"], ada.id.as_str());
+        assert_eq!(m["seq"], 1);
+    }
+    // A resend with the same id is stored and shown once.
+    let again = send(
+        Some(ada.token.clone()),
+        json!({"id": "bot-1", "text": "from a bot"}),
+    )
+    .await;
+    assert_eq!(again.status, 202);
+    ada_ws.send_message(&conv, "ws-2", "from a socket").await;
+    let next = bob_ws.next_of(&["message"]).await;
+    assert_eq!(next["client_msg_id"], "ws-2", "no second copy of bot-1");
+    assert_eq!(next["seq"], 2);
+    let history = api.history(&bob, &conv).await;
+    assert_eq!(history.len(), 2);
+
+    // Refusals, typed.
+    let r = send(Some(cyd.token.clone()), json!({"id": "x-1", "text": "hi"})).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let r = send(None, json!({"id": "x-2", "text": "hi"})).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let r = send(Some(ada.token.clone()), json!({"id": "x-3", "text": "  "})).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let r = send(
+        Some(ada.token.clone()),
+        json!({"id": "x-4", "text": "x".repeat(4001)}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("text_too_long"))
+    );
+    let r = send(
+        Some(ada.token.clone()),
+        json!({"id": "has space", "text": "hi"}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    assert_eq!(
+        api.history(&bob, &conv).await.len(),
+        2,
+        "nothing refused was stored"
+    );
+}
+
 both_backends!(
+    a_message_sent_over_http_takes_the_same_path_once,
     direct_and_group_messages_reach_every_member_connection_and_nobody_else,
     a_spoofed_sender_is_ignored_and_a_non_member_gets_an_error,
     the_same_client_message_id_is_stored_and_delivered_once,

@@ -10,6 +10,8 @@ pub struct Config {
     pub bucket: String,
     /// Where conversation theme changes are pushed to members.
     pub callback_url: String,
+    /// The stream that messages sent over HTTP go to.
+    pub stream: String,
     /// The access-token signing key: required, with no per-process
     /// fallback, so that every instance accepts every other's tokens.
     pub jwt_secret: JwtSecret,
@@ -21,6 +23,7 @@ impl FromEnv for Config {
             table: env.required(vars::TABLE)?,
             bucket: env.required(vars::BUCKET)?,
             callback_url: env.required(vars::CALLBACK_URL)?,
+            stream: env.required(vars::STREAM)?,
             jwt_secret: env.jwt_secret()?,
         })
     }
@@ -35,7 +38,7 @@ mod tests {
     #[test]
     fn init_fails_without_a_signing_key() {
         let env = Env::from_lookup(|name| {
-            [vars::TABLE, vars::BUCKET, vars::CALLBACK_URL]
+            [vars::TABLE, vars::BUCKET, vars::CALLBACK_URL, vars::STREAM]
                 .contains(&name)
                 .then(|| "chitter".to_owned())
         });

@@ -57,7 +57,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         )
         .route(
             "/api/conversations/{id}/messages",
-            get(conversations::history),
+            get(conversations::history).post(conversations::send),
         )
         .route(
             "/api/conversations/{id}/theme",

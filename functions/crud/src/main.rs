@@ -20,6 +20,7 @@ async fn main() -> Result<(), Error> {
         Wiring::new(store)
             .blobs(aws.blobs(&config.bucket))
             .pusher(aws.pusher(&config.callback_url))
+            .stream(aws.stream(&config.stream))
             .auth(auth)
             .build(),
     );

@@ -246,7 +246,7 @@ async fn history_pages_walk_back_to_the_first_message() {
                 text: MessageText::parse(format!("m{i}")).unwrap(),
                 emoji: Vec::new(),
                 sent_at: chrono::Utc::now(),
-                origin: ConnectionId::parse("o").unwrap(),
+                origin: Some(ConnectionId::parse("o").unwrap()),
             })
             .await
             .unwrap();

@@ -4,9 +4,12 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::Response;
+use chitter_core::AppError;
 use chitter_core::Services;
 use chitter_core::app::conversations;
-use chitter_core::domain::{Seq, Title, UserId};
+use chitter_core::app::messaging;
+use chitter_core::domain::{ClientMsgId, MessageText, Seq, TextError, Title, UserId};
+use chitter_core::protocol::ErrorCode;
 use http::StatusCode;
 use serde::Deserialize;
 
@@ -123,4 +126,30 @@ pub async fn history(
         StatusCode::OK,
         &conversations::history(&svc, &caller, path.conversation()?, before, limit).await?,
     )
+}
+
+/// A message sent over HTTP, as a socket's `send` frame has it.
+#[derive(Deserialize)]
+pub struct NewMessage {
+    id: ClientMsgId,
+    text: String,
+}
+
+/// Sends a message without a socket (bots, integrations): 202 with the
+/// `accepted` ack; the members' connections then get the message.
+pub async fn send(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathParams,
+    JsonBody(b): JsonBody<NewMessage>,
+) -> ApiResult<Response> {
+    let text = MessageText::parse(b.text).map_err(|e| {
+        let code = match e {
+            TextError::TooLong => ErrorCode::TextTooLong,
+            TextError::Empty => ErrorCode::InvalidRequest,
+        };
+        AppError::bad_request(code, e.to_string())
+    })?;
+    let ack = messaging::send_over_http(&svc, &caller, b.id, path.conversation()?, text).await?;
+    json(StatusCode::ACCEPTED, &ack)
 }

@@ -46,9 +46,12 @@ async fn dispatch(
             id,
             conversation_id,
             text,
-        } => accept(svc, caller, connection, id, conversation_id, text)
-            .await
-            .map(Some),
+        } => {
+            access::require(svc, conversation_id, caller.user_id).await?;
+            accept(svc, caller, Some(connection), id, conversation_id, text)
+                .await
+                .map(Some)
+        }
         ClientFrame::Typing {
             conversation_id, ..
         } => {
@@ -74,17 +77,31 @@ async fn dispatch(
     }
 }
 
-/// `send`: authorise, name the message, append it to the stream keyed by
-/// conversation, and only then answer `accepted`.
-async fn accept(
+/// Sends a message over HTTP (bots, integrations): the same path as the
+/// socket's `send`, with the same idempotency by client message id. The
+/// answer is the `accepted` ack; every member's connections, the sender's
+/// included, then get the message.
+pub async fn send_over_http(
     svc: &Services,
     caller: &Caller,
-    connection: &ConnectionId,
     id: ClientMsgId,
     conversation_id: ConversationId,
     text: MessageText,
 ) -> AppResult<ServerFrame> {
-    access::require(svc, conversation_id, caller.user_id).await?;
+    access::require_visible(svc, conversation_id, caller.user_id).await?;
+    accept(svc, caller, None, id, conversation_id, text).await
+}
+
+/// `send` from a member: name the message, append it to the stream keyed
+/// by conversation, and only then answer `accepted`.
+async fn accept(
+    svc: &Services,
+    caller: &Caller,
+    connection: Option<&ConnectionId>,
+    id: ClientMsgId,
+    conversation_id: ConversationId,
+    text: MessageText,
+) -> AppResult<ServerFrame> {
     let emoji = emoji::resolve(svc, caller.user_id, &text).await?;
     let message = StreamMessage {
         message_id: MessageId::new(),
@@ -94,7 +111,7 @@ async fn accept(
         text,
         emoji,
         sent_at: svc.clock.now(),
-        origin: connection.clone(),
+        origin: connection.cloned(),
     };
     let data = serde_json::to_vec(&StreamEvent::Message(message.clone()))
         .map_err(|_| AppError::Internal("stream record could not be encoded"))?;
@@ -220,7 +237,9 @@ pub async fn persist_in_order(
             seq: Some(stored.seq),
             emoji: stored.emoji.clone(),
         };
-        fanout::reply(svc, &m.origin, &ack).await;
+        if let Some(origin) = &m.origin {
+            fanout::reply(svc, origin, &ack).await;
+        }
         // A client's resend (a new message id for a stored client message id)
         // is not shown again. The stream redelivering this very record (same
         // message id) may mean an earlier run stored it but died before
@@ -231,22 +250,23 @@ pub async fn persist_in_order(
         }
         // Delivery failures are not persist failures: the message is stored
         // and a member who missed it fills the gap with `resume`.
-        if let Err(e) = deliver(svc, &mut audience, stored, &m.origin).await {
+        if let Err(e) = deliver(svc, &mut audience, stored, m.origin.as_ref()).await {
             e.log();
         }
     }
     Ok(())
 }
 
-/// Pushes a stored message to every member's connections but the sender's
-/// own, which has its `persisted` ack. The members' connections are looked
+/// Pushes a stored message to every member's connections but the one it
+/// was sent from, which has its `persisted` ack (a message sent over HTTP
+/// reaches the sender's connections too). The members' connections are looked
 /// up once per run (a batch of one conversation), not once per message: a
 /// connection opened meanwhile catches up with `resume`.
 async fn deliver(
     svc: &Services,
     audience: &mut Option<Vec<ConnectionId>>,
     stored: &StoredMessage,
-    origin: &ConnectionId,
+    origin: Option<&ConnectionId>,
 ) -> AppResult<()> {
     let connections = match audience {
         Some(connections) => connections,
@@ -257,7 +277,7 @@ async fn deliver(
     };
     let targets: Vec<ConnectionId> = connections
         .iter()
-        .filter(|c| *c != origin)
+        .filter(|c| Some(*c) != origin)
         .cloned()
         .collect();
     let failures = fanout::push(svc, &targets, &ServerFrame::message(stored)).await;

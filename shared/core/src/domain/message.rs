@@ -62,8 +62,9 @@ pub struct StreamMessage {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub emoji: Vec<EmojiRef>,
     pub sent_at: DateTime<Utc>,
-    /// Where the `persisted` ack goes.
-    pub origin: ConnectionId,
+    /// Where the `persisted` ack goes; none for a message sent over HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<ConnectionId>,
 }
 
 /// A stream record. Tagged so that later kinds (edits, deletes) can share

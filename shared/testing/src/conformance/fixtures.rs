@@ -54,7 +54,7 @@ pub(crate) fn message(
         text: MessageText::parse(text.into()).unwrap(),
         emoji: Vec::new(),
         sent_at: Utc::now(),
-        origin: ConnectionId::parse("origin-conn").unwrap(),
+        origin: Some(ConnectionId::parse("origin-conn").unwrap()),
     }
 }
 
