@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   MAX_LAYERS,
+  MAX_THEME_EMOJI,
+  addEmoji,
   addLayer,
   draftFromTheme,
   draftProblems,
@@ -8,9 +10,12 @@ import {
   nameProblem,
   newDraft,
   previewSpec,
+  removeEmoji,
   removeLayer,
+  serverProblem,
   specFromDraft,
   splitFieldError,
+  toggleEmoji,
   updateLayer,
 } from "../src/state/themeDraft";
 import { theme } from "./helpers";
@@ -127,6 +132,73 @@ describe("server errors by field", () => {
     expect(splitFieldError("name must be 1-64 characters without control characters").field).toBe("name");
     expect(splitFieldError("background.stops[2] must be a CSS colour: #rgb, #rrggbb or rgb(r, g, b)").field).toBe("background.stops[2]");
     expect(splitFieldError("request body: missing field `colors`")).toEqual({ field: null, text: "request body: missing field `colors`" });
+  });
+});
+
+describe("the emoji set", () => {
+  const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `e${from + i}`);
+
+  it("adds at the end, once each, keeping the order", () => {
+    let set = addEmoji([], "b");
+    set = addEmoji(set, "a");
+    set = addEmoji(set, "c");
+    expect(set).toEqual(["b", "a", "c"]);
+    expect(addEmoji(set, "a")).toEqual(["b", "a", "c"]);
+    expect(removeEmoji(set, "a")).toEqual(["b", "c"]);
+    expect(removeEmoji(set, "zz")).toEqual(["b", "a", "c"]);
+  });
+
+  it("toggles out from where it was and back in at the end", () => {
+    const set = ["a", "b", "c"];
+    expect(toggleEmoji(set, "b")).toEqual(["a", "c"]);
+    expect(toggleEmoji(toggleEmoji(set, "b"), "b")).toEqual(["a", "c", "b"]);
+    expect(set).toEqual(["a", "b", "c"]);
+  });
+
+  it("holds at most 50: a full set takes no more, but still lets one go", () => {
+    const full = ids(MAX_THEME_EMOJI);
+    expect(MAX_THEME_EMOJI).toBe(50);
+    expect(addEmoji(full, "new")).toEqual(full);
+    expect(toggleEmoji(full, "new")).toEqual(full);
+    expect(toggleEmoji(full, "e7")).toHaveLength(49);
+    expect(toggleEmoji(toggleEmoji(full, "e7"), "new").at(-1)).toBe("new");
+    expect(addEmoji(ids(49), "new")).toHaveLength(50);
+  });
+
+  it("loads a theme's emoji without repeats, as the server keeps them, and saves them in order", () => {
+    const d = draftFromTheme(theme("t", { emoji: ["x", "y", "x", "z", "y"] }));
+    expect(d.emoji).toEqual(["x", "y", "z"]);
+    d.emoji = toggleEmoji(toggleEmoji(d.emoji, "x"), "x");
+    expect(specFromDraft(d).emoji).toEqual(["y", "z", "x"]);
+    d.emoji = [];
+    expect(specFromDraft(d)).not.toHaveProperty("emoji");
+  });
+
+  it("will not save more than 50, or emoji known to be deleted", () => {
+    const d = newDraft();
+    d.name = "Party";
+    d.emoji = ids(51);
+    expect(draftProblems(d)).toEqual({ emoji: "At most 50 emoji." });
+    d.emoji = ["a", "b", "c"];
+    expect(draftProblems(d)).toEqual({});
+    expect(draftProblems(d, (id) => id === "b")).toEqual({ emoji: expect.stringMatching(/^One emoji in the set was deleted/) as unknown });
+    expect(draftProblems(d, (id) => id !== "a").emoji).toMatch(/^2 emoji in the set were deleted/);
+  });
+
+  it("puts the server's emoji[i] on the emoji set and names the emoji it meant", () => {
+    const sent = ["a", "b", "c", "d"];
+    expect(serverProblem("emoji[3] names no emoji", sent)).toEqual({
+      field: "emoji",
+      text: "Emoji 4 of the set no longer exists. Remove it, then save.",
+      missing: "d",
+    });
+    expect(serverProblem("emoji[9] names no emoji", sent)).toEqual({ field: "emoji", text: expect.stringMatching(/^Emoji 10 /) as unknown });
+    expect(serverProblem("emoji may list at most 50 emoji", sent)).toEqual({ field: "emoji", text: "May list at most 50 emoji." });
+    // Other fields pass through as they were.
+    expect(serverProblem("background.layers[0].opacity must be between 0 and 1", sent)).toEqual({
+      field: "background.layers[0].opacity",
+      text: "Must be between 0 and 1.",
+    });
   });
 });
 

@@ -114,6 +114,7 @@ export function ChatPanel({ chat }: { chat: Chat }) {
             <Composer
               key={c.conversation_id}
               initial={drafts.current.get(c.conversation_id) ?? ""}
+              themeEmoji={theme?.emoji}
               onDraft={(text) => {
                 drafts.current.set(c.conversation_id, text);
               }}

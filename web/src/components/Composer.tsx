@@ -9,6 +9,8 @@ import { lazyComponent } from "./lazy";
 
 interface ComposerProps {
   initial: string;
+  /** The emoji set of the theme the conversation shows, offered in the picker. */
+  themeEmoji?: readonly string[] | undefined;
   onDraft: (text: string) => void;
   onTyping: () => void;
   onSend: (text: string) => boolean;
@@ -23,7 +25,7 @@ function preloadPicker() {
   void loadPicker().catch(() => undefined);
 }
 
-export function Composer({ initial, onDraft, onTyping, onSend }: ComposerProps) {
+export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend }: ComposerProps) {
   const { library } = useEmoji();
   const [text, setText] = useState(initial);
   /** Where the caret is; -1 while a range is selected (no autocomplete then). */
@@ -163,7 +165,7 @@ export function Composer({ initial, onDraft, onTyping, onSend }: ComposerProps) 
           ))}
         </ul>
       )}
-      {pickerOpen && Picker && <Picker onPick={pick} onClose={closePicker} toggle={pickerButton} />}
+      {pickerOpen && Picker && <Picker onPick={pick} onClose={closePicker} toggle={pickerButton} themeEmoji={themeEmoji} />}
       <button
         type="button"
         ref={pickerButton}

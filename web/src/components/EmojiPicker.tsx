@@ -1,8 +1,8 @@
 import type { RefObject, TargetedKeyboardEvent } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
-import { moveInGrid } from "../state/shortcode";
+import { NOT_MINE_NOTE, type ThemeEmojiChoice, moveInSections, themeEmojiChoices } from "../state/themeEmoji";
 import type { EmojiView } from "../state/types";
-import { EmojiImg, useEmoji } from "./EmojiText";
+import { EmojiImg, gridColumns, useEmoji } from "./EmojiText";
 
 export interface EmojiPickerProps {
   onPick: (emoji: EmojiView) => void;
@@ -10,15 +10,22 @@ export interface EmojiPickerProps {
   onClose: (restoreFocus: boolean) => void;
   /** The button that opened it: a press there toggles, it is not an outside click. */
   toggle: RefObject<HTMLElement | null>;
+  /** The emoji set of the theme this conversation shows. */
+  themeEmoji?: readonly string[] | undefined;
 }
 
-/** A searchable grid of my emoji; focus stays in the search field and the arrows move the highlight. */
-export function EmojiPicker({ onPick, onClose, toggle }: EmojiPickerProps) {
-  const { library, openManager } = useEmoji();
+type Option = { kind: "mine"; view: EmojiView } | ThemeEmojiChoice;
+
+/**
+ * Searchable grids of my emoji and the conversation theme's; focus stays in
+ * the search field and the arrows move the highlight across both.
+ */
+export function EmojiPicker({ onPick, onClose, toggle, themeEmoji = [] }: EmojiPickerProps) {
+  const { library, cache, openManager } = useEmoji();
   const [query, setQuery] = useState("");
   const [active, setActive] = useState(0);
   const root = useRef<HTMLDivElement>(null);
-  const list = useRef<HTMLUListElement>(null);
+  const list = useRef<HTMLDivElement>(null);
   const search = useRef<HTMLInputElement>(null);
   const base = useId();
 
@@ -42,25 +49,20 @@ export function EmojiPicker({ onPick, onClose, toggle }: EmojiPickerProps) {
   }, [onClose, toggle]);
 
   const items = library.search(query);
-  const index = Math.min(active, items.length - 1);
-  const current = items[index];
+  const ready = library.status === "ready" ? library.items : library.status === "failed" ? "failed" : null;
+  const fromTheme = themeEmoji.length ? themeEmojiChoices(themeEmoji, ready, (id) => cache.lookup(id), query) : [];
+  const options: Option[] = [...items.map((view) => ({ kind: "mine" as const, view })), ...fromTheme];
+  const index = Math.min(active, options.length - 1);
+  const current = options[index];
   const optionId = (i: number) => `${base}-emoji-${i}`;
+  const noteId = `${base}-not-mine`;
 
   useEffect(() => {
     if (index >= 0) document.getElementById(optionId(index))?.scrollIntoView({ block: "nearest" });
   });
 
-  /** How many options fit on a row, read from the layout (it changes with the width). */
-  function columns(): number {
-    const options = list.current?.children;
-    const first = options?.[0] as HTMLElement | undefined;
-    if (!options || !first) return 1;
-    let n = 0;
-    for (const option of options) {
-      if ((option as HTMLElement).offsetTop !== first.offsetTop) break;
-      n++;
-    }
-    return n;
+  function choose(option: Option | undefined) {
+    if (option?.kind === "mine") onPick(option.view);
   }
 
   function keyDown(event: TargetedKeyboardEvent<HTMLDivElement>) {
@@ -74,9 +76,9 @@ export function EmojiPicker({ onPick, onClose, toggle }: EmojiPickerProps) {
     if (event.target !== search.current && event.target !== event.currentTarget) return;
     if (event.key === "Enter") {
       event.preventDefault();
-      if (current) onPick(current);
+      choose(current);
     } else if (event.key.startsWith("Arrow")) {
-      const next = moveInGrid(Math.max(index, 0), event.key, items.length, columns());
+      const next = moveInSections(Math.max(index, 0), event.key, [items.length, fromTheme.length], gridColumns(list.current));
       if (next !== null) {
         event.preventDefault();
         setActive(next);
@@ -85,42 +87,90 @@ export function EmojiPicker({ onPick, onClose, toggle }: EmojiPickerProps) {
   }
 
   const listId = `${base}-list`;
-  let body;
+  const hasOptions = options.length > 0;
+  let mineNote = "";
   if (library.items.length === 0) {
-    body =
-      library.status === "loading" || library.status === "idle" ? (
-        <p class="emoji-picker-note">Loading your emoji…</p>
-      ) : library.status === "failed" ? (
-        <p class="emoji-picker-note">Your emoji could not be loaded.</p>
-      ) : (
-        <p class="emoji-picker-note">You have no emoji yet. Add some in the emoji manager.</p>
-      );
-  } else if (items.length === 0) {
-    body = <p class="emoji-picker-note">No emoji match “{query}”.</p>;
-  } else {
-    body = (
-      <ul id={listId} ref={list} class="emoji-grid" role="listbox" aria-label="Your emoji">
-        {items.map((e, i) => (
-          <li
-            key={e.emoji_id}
-            id={optionId(i)}
-            role="option"
-            aria-selected={i === index}
-            class={`emoji-option${i === index ? " active" : ""}`}
-            data-shortcode={e.shortcode}
-            onPointerMove={() => {
-              if (i !== index) setActive(i);
-            }}
-            onClick={() => {
-              onPick(e);
-            }}
-          >
-            <EmojiImg view={e} label={`:${e.shortcode}:`} size={28} lazy={false} />
-          </li>
-        ))}
-      </ul>
-    );
+    mineNote =
+      library.status === "loading" || library.status === "idle"
+        ? "Loading your emoji…"
+        : library.status === "failed"
+          ? "Your emoji could not be loaded."
+          : "You have no emoji yet. Add some in the emoji manager.";
+  } else if (!hasOptions) {
+    mineNote = `No emoji match “${query}”.`;
   }
+  const option = (o: Option, i: number) => {
+    const enabled = o.kind === "mine";
+    return (
+      <li
+        key={`${o.kind}:${o.kind === "mine" ? o.view.emoji_id : o.id}`}
+        id={optionId(i)}
+        role="option"
+        aria-selected={i === index}
+        aria-disabled={enabled ? undefined : true}
+        aria-label={o.kind === "loading" ? "Loading emoji" : undefined}
+        aria-describedby={o.kind === "theirs" ? noteId : undefined}
+        title={o.kind === "theirs" ? NOT_MINE_NOTE : undefined}
+        class={`emoji-option${i === index ? " active" : ""}${enabled ? "" : " disabled"}`}
+        data-shortcode={o.kind === "loading" ? undefined : o.view.shortcode}
+        data-kind={o.kind}
+        onPointerMove={() => {
+          if (i !== index) setActive(i);
+        }}
+        onClick={() => {
+          choose(o);
+        }}
+      >
+        {o.kind === "loading" ? (
+          <span class="emoji emoji-slot" aria-hidden="true" />
+        ) : (
+          <EmojiImg view={o.view} label={`:${o.view.shortcode}:`} size={28} lazy={false} />
+        )}
+      </li>
+    );
+  };
+  const notMine = fromTheme.some((o) => o.kind === "theirs");
+  const titled = fromTheme.length > 0;
+  // One listbox with a group per section, so one highlight runs across both.
+  // Titles and the note are hidden as text: they name and describe the group and options.
+  const body = (
+    <>
+      {mineNote && <p class="emoji-picker-note">{mineNote}</p>}
+      {hasOptions && (
+        <div id={listId} ref={list} role="listbox" aria-label="Emoji" class="emoji-sections">
+          {items.length > 0 && (
+            <div role="group" aria-label="Your emoji" class="emoji-section">
+              {titled && (
+                <h3 class="emoji-section-title" aria-hidden="true">
+                  Your emoji
+                </h3>
+              )}
+              <ul role="none" class="emoji-grid">
+                {items.map((view, i) => option({ kind: "mine", view }, i))}
+              </ul>
+            </div>
+          )}
+          {fromTheme.length > 0 && (
+            <div id="theme-emoji" role="group" aria-labelledby={`${base}-theme-title`} class="emoji-section">
+              <h3 id={`${base}-theme-title`} class="emoji-section-title" aria-hidden="true">
+                From this theme
+              </h3>
+              {notMine && (
+                <p id={noteId} class="emoji-section-note" aria-hidden="true">
+                  {NOT_MINE_NOTE}.
+                </p>
+              )}
+              <ul role="none" class="emoji-grid">
+                {fromTheme.map((o, i) => option(o, items.length + i))}
+              </ul>
+            </div>
+          )}
+        </div>
+      )}
+    </>
+  );
+  const currentText =
+    current?.kind === "mine" ? `:${current.view.shortcode}:` : current && current.kind !== "loading" ? `:${current.view.shortcode}: · not yours` : "";
 
   return (
     <div
@@ -149,8 +199,8 @@ export function EmojiPicker({ onPick, onClose, toggle }: EmojiPickerProps) {
         autocomplete="off"
         spellcheck={false}
         role="combobox"
-        aria-expanded={items.length > 0}
-        aria-controls={items.length > 0 ? listId : undefined}
+        aria-expanded={hasOptions}
+        aria-controls={hasOptions ? listId : undefined}
         aria-activedescendant={current ? optionId(index) : undefined}
         aria-autocomplete="list"
         value={query}
@@ -162,7 +212,7 @@ export function EmojiPicker({ onPick, onClose, toggle }: EmojiPickerProps) {
       <div class="emoji-picker-body">{body}</div>
       <div class="emoji-picker-footer">
         <span class="emoji-picker-current" aria-hidden="true">
-          {current ? `:${current.shortcode}:` : ""}
+          {currentText}
         </span>
         <button
           type="button"

@@ -106,3 +106,11 @@ export function EmojiImg({ view, label, size, onError, lazy = true }: EmojiImgPr
     />
   );
 }
+
+/** How many columns the first `.emoji-grid` in `root` lays out (it changes with the width). */
+export function gridColumns(root: Element | null): number {
+  const grid = root?.matches(".emoji-grid") ? root : root?.querySelector(".emoji-grid");
+  if (!grid) return 1;
+  // Resolved track sizes, one per column, "auto-fill" ones included.
+  return Math.max(1, getComputedStyle(grid).gridTemplateColumns.split(" ").filter(Boolean).length);
+}

@@ -1,4 +1,4 @@
-import type { ComponentChildren, TargetedSubmitEvent } from "preact";
+import type { ComponentChildren, TargetedKeyboardEvent, TargetedSubmitEvent } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { type Api, ApiError } from "../state/api";
 import { MIN_CONTRAST, checkContrast, formatRatio, normalizeColor } from "../state/color";
@@ -8,6 +8,7 @@ import {
   type Draft,
   MAX_LAYERS,
   MAX_STOPS,
+  MAX_THEME_EMOJI,
   MIN_STOPS,
   NAME_MAX,
   type Problems,
@@ -19,14 +20,17 @@ import {
   moveLayer,
   newDraft,
   previewSpec,
+  removeEmoji,
   removeLayer,
+  serverProblem,
   specFromDraft,
-  splitFieldError,
+  toggleEmoji,
   updateLayer,
 } from "../state/themeDraft";
 import { themeErrorMessage } from "../state/themeLibrary";
 import { backgroundTone, themeVars } from "../state/themeStyle";
-import type { BackgroundKind, ColorKey, ParallaxLayer, Theme, ThemeSpec, UploadView } from "../state/types";
+import { moveInGrid } from "../state/shortcode";
+import type { BackgroundKind, ColorKey, EmojiView, ParallaxLayer, Theme, ThemeSpec, UploadView } from "../state/types";
 import {
   BACKGROUND_TYPES,
   type UploadProgress,
@@ -37,7 +41,8 @@ import {
   sniffImageType,
   uploadFile,
 } from "../state/upload";
-import { BackIcon, ChevronDownIcon, ChevronUpIcon, ImageIcon, PlusIcon, TrashIcon } from "./icons";
+import { BackIcon, CheckIcon, ChevronDownIcon, ChevronUpIcon, CloseIcon, ImageIcon, PlusIcon, TrashIcon } from "./icons";
+import { EmojiImg, gridColumns, useEmoji } from "./EmojiText";
 import { ThemeBackground } from "./ThemeBackground";
 import { useThemes } from "./themeKit";
 
@@ -91,6 +96,8 @@ function fieldTarget(field: string): { id: string; label: string } {
       return { id: "bg-image-blur", label: "Blur" };
     case "background.layers":
       return { id: "bg-upload", label: "Layers" };
+    case "emoji":
+      return { id: "theme-emoji-add", label: "Emoji set" };
     default:
       return { id: "theme-name", label: field };
   }
@@ -98,6 +105,7 @@ function fieldTarget(field: string): { id: string; label: string } {
 
 export function ThemeEditor({ api, theme, onDone }: ThemeEditorProps) {
   const { library } = useThemes();
+  const { cache } = useEmoji();
   const initial = useMemo(() => (theme ? draftFromTheme(theme) : newDraft()), [theme]);
   const [draft, setDraft] = useState<Draft>(initial);
   const [uploads, setUploads] = useState<UploadView[]>([]);
@@ -129,7 +137,8 @@ export function ThemeEditor({ api, theme, onDone }: ThemeEditorProps) {
     return map;
   }, [theme, uploads]);
 
-  const problems = { ...draftProblems(draft), ...serverProblems };
+  const isGone = (id: string) => cache.peek(id)?.status === "gone";
+  const problems = { ...draftProblems(draft, isGone), ...serverProblems };
   const problemFields = Object.keys(problems);
   const spec = useMemo(() => previewSpec(draft, initial), [draft, initial]);
 
@@ -142,23 +151,28 @@ export function ThemeEditor({ api, theme, onDone }: ThemeEditorProps) {
   async function save(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
     if (saving) return;
-    const first = Object.keys(draftProblems(draft))[0];
+    const first = Object.keys(draftProblems(draft, isGone))[0];
     if (first) {
       document.getElementById(fieldTarget(first).id)?.focus();
       return;
     }
     setSaving(true);
     setGeneralError("");
+    const out = specFromDraft(draft);
     try {
-      const out = specFromDraft(draft);
       const saved = theme ? await library.update(theme.theme_id, out) : await library.create(out);
       onDone(saved);
     } catch (e) {
       if (e instanceof ApiError && (e.code === "invalid_theme" || e.code === "low_contrast")) {
-        const { field, text } = splitFieldError(e.message);
+        const { field, text, missing } = serverProblem(e.message, out.emoji ?? []);
+        if (missing) {
+          // Deleted since it was listed: shown as such here and in messages.
+          cache.markGone(missing);
+          document.getElementById(`theme-emoji-${out.emoji?.indexOf(missing) ?? 0}-remove`)?.focus();
+        }
         if (field) {
           setServerProblems({ [field]: text });
-          document.getElementById(fieldTarget(field).id)?.focus();
+          if (!missing) document.getElementById(fieldTarget(field).id)?.focus();
         } else setGeneralError(text);
       } else {
         setGeneralError(themeErrorMessage(e));
@@ -349,6 +363,14 @@ export function ThemeEditor({ api, theme, onDone }: ThemeEditorProps) {
               />
             )}
           </fieldset>
+
+          <EmojiSetFields
+            ids={draft.emoji}
+            problem={p("emoji")}
+            onChange={(next) => {
+              change((d) => ({ emoji: next(d.emoji) }));
+            }}
+          />
 
           <div class="editor-footer">
             {problemFields.length > 0 && (
@@ -818,6 +840,311 @@ function LayerRow({ layer, index: i, count, url, backdrop, problems, onChange, o
         />
       </div>
     </li>
+  );
+}
+
+// ----------------------------------------------------------------- emoji
+
+interface EmojiSetFieldsProps {
+  ids: readonly string[];
+  problem: string | undefined;
+  /** Changes the set from its latest value. */
+  onChange: (next: (ids: readonly string[]) => string[]) => void;
+}
+
+/** The theme's emoji, in order, each removable; added from my library with a searchable grid. */
+function EmojiSetFields({ ids, problem, onChange }: EmojiSetFieldsProps) {
+  const { library } = useEmoji();
+  const [adding, setAdding] = useState(false);
+  /** Where focus goes once the change has rendered (a removed button, a closed grid took it). */
+  const focusNext = useRef<string | null>(null);
+  useEffect(() => {
+    void library.load().catch(() => undefined);
+  }, [library]);
+  useLayoutEffect(() => {
+    if (!focusNext.current) return;
+    document.getElementById(focusNext.current)?.focus();
+    focusNext.current = null;
+  }, [ids, adding]);
+
+  function remove(id: string, i: number) {
+    const next = Math.min(i, ids.length - 2);
+    focusNext.current = next >= 0 ? `theme-emoji-${next}-remove` : adding ? "emoji-set-search" : "theme-emoji-add";
+    onChange((list) => removeEmoji(list, id));
+  }
+
+  return (
+    <fieldset id="emoji-set" class={`editor-section emoji-set${problem ? " invalid" : ""}`} aria-describedby="emoji-set-hint">
+      <legend>Emoji set</legend>
+      <div class="emoji-set-head">
+        <p id="emoji-set-hint" class="field-hint">
+          Offered in the emoji picker wherever this theme shows. People can send only the ones that are also their own emoji.
+        </p>
+        <span id="emoji-set-count" class="emoji-set-count" aria-label={`${ids.length} of ${MAX_THEME_EMOJI} emoji`}>
+          {ids.length}/{MAX_THEME_EMOJI}
+        </span>
+      </div>
+      {ids.length > 0 ? (
+        <ol id="theme-emoji-list" class="emoji-set-list" aria-label="Emoji in this theme">
+          {ids.map((id, i) => (
+            <EmojiSetItem
+              key={id}
+              id={id}
+              index={i}
+              onRemove={() => {
+                remove(id, i);
+              }}
+            />
+          ))}
+        </ol>
+      ) : (
+        <p class="emoji-set-empty">No emoji in this theme yet.</p>
+      )}
+      {problem && (
+        <p id="emoji-set-msg" class="field-error">
+          {problem}
+        </p>
+      )}
+      <button
+        type="button"
+        id="theme-emoji-add"
+        class="button ghost small emoji-set-add"
+        aria-expanded={adding}
+        aria-controls={adding ? "emoji-set-picker" : undefined}
+        aria-describedby={problem ? "emoji-set-msg" : undefined}
+        onClick={() => {
+          setAdding(!adding);
+        }}
+      >
+        <PlusIcon class="button-icon" />
+        Add from my emoji
+      </button>
+      {adding && (
+        <EmojiSetPicker
+          selected={ids}
+          onToggle={(id) => {
+            onChange((list) => toggleEmoji(list, id));
+          }}
+          onClose={() => {
+            focusNext.current = "theme-emoji-add";
+            setAdding(false);
+          }}
+        />
+      )}
+    </fieldset>
+  );
+}
+
+function EmojiSetItem({ id, index, onRemove }: { id: string; index: number; onRemove: () => void }) {
+  const { cache } = useEmoji();
+  const state = cache.lookup(id);
+  const name =
+    state.status === "ready"
+      ? `:${state.view.shortcode}:`
+      : state.status === "gone"
+        ? "Deleted emoji"
+        : state.status === "failed"
+          ? "Could not load"
+          : "Loading…";
+  const label = state.status === "ready" ? name : state.status === "gone" ? `deleted emoji ${index + 1}` : `emoji ${index + 1}`;
+  return (
+    <li class={`emoji-set-item ${state.status}`} data-emoji-id={id} data-state={state.status}>
+      {state.status === "ready" ? (
+        <EmojiImg
+          view={state.view}
+          label={name}
+          size={28}
+          lazy={false}
+          onError={() => {
+            cache.imageFailed(id, state.view.url);
+          }}
+        />
+      ) : (
+        <span class={`emoji-set-placeholder${state.status === "loading" ? " emoji-slot" : ""}`} aria-hidden="true">
+          {state.status === "loading" ? "" : "?"}
+        </span>
+      )}
+      <span class="emoji-set-name">{name}</span>
+      <button
+        type="button"
+        id={`theme-emoji-${index}-remove`}
+        class="icon-button small-icon"
+        aria-label={`Remove ${label} from the set`}
+        title="Remove"
+        onClick={onRemove}
+      >
+        <CloseIcon />
+      </button>
+    </li>
+  );
+}
+
+interface EmojiSetPickerProps {
+  selected: readonly string[];
+  onToggle: (id: string) => void;
+  onClose: () => void;
+}
+
+/**
+ * My library as a grid: the arrows move the highlight (focus stays in the
+ * search field), Enter or a click adds or removes, Escape closes.
+ */
+function EmojiSetPicker({ selected, onToggle, onClose }: EmojiSetPickerProps) {
+  const { library, openManager } = useEmoji();
+  const [query, setQuery] = useState("");
+  const [active, setActive] = useState(0);
+  const [said, setSaid] = useState("");
+  const list = useRef<HTMLUListElement>(null);
+  const search = useRef<HTMLInputElement>(null);
+  useLayoutEffect(() => {
+    search.current?.focus();
+  }, []);
+
+  const items = library.search(query);
+  const index = Math.min(active, items.length - 1);
+  const current = items[index];
+  const full = selected.length >= MAX_THEME_EMOJI;
+  const optionId = (i: number) => `emoji-set-option-${i}`;
+
+  useEffect(() => {
+    if (index >= 0) document.getElementById(optionId(index))?.scrollIntoView({ block: "nearest" });
+  }, [index]);
+
+  function toggle(e: EmojiView) {
+    const on = selected.includes(e.emoji_id);
+    if (!on && full) {
+      setSaid(`The set is full: ${MAX_THEME_EMOJI} emoji.`);
+      return;
+    }
+    onToggle(e.emoji_id);
+    setSaid(`${on ? "Removed" : "Added"} :${e.shortcode}:.`);
+  }
+
+  function keyDown(event: TargetedKeyboardEvent<HTMLDivElement>) {
+    if (event.key === "Escape") {
+      // Closes the grid, not the themes screen.
+      event.preventDefault();
+      event.stopPropagation();
+      onClose();
+      return;
+    }
+    if (event.target !== search.current) return;
+    if (event.key === "Enter") {
+      // Not the form's submit.
+      event.preventDefault();
+      if (current) toggle(current);
+    } else if (event.key.startsWith("Arrow")) {
+      const next = moveInGrid(Math.max(index, 0), event.key, items.length, gridColumns(list.current));
+      if (next !== null) {
+        event.preventDefault();
+        setActive(next);
+      }
+    }
+  }
+
+  let note = "";
+  if (library.items.length === 0) {
+    note =
+      library.status === "failed"
+        ? "Your emoji could not be loaded."
+        : library.status === "ready"
+          ? "You have no emoji yet."
+          : "Loading your emoji…";
+  } else if (items.length === 0) note = `No emoji match “${query}”.`;
+
+  return (
+    <div id="emoji-set-picker" class="emoji-set-picker" onKeyDown={keyDown}>
+      <div class="emoji-set-picker-head">
+        <label for="emoji-set-search" class="visually-hidden">
+          Search your emoji
+        </label>
+        <input
+          ref={search}
+          id="emoji-set-search"
+          class="emoji-search"
+          type="text"
+          placeholder="Search your emoji"
+          autocomplete="off"
+          spellcheck={false}
+          role="combobox"
+          aria-expanded={items.length > 0}
+          aria-controls={items.length > 0 ? "emoji-set-options" : undefined}
+          aria-activedescendant={current ? optionId(index) : undefined}
+          aria-autocomplete="list"
+          aria-describedby="emoji-set-keys"
+          value={query}
+          onInput={(e) => {
+            setQuery(e.currentTarget.value);
+            setActive(0);
+          }}
+        />
+        <button type="button" id="emoji-set-done" class="button primary small" onClick={onClose}>
+          Done
+        </button>
+      </div>
+      <span id="emoji-set-keys" class="visually-hidden">
+        Arrow keys move, Enter adds or removes the highlighted emoji, Escape closes.
+      </span>
+      {note && (
+        <p class="emoji-picker-note">
+          {note}
+          {library.status === "ready" && library.items.length === 0 && (
+            <>
+              {" "}
+              <button type="button" class="button link small" onClick={openManager}>
+                Open the emoji manager
+              </button>
+            </>
+          )}
+        </p>
+      )}
+      {items.length > 0 && (
+        <ul
+          id="emoji-set-options"
+          ref={list}
+          class="emoji-grid emoji-set-grid"
+          role="listbox"
+          aria-multiselectable="true"
+          aria-label="Your emoji; selected ones are in the set"
+        >
+          {items.map((e, i) => {
+            const on = selected.includes(e.emoji_id);
+            return (
+              <li
+                key={e.emoji_id}
+                id={optionId(i)}
+                role="option"
+                aria-selected={on}
+                aria-disabled={!on && full ? true : undefined}
+                class={`emoji-option${i === index ? " active" : ""}${on ? " chosen" : ""}${!on && full ? " disabled" : ""}`}
+                data-shortcode={e.shortcode}
+                // Keep focus in the search field while choosing with the pointer.
+                onPointerDown={(ev) => {
+                  ev.preventDefault();
+                }}
+                onPointerMove={() => {
+                  if (i !== index) setActive(i);
+                }}
+                onClick={() => {
+                  setActive(i);
+                  toggle(e);
+                }}
+              >
+                <EmojiImg view={e} label={`:${e.shortcode}:`} size={28} lazy={false} />
+                {on && <CheckIcon class="emoji-chosen-mark" />}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <p class="emoji-set-current" aria-hidden="true">
+        {current ? `:${current.shortcode}:${selected.includes(current.emoji_id) ? " · in the set" : ""}` : ""}
+      </p>
+      <span id="emoji-set-status" class="visually-hidden" aria-live="polite">
+        {said}
+      </span>
+      {full && <p class="field-hint">{MAX_THEME_EMOJI} emoji is the most a theme holds. Remove one to add another.</p>}
+    </div>
   );
 }
 

@@ -10,6 +10,8 @@ export const NAME_MAX = 64;
 export const MAX_LAYERS = 8;
 export const MIN_STOPS = 2;
 export const MAX_STOPS = 5;
+/** Emoji one theme lists (the server's limit). */
+export const MAX_THEME_EMOJI = 50;
 
 /** The server's ranges. */
 export const RANGES = {
@@ -40,7 +42,7 @@ export interface Draft {
   image: string | null;
   imageBlur: number;
   layers: ParallaxLayer[];
-  /** Kept as it was: the editor does not change a theme's emoji. */
+  /** Emoji ids, in the order they were added; distinct, at most `MAX_THEME_EMOJI`. */
   emoji: string[];
 }
 
@@ -65,7 +67,7 @@ export function draftFromTheme(theme: Theme): Draft {
   d.name = theme.name;
   d.colors = { ...theme.colors };
   d.kind = bg.kind;
-  d.emoji = [...(theme.emoji ?? [])];
+  d.emoji = distinct(theme.emoji ?? []);
   switch (bg.kind) {
     case "color":
       d.color = bg.color;
@@ -152,8 +154,11 @@ export function contrastProblem(ratio: number): string {
   return `Contrast ${formatRatio(ratio)} with its bubble; at least ${MIN_CONTRAST}:1 is needed to read it.`;
 }
 
-/** Everything the server would refuse, by field; empty when it can be saved. */
-export function draftProblems(d: Draft): Problems {
+/**
+ * Everything the server would refuse, by field; empty when it can be saved.
+ * `goneEmoji`: ids known deleted (a 404), which the server would refuse too.
+ */
+export function draftProblems(d: Draft, goneEmoji?: (id: string) => boolean): Problems {
   const p: Problems = {};
   const name = nameProblem(d.name);
   if (name) p.name = name;
@@ -191,6 +196,8 @@ export function draftProblems(d: Draft): Problems {
       });
       break;
   }
+  const emoji = emojiSetProblem(d.emoji, goneEmoji);
+  if (emoji) p.emoji = emoji;
   return p;
 }
 
@@ -204,6 +211,51 @@ export function splitFieldError(message: string): { field: string | null; text: 
   if (!m?.[1] || !m[2]) return { field: null, text: message };
   const text = m[2].charAt(0).toUpperCase() + m[2].slice(1);
   return { field: m[1], text: /[.!?]$/.test(text) ? text : `${text}.` };
+}
+
+/**
+ * A refusal from the server as a field and what to say there. Any
+ * `emoji[i]` is the emoji set as a whole (the form has one field for it);
+ * `missing` is the id it named, so the editor can mark that one.
+ */
+export function serverProblem(message: string, emoji: readonly string[]): { field: string | null; text: string; missing?: string } {
+  const split = splitFieldError(message);
+  const item = /^emoji\[(\d+)\]$/.exec(split.field ?? "");
+  if (!item?.[1]) return split;
+  const i = Number(item[1]);
+  const missing = emoji[i];
+  const text = `Emoji ${i + 1} of the set no longer exists. Remove it, then save.`;
+  return missing === undefined ? { field: "emoji", text } : { field: "emoji", text, missing };
+}
+
+// ----------------------------------------------------------------- emoji
+
+/** Each id once, first place kept (as the server keeps them). */
+export function distinct(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+export function emojiSetProblem(ids: readonly string[], gone?: (id: string) => boolean): string | null {
+  if (ids.length > MAX_THEME_EMOJI) return `At most ${MAX_THEME_EMOJI} emoji.`;
+  const deleted = gone ? ids.filter(gone).length : 0;
+  if (deleted === 1) return "One emoji in the set was deleted. Remove it to save.";
+  if (deleted > 1) return `${deleted} emoji in the set were deleted. Remove them to save.`;
+  return null;
+}
+
+/** Adds at the end, unless it is there already or the set is full. */
+export function addEmoji(ids: readonly string[], id: string): string[] {
+  if (ids.includes(id) || ids.length >= MAX_THEME_EMOJI) return [...ids];
+  return [...ids, id];
+}
+
+export function removeEmoji(ids: readonly string[], id: string): string[] {
+  return ids.filter((e) => e !== id);
+}
+
+/** In the set: out; else in, at the end (when there is room). */
+export function toggleEmoji(ids: readonly string[], id: string): string[] {
+  return ids.includes(id) ? removeEmoji(ids, id) : addEmoji(ids, id);
 }
 
 // ---------------------------------------------------------------- layers
