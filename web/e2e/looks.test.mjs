@@ -5,46 +5,18 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { deflateSync, crc32 } from "node:zlib";
-import { Harness, PHONE } from "./harness.mjs";
+import { Harness, PHONE, png } from "./harness.mjs";
 
 const h = new Harness();
 before(() => h.start());
 after(() => h.stop());
 
-/** A PNG of one colour with a lighter square in the middle, built here (RGBA, no filter). */
-function png(width, height, [r, g, b]) {
-  const row = width * 4 + 1;
-  const raw = Buffer.alloc(row * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const inner = x > width / 4 && x < (3 * width) / 4 && y > height / 4 && y < (3 * height) / 4;
-      const i = y * row + 1 + x * 4;
-      raw[i] = inner ? 255 : r;
-      raw[i + 1] = inner ? 255 : g;
-      raw[i + 2] = inner ? 255 : b;
-      raw[i + 3] = 255;
-    }
-  }
-  const chunk = (type, data) => {
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([head, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 6; // RGBA
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
+/** A PNG of one colour with a lighter square in the middle. */
+function squarePng(width, height, [r, g, b]) {
+  return png(width, height, (x, y) => {
+    const inner = x > width / 4 && x < (3 * width) / 4 && y > height / 4 && y < (3 * height) / 4;
+    return inner ? [255, 255, 255, 255] : [r, g, b, 255];
+  });
 }
 
 /** Draws a 64×64 party face on a canvas and drops it as "party.png" on the manager's drop zone. */
@@ -116,7 +88,7 @@ test("custom emoji: made, sent, seen by both, safe, renamed and deleted", async 
   assert.equal((await ada.textContent("#emoji-count")).trim(), "0/100");
 
   // An image that is too large is refused before anything is sent.
-  await ada.setInputFiles("#emoji-file", { name: "big square.png", mimeType: "image/png", buffer: png(300, 300, [40, 120, 220]) });
+  await ada.setInputFiles("#emoji-file", { name: "big square.png", mimeType: "image/png", buffer: squarePng(300, 300, [40, 120, 220]) });
   await ada.waitForSelector("#emoji-error:has-text('256 × 256')");
   assert.equal(await ada.inputValue("#emoji-shortcode"), "big_square", "the name comes from the file name");
   assert.equal(await ada.isDisabled("#emoji-add"), true);
@@ -159,7 +131,7 @@ test("custom emoji: made, sent, seen by both, safe, renamed and deleted", async 
   assert.equal(await ada.inputValue("#emoji-shortcode"), "", "the form is ready for the next one");
 
   // A second one, from a file chosen the ordinary way.
-  await ada.setInputFiles("#emoji-file", { name: "wave.png", mimeType: "image/png", buffer: png(32, 32, [30, 170, 110]) });
+  await ada.setInputFiles("#emoji-file", { name: "wave.png", mimeType: "image/png", buffer: squarePng(32, 32, [30, 170, 110]) });
   await ada.waitForFunction(() => document.querySelector("#emoji-preview")?.naturalWidth === 32);
   await ada.click("#emoji-add");
   await ada.waitForSelector("#emoji-library .emoji-row[data-shortcode='wave']");
@@ -295,7 +267,7 @@ test("custom emoji: made, sent, seen by both, safe, renamed and deleted", async 
   await ada.emulateMedia({ colorScheme: "dark" });
   await ada.click("#open-emoji-manager");
   await ada.waitForSelector("#emoji-library .emoji-row[data-shortcode='wave'] img");
-  await ada.setInputFiles("#emoji-file", { name: "Big Smile!.png", mimeType: "image/png", buffer: png(48, 48, [220, 80, 120]) });
+  await ada.setInputFiles("#emoji-file", { name: "Big Smile!.png", mimeType: "image/png", buffer: squarePng(48, 48, [220, 80, 120]) });
   await ada.waitForFunction(() => document.querySelector("#emoji-preview")?.naturalWidth === 48);
   assert.equal(await ada.inputValue("#emoji-shortcode"), "Big_Smile");
   await h.shot(ada, "20-emoji-manager-dark");

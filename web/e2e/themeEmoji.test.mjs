@@ -8,8 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { deflateSync, crc32 } from "node:zlib";
-import { ARTIFACTS, DESKTOP, Harness, PHONE } from "./harness.mjs";
+import { ARTIFACTS, DESKTOP, Harness, PHONE, png } from "./harness.mjs";
 
 const h = new Harness();
 before(() => h.start());
@@ -17,41 +16,14 @@ after(() => h.stop());
 
 /** A round face of one colour on transparent, as an RGBA PNG. */
 function facePng(size, [r, g, b]) {
-  const row = size * 4 + 1;
-  const raw = Buffer.alloc(row * size);
   const c = (size - 1) / 2;
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const d = Math.hypot(x - c, y - c) / c;
-      const eye = Math.abs(y - c * 0.75) < size / 10 && Math.abs(Math.abs(x - c) - size / 5) < size / 14;
-      const smile = Math.abs(Math.hypot(x - c, y - c * 0.9) - size / 4) < size / 24 && y > c * 1.05;
-      const i = y * row + 1 + x * 4;
-      const dark = eye || smile;
-      raw[i] = dark ? 40 : r;
-      raw[i + 1] = dark ? 30 : g;
-      raw[i + 2] = dark ? 50 : b;
-      raw[i + 3] = d <= 1 ? 255 : 0;
-    }
-  }
-  const chunk = (type, data) => {
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([head, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 6;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
+  return png(size, size, (x, y) => {
+    const d = Math.hypot(x - c, y - c) / c;
+    const eye = Math.abs(y - c * 0.75) < size / 10 && Math.abs(Math.abs(x - c) - size / 5) < size / 14;
+    const smile = Math.abs(Math.hypot(x - c, y - c * 0.9) - size / 4) < size / 24 && y > c * 1.05;
+    const dark = eye || smile;
+    return [dark ? 40 : r, dark ? 30 : g, dark ? 50 : b, d <= 1 ? 255 : 0];
+  });
 }
 
 /** The HTTP API as the page's signed-in user. */

@@ -7,8 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { deflateSync, crc32 } from "node:zlib";
-import { ARTIFACTS, DESKTOP, Harness, PHONE } from "./harness.mjs";
+import { ARTIFACTS, DESKTOP, Harness, PHONE, png } from "./harness.mjs";
 
 const h = new Harness();
 before(() => h.start());
@@ -16,40 +15,6 @@ after(() => h.stop());
 
 // ------------------------------------------------------------------ images
 
-/** An RGBA PNG whose pixels `paint(x, y)` gives as [r, g, b, a]. */
-function png(width, height, paint) {
-  const row = width * 4 + 1;
-  const raw = Buffer.alloc(row * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const [r, g, b, a] = paint(x, y);
-      const i = y * row + 1 + x * 4;
-      raw[i] = r;
-      raw[i + 1] = g;
-      raw[i + 2] = b;
-      raw[i + 3] = a;
-    }
-  }
-  const chunk = (type, data) => {
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([head, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 6;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
 
 /** Far away: stars and faint horizontal stripes on transparent, 400×1600. */
 function starsPng() {
