@@ -152,6 +152,21 @@ async fn the_same_client_message_id_is_stored_and_delivered_once(backend: Backen
         .send_message(&direct, "same-2", "twice is fine")
         .await;
     assert_eq!(next["seq"], 2);
+
+    // An id names one message: a later send reusing it with other text is
+    // the same message, and the first text stays.
+    let reused = alice_ws
+        .send_message(&direct, "same-1", "changed my mind")
+        .await;
+    assert_eq!(reused["seq"], 1);
+    assert_eq!(reused["message_id"], first["message_id"]);
+    assert!(
+        messages(&bob_ws.drain().await).len() == 1,
+        "only same-2 reached bob"
+    );
+    let history = api.history(&bob, &direct).await;
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1]["text"], "only once");
 }
 
 async fn resume_after_a_disconnect_returns_exactly_the_missed_messages_in_order(backend: Backend) {
@@ -529,7 +544,96 @@ async fn a_message_sent_over_http_takes_the_same_path_once(backend: Backend) {
     );
 }
 
+/// The ordering rule of `docs/protocol.md`: a client that waits for each
+/// send's `accepted` before the next (in that conversation) has its messages
+/// stored and delivered in the order it sent them, without waiting for
+/// `persisted`. 50 sends back to back reach every member in send order.
+async fn a_burst_of_sends_from_one_connection_arrives_in_send_order(backend: Backend) {
+    const BURST: usize = 50;
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let carol = api.signup("carol").await;
+    let group = api.group(&alice, "Burst", &[&bob, &carol]).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let mut alice_tablet = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+    let mut carol_ws = api.connect(&carol).await;
+
+    let mut persisted = Vec::new();
+    for i in 0..BURST {
+        alice_ws
+            .send(
+                json!({"action": "send", "id": format!("b-{i}"), "conversation_id": group,
+                         "text": format!("burst {i}")}),
+            )
+            .await;
+        // Only `accepted` gates the next send; `persisted` acks of earlier
+        // sends may arrive in between.
+        loop {
+            let f = alice_ws.next_of(&["ack", "error"]).await;
+            assert_eq!(f["type"], "ack", "{f}");
+            if f["status"] == "persisted" {
+                persisted.push(f);
+                continue;
+            }
+            assert_eq!(f["id"], format!("b-{i}").as_str(), "{f}");
+            break;
+        }
+    }
+    while persisted.len() < BURST {
+        persisted.push(alice_ws.next_of(&["ack"]).await);
+    }
+    let by_seq: Vec<(u64, String)> = {
+        let mut acks: Vec<(u64, String)> = persisted
+            .iter()
+            .map(|a| {
+                (
+                    a["seq"].as_u64().unwrap(),
+                    a["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        acks.sort();
+        acks
+    };
+    let expected: Vec<(u64, String)> = (0..BURST)
+        .map(|i| (i as u64 + 1, format!("b-{i}")))
+        .collect();
+    assert_eq!(
+        by_seq, expected,
+        "each send's seq is its place in the burst"
+    );
+
+    for ws in [&mut alice_tablet, &mut bob_ws, &mut carol_ws] {
+        let mut got = Vec::new();
+        while got.len() < BURST {
+            let m = ws.next_of(&["message"]).await;
+            got.push((
+                m["seq"].as_u64().unwrap(),
+                m["text"].as_str().unwrap().to_owned(),
+            ));
+        }
+        let expected: Vec<(u64, String)> = (0..BURST)
+            .map(|i| (i as u64 + 1, format!("burst {i}")))
+            .collect();
+        assert_eq!(got, expected, "delivered in send order");
+    }
+    let history: Vec<String> = api
+        .history(&bob, &group)
+        .await
+        .iter()
+        .rev()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        history,
+        (0..BURST).map(|i| format!("burst {i}")).collect::<Vec<_>>()
+    );
+}
+
 both_backends!(
+    a_burst_of_sends_from_one_connection_arrives_in_send_order,
     a_message_sent_over_http_takes_the_same_path_once,
     direct_and_group_messages_reach_every_member_connection_and_nobody_else,
     a_spoofed_sender_is_ignored_and_a_non_member_gets_an_error,
