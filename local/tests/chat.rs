@@ -632,7 +632,263 @@ async fn a_burst_of_sends_from_one_connection_arrives_in_send_order(backend: Bac
     );
 }
 
+async fn expect_refusal(ws: &mut common::Ws, id: &str, code: &str) {
+    let f = ws.next_of(&["error", "ack"]).await;
+    assert_eq!(
+        (f["type"].as_str(), f["id"].as_str(), f["code"].as_str()),
+        (Some("error"), Some(id), Some(code)),
+        "{f}"
+    );
+}
+
+/// Sends an edit or delete and waits for both acks; returns the persisted one.
+async fn change(ws: &mut common::Ws, frame: Value) -> Value {
+    let id = frame["id"].as_str().unwrap().to_owned();
+    ws.send(frame).await;
+    let accepted = ws.next_of(&["ack", "error"]).await;
+    assert_eq!(
+        (accepted["status"].as_str(), accepted["id"].as_str()),
+        (Some("accepted"), Some(id.as_str())),
+        "{accepted}"
+    );
+    let persisted = ws.next_of(&["ack", "error"]).await;
+    assert_eq!(persisted["status"], "persisted", "{persisted}");
+    persisted
+}
+
+async fn edits_and_deletes_are_ordered_entries_that_every_member_sees(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let carol = api.signup("carol").await;
+    let mallory = api.signup("mallory").await;
+    let group = api.group(&alice, "Edits", &[&bob, &carol]).await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+    let mut carol_ws = api.connect(&carol).await;
+    let mut mallory_ws = api.connect(&mallory).await;
+
+    alice_ws.send_message(&group, "a-1", "helo").await;
+    bob_ws.next_of(&["message"]).await;
+    bob_ws.send_message(&group, "b-1", "bob here").await;
+    alice_ws.next_of(&["message"]).await;
+    for _ in 0..2 {
+        carol_ws.next_of(&["message"]).await;
+    }
+
+    let edited = change(
+        &mut alice_ws,
+        json!({"action": "edit", "id": "e-1", "conversation_id": group, "seq": 1, "text": "hello"}),
+    )
+    .await;
+    assert_eq!(edited["seq"], 3, "an edit takes the next seq");
+    for ws in [&mut bob_ws, &mut carol_ws] {
+        let m = ws.next_of(&["message"]).await;
+        assert_eq!(
+            (
+                m["kind"].as_str(),
+                m["seq"].as_u64(),
+                m["target_seq"].as_u64()
+            ),
+            (Some("edit"), Some(3), Some(1))
+        );
+        assert_eq!(
+            (m["text"].as_str(), m["sender_id"].as_str()),
+            (Some("hello"), Some(alice.id.as_str()))
+        );
+    }
+    // The same id again is the same edit.
+    let again = change(
+        &mut alice_ws,
+        json!({"action": "edit", "id": "e-1", "conversation_id": group, "seq": 1, "text": "hello"}),
+    )
+    .await;
+    assert_eq!(again["seq"], 3);
+
+    // Refusals: another's message, a missing one, a non-member.
+    bob_ws
+        .send(json!({"action": "edit", "id": "e-2", "conversation_id": group, "seq": 1, "text": "mine now"}))
+        .await;
+    expect_refusal(&mut bob_ws, "e-2", "forbidden").await;
+    carol_ws
+        .send(json!({"action": "delete", "id": "d-1", "conversation_id": group, "seq": 2}))
+        .await;
+    expect_refusal(&mut carol_ws, "d-1", "forbidden").await;
+    bob_ws
+        .send(json!({"action": "edit", "id": "e-3", "conversation_id": group, "seq": 99, "text": "x"}))
+        .await;
+    expect_refusal(&mut bob_ws, "e-3", "not_found").await;
+    bob_ws
+        .send(json!({"action": "delete", "id": "d-2", "conversation_id": group, "seq": 3}))
+        .await;
+    expect_refusal(&mut bob_ws, "d-2", "not_found").await;
+    mallory_ws
+        .send(json!({"action": "delete", "id": "d-3", "conversation_id": group, "seq": 1}))
+        .await;
+    expect_refusal(&mut mallory_ws, "d-3", "not_a_member").await;
+
+    // A group admin deletes a member's message: a tombstone, seen live.
+    let deleted = change(
+        &mut alice_ws,
+        json!({"action": "delete", "id": "d-4", "conversation_id": group, "seq": 2}),
+    )
+    .await;
+    assert_eq!(deleted["seq"], 4);
+    for ws in [&mut bob_ws, &mut carol_ws] {
+        let m = ws.next_of(&["message"]).await;
+        assert_eq!(
+            (
+                m["kind"].as_str(),
+                m["seq"].as_u64(),
+                m["target_seq"].as_u64()
+            ),
+            (Some("delete"), Some(4), Some(2))
+        );
+        assert!(m.get("text").is_none(), "{m}");
+    }
+    // Editing it now passes the first check but is refused when stored.
+    bob_ws
+        .send(json!({"action": "edit", "id": "e-4", "conversation_id": group, "seq": 2, "text": "back"}))
+        .await;
+    let accepted = bob_ws.next_of(&["ack", "error"]).await;
+    assert_eq!(accepted["status"], "accepted", "{accepted}");
+    expect_refusal(&mut bob_ws, "e-4", "not_found").await;
+
+    // History and resume show the entries and the messages as they are now.
+    let history = api.history(&carol, &group).await;
+    let kinds: Vec<(u64, &str)> = history
+        .iter()
+        .map(|m| (m["seq"].as_u64().unwrap(), m["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(4, "delete"), (3, "edit"), (2, "message"), (1, "message")]
+    );
+    assert_eq!(history[3]["text"], "hello");
+    assert!(history[3]["edited_at"].is_string());
+    assert!(history[2].get("text").is_none());
+    assert_eq!(history[2]["deleted_by"], alice.id.as_str());
+    let mut late = api.connect(&carol).await;
+    late.send(json!({"action": "resume", "id": "r-1", "conversation_id": group, "last_seq": 0}))
+        .await;
+    let mut seqs = Vec::new();
+    loop {
+        let f = late.next_of(&["message", "resumed"]).await;
+        if f["type"] == "resumed" {
+            assert_eq!(f["last_seq"], 4);
+            break;
+        }
+        seqs.push((
+            f["seq"].as_u64().unwrap(),
+            f["kind"].as_str().unwrap().to_owned(),
+        ));
+    }
+    assert_eq!(
+        seqs.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        [1, 2, 3, 4],
+        "no gap"
+    );
+
+    // A direct chat has no admin: only the author deletes.
+    alice_ws.send_message(&direct, "a-2", "just us").await;
+    bob_ws.next_of(&["message"]).await;
+    bob_ws
+        .send(json!({"action": "delete", "id": "d-5", "conversation_id": direct, "seq": 1}))
+        .await;
+    expect_refusal(&mut bob_ws, "d-5", "forbidden").await;
+    change(
+        &mut alice_ws,
+        json!({"action": "delete", "id": "d-6", "conversation_id": direct, "seq": 1}),
+    )
+    .await;
+    let m = bob_ws.next_of(&["message"]).await;
+    assert_eq!(
+        (m["kind"].as_str(), m["target_seq"].as_u64()),
+        (Some("delete"), Some(1))
+    );
+}
+
+async fn votes_are_one_per_user_and_every_member_sees_the_counts(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let carol = api.signup("carol").await;
+    let mallory = api.signup("mallory").await;
+    let group = api.group(&alice, "Votes", &[&bob, &carol]).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+    let mut carol_ws = api.connect(&carol).await;
+    let mut mallory_ws = api.connect(&mallory).await;
+    alice_ws.send_message(&group, "a-1", "vote on me").await;
+    for ws in [&mut bob_ws, &mut carol_ws] {
+        ws.next_of(&["message"]).await;
+    }
+
+    let vote = |ballot: &str| json!({"action": "vote", "conversation_id": group, "seq": 1, "vote": ballot});
+    for (rev, (ws_name, ballot, up, down)) in [
+        ("bob", "up", 1, 0),
+        ("carol", "down", 1, 1),
+        ("bob", "down", 0, 2),
+        ("bob", "none", 0, 1),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (voter, user) = match ws_name {
+            "bob" => (&mut bob_ws, &bob),
+            _ => (&mut carol_ws, &carol),
+        };
+        voter.send(vote(ballot)).await;
+        let user_id = user.id.clone();
+        for ws in [&mut alice_ws, &mut bob_ws, &mut carol_ws] {
+            let f = ws.next_of(&["votes"]).await;
+            assert_eq!(
+                (
+                    f["up"].as_u64(),
+                    f["down"].as_u64(),
+                    f["vote"].as_str(),
+                    f["user_id"].as_str()
+                ),
+                (Some(up), Some(down), Some(ballot), Some(user_id.as_str())),
+                "{f}"
+            );
+            assert!(f["rev"].as_u64().unwrap() > rev as u64);
+        }
+    }
+    // The same vote again changes nothing: only the voter hears the counts.
+    carol_ws.send(vote("down")).await;
+    let f = carol_ws.next_of(&["votes"]).await;
+    assert_eq!((f["up"].as_u64(), f["down"].as_u64()), (Some(0), Some(1)));
+    assert!(alice_ws.drain().await.is_empty());
+    assert!(bob_ws.drain().await.is_empty());
+
+    let history = api.history(&carol, &group).await;
+    assert_eq!(
+        (history[0]["down"].as_u64(), history[0]["my_vote"].as_str()),
+        (Some(1), Some("down"))
+    );
+    assert!(history[0].get("up").is_none(), "zero counts are left out");
+    let history = api.history(&bob, &group).await;
+    assert!(history[0].get("my_vote").is_none(), "bob took his back");
+
+    mallory_ws
+        .send(json!({"action": "vote", "id": "v-1", "conversation_id": group, "seq": 1, "vote": "up"}))
+        .await;
+    expect_refusal(&mut mallory_ws, "v-1", "not_a_member").await;
+    bob_ws
+        .send(json!({"action": "vote", "id": "v-2", "conversation_id": group, "seq": 9, "vote": "up"}))
+        .await;
+    expect_refusal(&mut bob_ws, "v-2", "not_found").await;
+    bob_ws
+        .send(json!({"action": "vote", "id": "v-3", "conversation_id": group, "seq": 1, "vote": "sideways"}))
+        .await;
+    expect_refusal(&mut bob_ws, "v-3", "invalid_frame").await;
+}
+
 both_backends!(
+    edits_and_deletes_are_ordered_entries_that_every_member_sees,
+    votes_are_one_per_user_and_every_member_sees_the_counts,
     a_burst_of_sends_from_one_connection_arrives_in_send_order,
     a_message_sent_over_http_takes_the_same_path_once,
     direct_and_group_messages_reach_every_member_connection_and_nobody_else,

@@ -1,11 +1,12 @@
 //! The persist function: consumes Kinesis batches, stores each message once
-//! under its conversation's next sequence number, and delivers it.
+//! (and each edit or delete) under its conversation's next sequence
+//! number, and delivers it.
 
 use aws_lambda_events::kinesis::{KinesisEvent, KinesisEventRecord};
 use aws_lambda_events::streams::KinesisEventResponse;
 use chitter_core::Services;
 use chitter_core::app::messaging;
-use chitter_core::domain::{ConversationId, StreamEvent, StreamMessage};
+use chitter_core::domain::{ConversationId, StreamEvent};
 use futures::StreamExt;
 
 pub use lambda_runtime::Error;
@@ -20,23 +21,21 @@ const PARALLEL_CONVERSATIONS: usize = 8;
 /// is reported as a batch item failure: Lambda then retries from the
 /// earliest one, and the idempotent store makes the repeats harmless.
 pub async fn handle(svc: &Services, event: KinesisEvent) -> Result<KinesisEventResponse, Error> {
-    let mut groups: Vec<(ConversationId, Vec<(usize, StreamMessage)>)> = Vec::new();
+    let mut groups: Vec<(ConversationId, Vec<(usize, StreamEvent)>)> = Vec::new();
     for (position, record) in event.records.iter().enumerate() {
-        let Some(message) = decode(record) else {
+        let Some(event) = decode(record) else {
             continue;
         };
-        match groups
-            .iter_mut()
-            .find(|(c, _)| *c == message.conversation_id)
-        {
-            Some((_, items)) => items.push((position, message)),
-            None => groups.push((message.conversation_id, vec![(position, message)])),
+        let conversation = event.conversation_id();
+        match groups.iter_mut().find(|(c, _)| *c == conversation) {
+            Some((_, items)) => items.push((position, event)),
+            None => groups.push((conversation, vec![(position, event)])),
         }
     }
     let failures: Vec<usize> = futures::stream::iter(groups)
         .map(|(_, items)| async move {
-            let (positions, messages): (Vec<usize>, Vec<StreamMessage>) = items.into_iter().unzip();
-            match messaging::persist_in_order(svc, &messages).await {
+            let (positions, events): (Vec<usize>, Vec<StreamEvent>) = items.into_iter().unzip();
+            match messaging::persist_in_order(svc, &events).await {
                 Ok(()) => None,
                 Err((i, e)) => {
                     e.log();
@@ -61,9 +60,9 @@ pub async fn handle(svc: &Services, event: KinesisEvent) -> Result<KinesisEventR
 
 /// A record that cannot be decoded can never succeed; retrying it would
 /// block its shard, so it is logged and skipped.
-fn decode(record: &KinesisEventRecord) -> Option<StreamMessage> {
+fn decode(record: &KinesisEventRecord) -> Option<StreamEvent> {
     match serde_json::from_slice::<StreamEvent>(&record.kinesis.data.0) {
-        Ok(StreamEvent::Message(m)) => Some(m),
+        Ok(event) => Some(event),
         Err(e) => {
             tracing::error!(
                 sequence_number = %record.kinesis.sequence_number,

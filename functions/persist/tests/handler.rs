@@ -72,7 +72,7 @@ fn delivered_seqs(w: &World, connection: &chitter_core::domain::ConnectionId) ->
         .take(connection)
         .into_iter()
         .filter_map(|f| match f {
-            ServerFrame::Message { seq, .. } => Some(seq.0),
+            ServerFrame::Message(m) => Some(m.seq.0),
             _ => None,
         })
         .collect()
@@ -210,7 +210,10 @@ async fn undecodable_records_are_skipped_and_a_failing_record_is_reported() {
         .after(c.conversation_id, Seq::ZERO, 10)
         .await
         .unwrap();
-    let texts: Vec<&str> = stored.iter().map(|m| m.text.as_str()).collect();
+    let texts: Vec<&str> = stored
+        .iter()
+        .filter_map(|m| m.text.as_ref().map(|t| t.as_str()))
+        .collect();
     assert_eq!(texts, vec!["fine", "also fine"]);
 }
 

@@ -3,13 +3,12 @@
 //! are tagged by `type`. Parsing is strict about the fields it knows and
 //! ignores the rest, so a spoofed `sender_id` is simply never read.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::{
     ClientMsgId, ConversationId, EmojiRef, MessageId, MessageText, Seq, StoredMessage, TextError,
-    ThemeView, UserId,
+    ThemeView, UserId, Vote,
 };
 
 /// Every typed error the system reports, over HTTP and over the socket.
@@ -78,7 +77,9 @@ impl ErrorCode {
 }
 
 /// The actions a client may send; also API Gateway's named routes.
-pub const ACTIONS: [&str; 5] = ["send", "typing", "read", "resume", "ping"];
+pub const ACTIONS: [&str; 8] = [
+    "send", "typing", "read", "resume", "ping", "edit", "delete", "vote",
+];
 
 /// The most messages one `resume` answers; `resumed.more` tells the client
 /// to ask again.
@@ -108,13 +109,33 @@ pub enum ClientFrame {
     Ping {
         id: Option<ClientMsgId>,
     },
+    Edit {
+        id: ClientMsgId,
+        conversation_id: ConversationId,
+        seq: Seq,
+        text: MessageText,
+    },
+    Delete {
+        id: ClientMsgId,
+        conversation_id: ConversationId,
+        seq: Seq,
+    },
+    Vote {
+        id: Option<ClientMsgId>,
+        conversation_id: ConversationId,
+        seq: Seq,
+        vote: Vote,
+    },
 }
 
 impl ClientFrame {
     pub fn id(&self) -> Option<&ClientMsgId> {
         match self {
-            ClientFrame::Send { id, .. } => Some(id),
+            ClientFrame::Send { id, .. }
+            | ClientFrame::Edit { id, .. }
+            | ClientFrame::Delete { id, .. } => Some(id),
             ClientFrame::Typing { id, .. }
+            | ClientFrame::Vote { id, .. }
             | ClientFrame::Read { id, .. }
             | ClientFrame::Resume { id, .. }
             | ClientFrame::Ping { id } => id.as_ref(),
@@ -158,6 +179,30 @@ struct ResumeFields {
     id: Option<ClientMsgId>,
     conversation_id: ConversationId,
     last_seq: u64,
+}
+
+#[derive(Deserialize)]
+struct EditFields {
+    id: ClientMsgId,
+    conversation_id: ConversationId,
+    seq: u64,
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct DeleteFields {
+    id: ClientMsgId,
+    conversation_id: ConversationId,
+    seq: u64,
+}
+
+#[derive(Deserialize)]
+struct VoteFields {
+    #[serde(default)]
+    id: Option<ClientMsgId>,
+    conversation_id: ConversationId,
+    seq: u64,
+    vote: Vote,
 }
 
 #[derive(Deserialize)]
@@ -207,17 +252,45 @@ pub fn parse_client_frame(body: &str) -> Result<ClientFrame, FrameError> {
         }
     };
     let fields = |e: serde_json::Error| fail(ErrorCode::InvalidFrame, e.to_string());
+    let text = |t: String| {
+        MessageText::parse(t).map_err(|e| match e {
+            TextError::TooLong => fail(ErrorCode::TextTooLong, e.to_string()),
+            TextError::Empty => fail(ErrorCode::InvalidFrame, e.to_string()),
+        })
+    };
     match action {
         "send" => {
             let f: SendFields = serde_json::from_value(value.clone()).map_err(fields)?;
-            let text = MessageText::parse(f.text).map_err(|e| match e {
-                TextError::TooLong => fail(ErrorCode::TextTooLong, e.to_string()),
-                TextError::Empty => fail(ErrorCode::InvalidFrame, e.to_string()),
-            })?;
             Ok(ClientFrame::Send {
                 id: f.id,
                 conversation_id: f.conversation_id,
-                text,
+                text: text(f.text)?,
+            })
+        }
+        "edit" => {
+            let f: EditFields = serde_json::from_value(value.clone()).map_err(fields)?;
+            Ok(ClientFrame::Edit {
+                id: f.id,
+                conversation_id: f.conversation_id,
+                seq: Seq(f.seq),
+                text: text(f.text)?,
+            })
+        }
+        "delete" => {
+            let f: DeleteFields = serde_json::from_value(value.clone()).map_err(fields)?;
+            Ok(ClientFrame::Delete {
+                id: f.id,
+                conversation_id: f.conversation_id,
+                seq: Seq(f.seq),
+            })
+        }
+        "vote" => {
+            let f: VoteFields = serde_json::from_value(value.clone()).map_err(fields)?;
+            Ok(ClientFrame::Vote {
+                id: f.id,
+                conversation_id: f.conversation_id,
+                seq: Seq(f.seq),
+                vote: f.vote,
             })
         }
         "typing" => {
@@ -288,17 +361,21 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         emoji: Vec<EmojiRef>,
     },
-    Message {
+    /// An entry of a conversation's log: a message, or an edit or delete
+    /// of one (`kind`).
+    Message(Box<StoredMessage>),
+    /// A message's vote counts changed.
+    Votes {
         conversation_id: ConversationId,
         seq: Seq,
-        message_id: MessageId,
-        sender_id: UserId,
-        client_msg_id: ClientMsgId,
-        text: MessageText,
-        /// The emoji its `:shortcode:`s name (see `GET /api/emoji/{id}`).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        emoji: Vec<EmojiRef>,
-        sent_at: DateTime<Utc>,
+        up: u64,
+        down: u64,
+        /// Grows with every vote on the message: of two `votes` frames,
+        /// the one with the larger `rev` is newer.
+        rev: u64,
+        /// Who voted, and their vote now.
+        user_id: UserId,
+        vote: Vote,
     },
     Typing {
         conversation_id: ConversationId,
@@ -343,16 +420,7 @@ pub enum ServerFrame {
 
 impl ServerFrame {
     pub fn message(m: &StoredMessage) -> Self {
-        ServerFrame::Message {
-            conversation_id: m.conversation_id,
-            seq: m.seq,
-            message_id: m.message_id,
-            sender_id: m.sender_id,
-            client_msg_id: m.client_msg_id.clone(),
-            text: m.text.clone(),
-            emoji: m.emoji.clone(),
-            sent_at: m.sent_at,
-        }
+        ServerFrame::Message(Box::new(m.clone()))
     }
 
     pub fn error(id: Option<String>, code: ErrorCode, message: impl Into<String>) -> Self {

@@ -257,7 +257,7 @@ async fn history_pages_walk_back_to_the_first_message() {
         let page = conversations::history(&w.svc, &bob, c.conversation_id, before, Some(3))
             .await
             .unwrap();
-        seen.extend(page.messages.iter().map(|m| m.seq.0));
+        seen.extend(page.messages.iter().map(|m| m.message.seq.0));
         match page.next_before {
             Some(b) => before = Some(b),
             None => break,

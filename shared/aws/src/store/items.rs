@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use chitter_core::domain::{Conversation, ConversationId, Seq, UserId};
+use chitter_core::domain::{Conversation, ConversationId, Seq, UserId, Vote};
 use chitter_core::ports::StoreError;
 
 pub(super) type Attrs = HashMap<String, AttributeValue>;
@@ -38,6 +38,13 @@ pub(super) struct ConversationRef {
 #[derive(Serialize, Deserialize)]
 pub(super) struct DedupeBody {
     pub(super) seq: Seq,
+}
+
+/// A user's vote on one message.
+#[derive(Serialize, Deserialize)]
+pub(super) struct VoteBody {
+    pub(super) seq: Seq,
+    pub(super) ballot: Vote,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -88,6 +95,9 @@ pub(super) mod keys {
     }
     pub fn message(seq: Seq) -> String {
         format!("MSG#{:020}", seq.0)
+    }
+    pub fn vote(seq: Seq, user: UserId) -> String {
+        format!("VOTE#{:020}#{user}", seq.0)
     }
     pub fn dedupe(sender: UserId, client_msg_id: &str) -> String {
         format!("DEDUPE#{sender}#{client_msg_id}")

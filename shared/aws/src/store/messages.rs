@@ -5,12 +5,16 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 use chitter_core::ports::ConversationStore;
 
-use super::items::{DedupeBody, key, keys, to_item};
+use super::items::Attrs;
+use super::items::{DedupeBody, VoteBody, from_item, key, keys, to_item};
 use super::{DynamoStore, RETRIES, cancellation, conflicted, failed_check, n, pause, s};
-use chitter_core::domain::{ConversationId, Seq, StoredMessage, StreamMessage};
-use chitter_core::ports::{MessageLog, Persisted, StoreError};
+use chitter_core::domain::{
+    ChangeRefused, ConversationId, Seq, StoredMessage, StreamChange, StreamMessage, UserId, Vote,
+};
+use chitter_core::ports::{MessageLog, Persisted, StoreError, Voted};
 
 #[async_trait]
 impl MessageLog for DynamoStore {
@@ -80,6 +84,211 @@ impl MessageLog for DynamoStore {
         Err(StoreError::backend("sequence number kept conflicting"))
     }
 
+    async fn change(
+        &self,
+        c: &StreamChange,
+    ) -> Result<Result<Persisted, ChangeRefused>, StoreError> {
+        let pk = keys::conv(c.conversation_id);
+        let dedupe_sk = keys::dedupe(c.sender_id, c.client_msg_id.as_str());
+        for attempt in 0..=RETRIES {
+            if let Some(d) = self.get::<DedupeBody>(pk.clone(), &dedupe_sk).await? {
+                let message = self
+                    .get(pk.clone(), &keys::message(d.seq))
+                    .await?
+                    .ok_or_else(|| StoreError::backend("dedupe entry without message"))?;
+                return Ok(Ok(Persisted {
+                    message,
+                    duplicate: true,
+                }));
+            }
+            let conversation = self
+                .conversation(c.conversation_id)
+                .await?
+                .ok_or_else(|| StoreError::backend("change for a missing conversation"))?;
+            let target = match c.apply(self.entry(c.conversation_id, c.target_seq).await?) {
+                Ok(t) => t,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            let seq = conversation.last_seq.next();
+            let entry = StoredMessage::from_change(c, seq);
+            let (expression, names, values) = changed_fields(&target)?;
+            // Every change moves `last_seq` from the value just read, so
+            // changes (and messages) to one conversation never interleave:
+            // the target read above is still the target written here.
+            let items = vec![
+                self.update(
+                    key(pk.clone(), keys::META),
+                    "SET last_seq = :next",
+                    Some("last_seq = :prev"),
+                    HashMap::from([
+                        (":next".to_owned(), n(seq.0)),
+                        (":prev".to_owned(), n(conversation.last_seq.0)),
+                    ]),
+                )?,
+                self.put(
+                    to_item(pk.clone(), &keys::message(seq), &entry, None)?,
+                    Some("attribute_not_exists(pk)"),
+                )?,
+                self.put(
+                    to_item(pk.clone(), &dedupe_sk, &DedupeBody { seq }, None)?,
+                    Some("attribute_not_exists(pk)"),
+                )?,
+                // An update, not a put: it leaves the target's other
+                // attributes (vote counts) as they are.
+                self.update_named(
+                    key(pk.clone(), &keys::message(target.seq)),
+                    &expression,
+                    Some("attribute_exists(pk) AND attribute_not_exists(deleted_at)"),
+                    names,
+                    values,
+                )?,
+            ];
+            match self.transact(items).await {
+                Ok(()) => {
+                    return Ok(Ok(Persisted {
+                        message: entry,
+                        duplicate: false,
+                    }));
+                }
+                Err(e) => match cancellation(&e) {
+                    Some(r)
+                        if failed_check(&r, 0)
+                            || failed_check(&r, 2)
+                            || failed_check(&r, 3)
+                            || conflicted(&r) =>
+                    {
+                        pause(attempt).await;
+                    }
+                    _ => return Err(StoreError::backend(e)),
+                },
+            }
+        }
+        Err(StoreError::backend("sequence number kept conflicting"))
+    }
+
+    async fn vote(
+        &self,
+        id: ConversationId,
+        seq: Seq,
+        user: UserId,
+        vote: Vote,
+    ) -> Result<Result<Voted, ChangeRefused>, StoreError> {
+        let pk = keys::conv(id);
+        let vote_sk = keys::vote(seq, user);
+        for attempt in 0..=RETRIES {
+            let before = self
+                .get::<VoteBody>(pk.clone(), &vote_sk)
+                .await?
+                .map_or(Vote::None, |v| v.ballot);
+            let Some(message) = self
+                .entry(id, seq)
+                .await?
+                .filter(StoredMessage::is_live_message)
+            else {
+                return Ok(Err(ChangeRefused::Missing));
+            };
+            if before == vote {
+                return Ok(Ok(Voted {
+                    tally: message.tally(),
+                    changed: false,
+                }));
+            }
+            let delta = |side: Vote| n(i64::from(vote == side) - i64::from(before == side));
+            let ballot = |v: Vote| attr(&v);
+            // The counts move by a difference (ADD), so voters on one message
+            // do not have to agree on its counts; the ballot's condition
+            // makes each voter's own moves one at a time.
+            let mut items = vec![self.update_named(
+                key(pk.clone(), &keys::message(seq)),
+                "ADD #up :up, #down :down, #rev :one",
+                Some(
+                    "attribute_exists(pk) AND attribute_not_exists(deleted_at) \
+                     AND attribute_not_exists(target_seq)",
+                ),
+                HashMap::from([
+                    ("#up".to_owned(), "up".to_owned()),
+                    ("#down".to_owned(), "down".to_owned()),
+                    ("#rev".to_owned(), "votes_rev".to_owned()),
+                ]),
+                HashMap::from([
+                    (":up".to_owned(), delta(Vote::Up)),
+                    (":down".to_owned(), delta(Vote::Down)),
+                    (":one".to_owned(), n(1)),
+                ]),
+            )?];
+            let condition = match before {
+                Vote::None => "attribute_not_exists(pk)",
+                _ => "ballot = :before",
+            };
+            let before_values = match before {
+                Vote::None => HashMap::new(),
+                _ => HashMap::from([(":before".to_owned(), ballot(before)?)]),
+            };
+            items.push(match vote {
+                Vote::None => {
+                    self.delete_if(key(pk.clone(), &vote_sk), condition, before_values)?
+                }
+                _ => self.put_if(
+                    to_item(pk.clone(), &vote_sk, &VoteBody { seq, ballot: vote }, None)?,
+                    condition,
+                    before_values,
+                )?,
+            });
+            match self.transact(items).await {
+                Ok(()) => {
+                    let tally = self
+                        .entry(id, seq)
+                        .await?
+                        .map_or(message.tally(), |m| m.tally());
+                    return Ok(Ok(Voted {
+                        tally,
+                        changed: true,
+                    }));
+                }
+                Err(e) => match cancellation(&e) {
+                    // Deleted meanwhile, or this voter's other vote landed
+                    // first: read again and decide anew.
+                    Some(r) if failed_check(&r, 0) || failed_check(&r, 1) || conflicted(&r) => {
+                        pause(attempt).await;
+                    }
+                    _ => return Err(StoreError::backend(e)),
+                },
+            }
+        }
+        Err(StoreError::backend("vote kept conflicting"))
+    }
+
+    async fn votes_by(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        seqs: &[Seq],
+    ) -> Result<Vec<(Seq, Vote)>, StoreError> {
+        if seqs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pk = keys::conv(id);
+        let items = self
+            .batch_get(
+                seqs.iter()
+                    .map(|s| key(pk.clone(), &keys::vote(*s, user)))
+                    .collect(),
+            )
+            .await?;
+        items
+            .into_iter()
+            .map(|item| from_item::<VoteBody>(item).map(|v| (v.seq, v.ballot)))
+            .collect()
+    }
+
+    async fn entry(
+        &self,
+        id: ConversationId,
+        seq: Seq,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        self.get(keys::conv(id), &keys::message(seq)).await
+    }
+
     async fn history(
         &self,
         id: ConversationId,
@@ -139,4 +348,58 @@ impl DynamoStore {
         )
         .await
     }
+}
+
+/// The update expression that makes a stored message's changeable fields
+/// those of `target`: present ones set, absent ones removed.
+fn changed_fields(
+    target: &StoredMessage,
+) -> Result<(String, HashMap<String, String>, Attrs), StoreError> {
+    let fields: [(&str, Option<AttributeValue>); 5] = [
+        ("text", target.text.as_ref().map(attr).transpose()?),
+        (
+            "emoji",
+            (!target.emoji.is_empty())
+                .then(|| attr(&target.emoji))
+                .transpose()?,
+        ),
+        (
+            "edited_at",
+            target.edited_at.as_ref().map(attr).transpose()?,
+        ),
+        (
+            "deleted_at",
+            target.deleted_at.as_ref().map(attr).transpose()?,
+        ),
+        (
+            "deleted_by",
+            target.deleted_by.as_ref().map(attr).transpose()?,
+        ),
+    ];
+    let mut set = Vec::new();
+    let mut remove = Vec::new();
+    let mut names = HashMap::new();
+    let mut values = HashMap::new();
+    for (field, v) in fields {
+        names.insert(format!("#{field}"), field.to_owned());
+        match v {
+            Some(v) => {
+                set.push(format!("#{field} = :{field}"));
+                values.insert(format!(":{field}"), v);
+            }
+            None => remove.push(format!("#{field}")),
+        }
+    }
+    let mut expression = String::new();
+    if !set.is_empty() {
+        expression.push_str(&format!("SET {}", set.join(", ")));
+    }
+    if !remove.is_empty() {
+        expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
+    }
+    Ok((expression.trim().to_owned(), names, values))
+}
+
+fn attr<T: serde::Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(v).map_err(StoreError::backend)
 }

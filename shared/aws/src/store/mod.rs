@@ -135,12 +135,48 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// `put` whose condition compares with values (`:name`).
+    fn put_if(
+        &self,
+        item: Attrs,
+        condition: &str,
+        values: Attrs,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = build(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .set_expression_attribute_values((!values.is_empty()).then_some(values))
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     fn delete(&self, key: Attrs, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
         let delete = build(
             Delete::builder()
                 .table_name(&self.table)
                 .set_key(Some(key))
                 .set_condition_expression(condition.map(str::to_owned))
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// `delete` whose condition compares with values (`:name`).
+    fn delete_if(
+        &self,
+        key: Attrs,
+        condition: &str,
+        values: Attrs,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let delete = build(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .condition_expression(condition)
+                .set_expression_attribute_values((!values.is_empty()).then_some(values))
                 .build(),
         )?;
         Ok(TransactWriteItem::builder().delete(delete).build())
@@ -153,12 +189,25 @@ impl DynamoStore {
         condition: Option<&str>,
         values: Attrs,
     ) -> Result<TransactWriteItem, StoreError> {
+        self.update_named(key, expression, condition, HashMap::new(), values)
+    }
+
+    /// `update` with attribute names (`#name`), for names DynamoDB reserves.
+    fn update_named(
+        &self,
+        key: Attrs,
+        expression: &str,
+        condition: Option<&str>,
+        names: HashMap<String, String>,
+        values: Attrs,
+    ) -> Result<TransactWriteItem, StoreError> {
         let update = build(
             Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key))
                 .update_expression(expression)
                 .set_condition_expression(condition.map(str::to_owned))
+                .set_expression_attribute_names((!names.is_empty()).then_some(names))
                 .set_expression_attribute_values((!values.is_empty()).then_some(values))
                 .build(),
         )?;

@@ -10,7 +10,7 @@ use super::error::{AppError, AppResult};
 use super::services::Services;
 use crate::domain::{
     Caller, Conversation, ConversationId, ConversationKind, Member, Role, Seq, StoredMessage,
-    Title, UserId, UserProfile,
+    Title, UserId, UserProfile, Vote,
 };
 use crate::ports::AddMember;
 
@@ -46,10 +46,19 @@ pub struct MemberView {
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryPage {
     /// Newest first.
-    pub messages: Vec<StoredMessage>,
+    pub messages: Vec<HistoryItem>,
     /// Pass as `before` for the next (older) page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_before: Option<Seq>,
+}
+
+/// A log entry as its reader sees it: with the reader's own vote.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryItem {
+    #[serde(flatten)]
+    pub message: StoredMessage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub my_vote: Option<Vote>,
 }
 
 pub const HISTORY_DEFAULT: usize = 50;
@@ -315,6 +324,22 @@ pub async fn history(
         Some(oldest) if messages.len() == limit && oldest.seq > Seq(1) => Some(oldest.seq),
         _ => None,
     };
+    let voted: Vec<Seq> = messages
+        .iter()
+        .filter(|m| m.is_live_message() && (m.up > 0 || m.down > 0))
+        .map(|m| m.seq)
+        .collect();
+    let mine = svc.messages.votes_by(id, caller.user_id, &voted).await?;
+    let messages = messages
+        .into_iter()
+        .map(|message| HistoryItem {
+            my_vote: mine
+                .iter()
+                .find(|(seq, _)| *seq == message.seq)
+                .map(|(_, v)| *v),
+            message,
+        })
+        .collect();
     Ok(HistoryPage {
         messages,
         next_before,

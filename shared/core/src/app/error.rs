@@ -2,7 +2,7 @@
 //! see: a code, an HTTP status and a public message.
 
 use crate::auth::AuthError;
-use crate::domain::DomainError;
+use crate::domain::{ChangeRefused, DomainError};
 use crate::ports::{BlobError, PushError, StoreError, StreamError};
 use crate::protocol::ErrorCode;
 
@@ -43,6 +43,17 @@ pub enum AppError {
     Auth(#[from] AuthError),
     #[error("internal error")]
     Task(#[from] tokio::task::JoinError),
+}
+
+impl From<ChangeRefused> for AppError {
+    fn from(r: ChangeRefused) -> Self {
+        match r {
+            ChangeRefused::Missing => AppError::NotFound("message"),
+            ChangeRefused::NotAuthor => {
+                AppError::Forbidden("only the author (or a group admin, to delete) may do that")
+            }
+        }
+    }
 }
 
 impl AppError {

@@ -5,8 +5,9 @@ use super::error::{AppError, AppResult};
 use super::services::Services;
 use super::{access, emoji, fanout};
 use crate::domain::{
-    Caller, ClientMsgId, ConnectionId, ConversationId, MessageId, MessageText, Seq, StoredMessage,
-    StreamEvent, StreamMessage, UserId,
+    Caller, Change, ChangeRefused, ClientMsgId, ConnectionId, ConversationId, ConversationKind,
+    MessageId, MessageText, Role, Seq, StoredMessage, StreamChange, StreamEvent, StreamMessage,
+    UserId, Vote,
 };
 use crate::ports::PushError;
 use crate::protocol::{AckStatus, ClientFrame, RESUME_PAGE, ServerFrame, parse_client_frame};
@@ -74,7 +75,140 @@ async fn dispatch(
             .await
             .map(Some),
         ClientFrame::Ping { id } => Ok(Some(ServerFrame::Pong { id })),
+        ClientFrame::Edit {
+            id,
+            conversation_id,
+            seq,
+            text,
+        } => {
+            let emoji = emoji::resolve(svc, caller.user_id, &text).await?;
+            let change = Change::Edit { text, emoji };
+            request_change(svc, caller, connection, id, conversation_id, seq, change)
+                .await
+                .map(Some)
+        }
+        ClientFrame::Delete {
+            id,
+            conversation_id,
+            seq,
+        } => request_change(
+            svc,
+            caller,
+            connection,
+            id,
+            conversation_id,
+            seq,
+            Change::Delete,
+        )
+        .await
+        .map(Some),
+        ClientFrame::Vote {
+            conversation_id,
+            seq,
+            vote: ballot,
+            ..
+        } => vote(svc, caller, conversation_id, seq, ballot).await,
     }
+}
+
+/// `edit` or `delete`: checked against the message now, then put on the
+/// conversation's stream like a message, so it is ordered with the
+/// messages around it and stored once per client id. Whether the message
+/// still exists is decided again when the change is stored (a delete may
+/// have overtaken it); a refusal then reaches the client as an `error`.
+async fn request_change(
+    svc: &Services,
+    caller: &Caller,
+    connection: &ConnectionId,
+    id: ClientMsgId,
+    conversation_id: ConversationId,
+    target_seq: Seq,
+    change: Change,
+) -> AppResult<ServerFrame> {
+    let member = access::require(svc, conversation_id, caller.user_id).await?;
+    let target = svc
+        .messages
+        .entry(conversation_id, target_seq)
+        .await?
+        .filter(|t| t.kind == crate::domain::EntryKind::Message)
+        .ok_or(AppError::from(ChangeRefused::Missing))?;
+    let moderator = target.sender_id != caller.user_id
+        && matches!(change, Change::Delete)
+        && member.role == Role::Admin
+        && svc
+            .conversations
+            .conversation(conversation_id)
+            .await?
+            .is_some_and(|c| c.kind == ConversationKind::Group);
+    let c = StreamChange {
+        message_id: MessageId::new(),
+        conversation_id,
+        sender_id: caller.user_id,
+        client_msg_id: id.clone(),
+        target_seq,
+        change,
+        sent_at: svc.clock.now(),
+        origin: Some(connection.clone()),
+        moderator,
+    };
+    if target.sender_id != caller.user_id && !moderator {
+        return Err(ChangeRefused::NotAuthor.into());
+    }
+    let emoji = match &c.change {
+        Change::Edit { emoji, .. } => emoji.clone(),
+        Change::Delete => Vec::new(),
+    };
+    let message_id = c.message_id;
+    append(svc, &StreamEvent::Change(c)).await?;
+    Ok(ServerFrame::Ack {
+        id,
+        conversation_id,
+        message_id,
+        status: AckStatus::Accepted,
+        seq: None,
+        emoji,
+    })
+}
+
+/// `vote`: one vote per user per message, its counts pushed to every
+/// member's connections when they change (the voter's too, which is the
+/// answer); a repeated vote changes nothing and is answered alone.
+async fn vote(
+    svc: &Services,
+    caller: &Caller,
+    conversation_id: ConversationId,
+    seq: Seq,
+    ballot: Vote,
+) -> AppResult<Option<ServerFrame>> {
+    access::require(svc, conversation_id, caller.user_id).await?;
+    let voted = svc
+        .messages
+        .vote(conversation_id, seq, caller.user_id, ballot)
+        .await??;
+    let frame = ServerFrame::Votes {
+        conversation_id,
+        seq,
+        up: voted.tally.up,
+        down: voted.tally.down,
+        rev: voted.tally.rev,
+        user_id: caller.user_id,
+        vote: ballot,
+    };
+    if !voted.changed {
+        return Ok(Some(frame));
+    }
+    let members = access::member_ids(svc, conversation_id).await?;
+    fanout::push_to_users(svc, &members, &frame, None).await?;
+    Ok(None)
+}
+
+async fn append(svc: &Services, event: &StreamEvent) -> AppResult<()> {
+    let data = serde_json::to_vec(event)
+        .map_err(|_| AppError::Internal("stream record could not be encoded"))?;
+    svc.stream
+        .append(&event.conversation_id().to_string(), data)
+        .await?;
+    Ok(())
 }
 
 /// Sends a message over HTTP (bots, integrations): the same path as the
@@ -113,11 +247,7 @@ async fn accept(
         sent_at: svc.clock.now(),
         origin: connection.cloned(),
     };
-    let data = serde_json::to_vec(&StreamEvent::Message(message.clone()))
-        .map_err(|_| AppError::Internal("stream record could not be encoded"))?;
-    svc.stream
-        .append(&conversation_id.to_string(), data)
-        .await?;
+    append(svc, &StreamEvent::Message(message.clone())).await?;
     tracing::debug!(message_id = %message.message_id, conversation_id = %conversation_id, "accepted");
     Ok(ServerFrame::Ack {
         id,
@@ -218,39 +348,59 @@ async fn resume(
     })
 }
 
-/// Stores and delivers one conversation's messages in stream order. Stops
-/// at the first failure and returns its index with the error, so the caller
-/// can report it as the batch's first failed record.
+/// Stores and delivers one conversation's records (messages, edits,
+/// deletes) in stream order. Stops at the first failure and returns its
+/// index with the error, so the caller can report it as the batch's first
+/// failed record.
 pub async fn persist_in_order(
     svc: &Services,
-    messages: &[StreamMessage],
+    events: &[StreamEvent],
 ) -> Result<(), (usize, AppError)> {
     let mut audience: Option<Vec<ConnectionId>> = None;
-    for (i, m) in messages.iter().enumerate() {
-        let persisted = svc.messages.persist(m).await.map_err(|e| (i, e.into()))?;
+    for (i, event) in events.iter().enumerate() {
+        let persisted = match event {
+            StreamEvent::Message(m) => svc.messages.persist(m).await,
+            StreamEvent::Change(c) => match svc.messages.change(c).await {
+                Ok(Ok(persisted)) => Ok(persisted),
+                Ok(Err(refused)) => {
+                    // Decided for good (the message was deleted meanwhile):
+                    // the requester hears why; nothing was stored.
+                    tracing::info!(target_seq = c.target_seq.0, %refused, "change refused");
+                    if let Some(origin) = &c.origin {
+                        let e = AppError::from(refused);
+                        let id = Some(c.client_msg_id.to_string());
+                        let frame = ServerFrame::error(id, e.code(), e.public_message());
+                        fanout::reply(svc, origin, &frame).await;
+                    }
+                    continue;
+                }
+                Err(e) => Err(e),
+            },
+        }
+        .map_err(|e| (i, e.into()))?;
         let stored = &persisted.message;
         let ack = ServerFrame::Ack {
-            id: m.client_msg_id.clone(),
-            conversation_id: m.conversation_id,
+            id: event.client_msg_id().clone(),
+            conversation_id: event.conversation_id(),
             message_id: stored.message_id,
             status: AckStatus::Persisted,
             seq: Some(stored.seq),
             emoji: stored.emoji.clone(),
         };
-        if let Some(origin) = &m.origin {
+        if let Some(origin) = event.origin() {
             fanout::reply(svc, origin, &ack).await;
         }
         // A client's resend (a new message id for a stored client message id)
         // is not shown again. The stream redelivering this very record (same
         // message id) may mean an earlier run stored it but died before
         // delivering: deliver again; clients drop a seq they already have.
-        if persisted.duplicate && stored.message_id != m.message_id {
+        if persisted.duplicate && stored.message_id != event.message_id() {
             tracing::info!(message_id = %stored.message_id, "resend not delivered again");
             continue;
         }
         // Delivery failures are not persist failures: the message is stored
         // and a member who missed it fills the gap with `resume`.
-        if let Err(e) = deliver(svc, &mut audience, stored, m.origin.as_ref()).await {
+        if let Err(e) = deliver(svc, &mut audience, stored, event.origin()).await {
             e.log();
         }
     }

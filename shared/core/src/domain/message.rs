@@ -67,23 +67,175 @@ pub struct StreamMessage {
     pub origin: Option<ConnectionId>,
 }
 
-/// A stream record. Tagged so that later kinds (edits, deletes) can share
-/// the ordered per-conversation stream.
+/// A change to a stored message (an edit or a delete), on its way through
+/// the same ordered stream as messages. It becomes an entry of its own in
+/// the conversation's log, so sequence numbers stay gap-free and a client
+/// that resumes learns of changes to messages it already has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamChange {
+    /// The change entry's own id.
+    pub message_id: MessageId,
+    pub conversation_id: ConversationId,
+    /// Who makes the change.
+    pub sender_id: UserId,
+    pub client_msg_id: ClientMsgId,
+    /// The message changed.
+    pub target_seq: Seq,
+    pub change: Change,
+    pub sent_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<ConnectionId>,
+    /// The message function found the sender to be a group admin, who may
+    /// delete other members' messages.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub moderator: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    Edit {
+        text: MessageText,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        emoji: Vec<EmojiRef>,
+    },
+    Delete,
+}
+
+/// Why a change cannot be made to its target as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeRefused {
+    #[error("no such message, or it was deleted")]
+    Missing,
+    #[error("only the author may change this message")]
+    NotAuthor,
+}
+
+impl StreamChange {
+    /// The rule both stores apply inside their write: the target as it
+    /// becomes, or why the change is refused. Only messages that are not
+    /// deleted change; only the author edits; the author or a moderator
+    /// deletes.
+    pub fn apply(&self, target: Option<StoredMessage>) -> Result<StoredMessage, ChangeRefused> {
+        let mut t = target
+            .filter(StoredMessage::is_live_message)
+            .ok_or(ChangeRefused::Missing)?;
+        let author = t.sender_id == self.sender_id;
+        match &self.change {
+            Change::Edit { text, emoji } => {
+                if !author {
+                    return Err(ChangeRefused::NotAuthor);
+                }
+                t.text = Some(text.clone());
+                t.emoji = emoji.clone();
+                t.edited_at = Some(self.sent_at);
+            }
+            Change::Delete => {
+                if !author && !self.moderator {
+                    return Err(ChangeRefused::NotAuthor);
+                }
+                t.text = None;
+                t.emoji = Vec::new();
+                t.deleted_at = Some(self.sent_at);
+                t.deleted_by = Some(self.sender_id);
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// A stream record: a new message or a change to one. Records of one
+/// conversation share its partition, so they are stored in append order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamEvent {
     Message(StreamMessage),
+    Change(StreamChange),
 }
 
 impl StreamEvent {
     pub fn conversation_id(&self) -> ConversationId {
         match self {
             StreamEvent::Message(m) => m.conversation_id,
+            StreamEvent::Change(c) => c.conversation_id,
+        }
+    }
+
+    pub fn origin(&self) -> Option<&ConnectionId> {
+        match self {
+            StreamEvent::Message(m) => m.origin.as_ref(),
+            StreamEvent::Change(c) => c.origin.as_ref(),
+        }
+    }
+
+    pub fn client_msg_id(&self) -> &ClientMsgId {
+        match self {
+            StreamEvent::Message(m) => &m.client_msg_id,
+            StreamEvent::Change(c) => &c.client_msg_id,
+        }
+    }
+
+    pub fn message_id(&self) -> MessageId {
+        match self {
+            StreamEvent::Message(m) => m.message_id,
+            StreamEvent::Change(c) => c.message_id,
         }
     }
 }
 
-/// A message as stored, with its place in the conversation.
+/// A user's vote on a message; `none` takes it back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vote {
+    Up,
+    Down,
+    #[default]
+    None,
+}
+
+/// A message's vote counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub up: u64,
+    pub down: u64,
+    /// Moves by one with every vote, so a client that gets two tallies
+    /// out of order keeps the later one.
+    pub rev: u64,
+}
+
+impl Tally {
+    /// The counts once a voter's vote moves from `before` to `after`.
+    pub fn moved(mut self, before: Vote, after: Vote) -> Self {
+        match before {
+            Vote::Up => self.up = self.up.saturating_sub(1),
+            Vote::Down => self.down = self.down.saturating_sub(1),
+            Vote::None => {}
+        }
+        match after {
+            Vote::Up => self.up += 1,
+            Vote::Down => self.down += 1,
+            Vote::None => {}
+        }
+        self.rev += 1;
+        self
+    }
+}
+
+/// What an entry of a conversation's log is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    #[default]
+    Message,
+    /// An edit of the message at `target_seq`; it carries the new text.
+    Edit,
+    /// The deletion of the message at `target_seq`.
+    Delete,
+}
+
+/// An entry of a conversation's log, with its place in it. A message entry
+/// shows its current state: the latest text after edits, no text once
+/// deleted (a tombstone that keeps its place).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredMessage {
     pub conversation_id: ConversationId,
@@ -91,13 +243,50 @@ pub struct StoredMessage {
     pub message_id: MessageId,
     pub sender_id: UserId,
     pub client_msg_id: ClientMsgId,
-    pub text: MessageText,
+    #[serde(default)]
+    pub kind: EntryKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<MessageText>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub emoji: Vec<EmojiRef>,
     pub sent_at: DateTime<Utc>,
+    /// Edit and delete entries: the message they change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_seq: Option<Seq>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<UserId>,
+    /// Vote counts (messages only; absent when zero).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub up: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub down: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub votes_rev: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl StoredMessage {
+    /// A message (not an edit or delete entry) that is not deleted: what
+    /// may be changed or voted on.
+    pub fn is_live_message(&self) -> bool {
+        self.kind == EntryKind::Message && self.deleted_at.is_none()
+    }
+
+    pub fn tally(&self) -> Tally {
+        Tally {
+            up: self.up,
+            down: self.down,
+            rev: self.votes_rev,
+        }
+    }
+
     pub fn from_stream(m: &StreamMessage, seq: Seq) -> Self {
         Self {
             conversation_id: m.conversation_id,
@@ -105,9 +294,43 @@ impl StoredMessage {
             message_id: m.message_id,
             sender_id: m.sender_id,
             client_msg_id: m.client_msg_id.clone(),
-            text: m.text.clone(),
+            kind: EntryKind::Message,
+            text: Some(m.text.clone()),
             emoji: m.emoji.clone(),
             sent_at: m.sent_at,
+            target_seq: None,
+            edited_at: None,
+            deleted_at: None,
+            deleted_by: None,
+            up: 0,
+            down: 0,
+            votes_rev: 0,
+        }
+    }
+
+    /// The log entry that records a change.
+    pub fn from_change(c: &StreamChange, seq: Seq) -> Self {
+        let (kind, text, emoji) = match &c.change {
+            Change::Edit { text, emoji } => (EntryKind::Edit, Some(text.clone()), emoji.clone()),
+            Change::Delete => (EntryKind::Delete, None, Vec::new()),
+        };
+        Self {
+            conversation_id: c.conversation_id,
+            seq,
+            message_id: c.message_id,
+            sender_id: c.sender_id,
+            client_msg_id: c.client_msg_id.clone(),
+            kind,
+            text,
+            emoji,
+            sent_at: c.sent_at,
+            target_seq: Some(c.target_seq),
+            edited_at: None,
+            deleted_at: None,
+            deleted_by: None,
+            up: 0,
+            down: 0,
+            votes_rev: 0,
         }
     }
 }
@@ -124,5 +347,32 @@ mod tests {
             MessageText::parse("x".repeat(4001)),
             Err(TextError::TooLong)
         );
+    }
+
+    #[test]
+    fn a_tally_moves_a_vote_and_counts_every_move() {
+        let t = Tally::default().moved(Vote::None, Vote::Up);
+        assert_eq!((t.up, t.down, t.rev), (1, 0, 1));
+        let t = t.moved(Vote::Up, Vote::Down);
+        assert_eq!((t.up, t.down, t.rev), (0, 1, 2));
+        let t = t.moved(Vote::Down, Vote::None);
+        assert_eq!((t.up, t.down, t.rev), (0, 0, 3));
+    }
+
+    #[test]
+    fn change_records_round_trip_through_the_stream_encoding() {
+        let json = r#"{"type":"change","message_id":"0190a7b1-5c2e-7d41-9a3f-2b8c4d6e8f01",
+            "conversation_id":"0190a7a4-9f3c-7b1e-8a2b-0c4d5e6f7a8b",
+            "sender_id":"0190a7a4-9f3c-7b1e-8a2b-0c4d5e6f7a8c","client_msg_id":"e-1",
+            "target_seq":3,"change":{"kind":"edit","text":"new"},"sent_at":"2026-11-30T10:00:00Z"}"#;
+        let event: StreamEvent = serde_json::from_str(json).unwrap();
+        let StreamEvent::Change(c) = &event else {
+            panic!("{event:?}")
+        };
+        assert!(matches!(&c.change, Change::Edit { text, .. } if text.as_str() == "new"));
+        assert!(!c.moderator && c.origin.is_none());
+        let again: StreamEvent =
+            serde_json::from_str(&serde_json::to_string(&event).unwrap()).unwrap();
+        assert_eq!(again, event);
     }
 }

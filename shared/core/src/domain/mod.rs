@@ -18,7 +18,10 @@ pub use friend::{FriendLink, FriendState};
 pub use ids::{
     ClientMsgId, ConnectionId, ConversationId, EmojiId, MessageId, Seq, ThemeId, UploadId, UserId,
 };
-pub use message::{MessageText, StoredMessage, StreamEvent, StreamMessage, TextError};
+pub use message::{
+    Change, ChangeRefused, EntryKind, MessageText, StoredMessage, StreamChange, StreamEvent,
+    StreamMessage, Tally, TextError, Vote,
+};
 pub use theme::{
     Background, Layer, MIN_CONTRAST, Rgb, Theme, ThemeColors, ThemeError, ThemeSpec, ThemeView,
 };

@@ -3,7 +3,10 @@
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::domain::{ConversationId, Seq, StoredMessage, StreamMessage};
+use crate::domain::{
+    ChangeRefused, ConversationId, Seq, StoredMessage, StreamChange, StreamMessage, Tally, UserId,
+    Vote,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Persisted {
@@ -13,12 +16,51 @@ pub struct Persisted {
     pub duplicate: bool,
 }
 
+/// A vote recorded: the message's counts after it, and whether the vote
+/// was new (voting the same way twice changes nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Voted {
+    pub tally: Tally,
+    pub changed: bool,
+}
+
 #[async_trait]
 pub trait MessageLog: Send + Sync {
     /// Stores the message once per (conversation, sender, client message id)
     /// under the conversation's next sequence number, atomically with the
     /// conversation's `last_seq`.
     async fn persist(&self, m: &StreamMessage) -> Result<Persisted, StoreError>;
+    /// Records an edit or delete as the conversation's next entry and
+    /// applies it to its target (`StreamChange::apply`), all at once, with
+    /// the same once-per-client-id rule as `persist`. A refused change
+    /// writes nothing.
+    async fn change(
+        &self,
+        c: &StreamChange,
+    ) -> Result<Result<Persisted, ChangeRefused>, StoreError>;
+    /// Sets the user's vote on a live message (`StoredMessage::is_live_message`)
+    /// and moves its counts by the difference, at once: one vote per user
+    /// per message however many arrive together.
+    async fn vote(
+        &self,
+        id: ConversationId,
+        seq: Seq,
+        user: UserId,
+        vote: Vote,
+    ) -> Result<Result<Voted, ChangeRefused>, StoreError>;
+    /// The user's votes among these messages; those not voted on are left out.
+    async fn votes_by(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        seqs: &[Seq],
+    ) -> Result<Vec<(Seq, Vote)>, StoreError>;
+    /// One entry by its sequence number.
+    async fn entry(
+        &self,
+        id: ConversationId,
+        seq: Seq,
+    ) -> Result<Option<StoredMessage>, StoreError>;
     /// Newest first, strictly before `before` when given.
     async fn history(
         &self,

@@ -23,7 +23,7 @@ pub use connections::{ConnectionStore, PresenceChange};
 pub use conversations::{AddMember, ConversationStore};
 pub use emoji::{EmojiStore, EmojiWrite};
 pub use friends::FriendStore;
-pub use messages::{MessageLog, Persisted};
+pub use messages::{MessageLog, Persisted, Voted};
 pub use pusher::{PushError, Pusher};
 pub use stream::{MessageStream, StreamError};
 pub use themes::{

@@ -5,10 +5,13 @@
 use async_trait::async_trait;
 use redb::ReadableTable;
 
-use super::{CONVERSATIONS, DEDUPE, EmbeddedStore, MESSAGES, get_json};
+use super::{CONVERSATIONS, DEDUPE, EmbeddedStore, MESSAGES, VOTES, get_json};
 use crate::error::{from_json, to_json};
-use chitter_core::domain::{Conversation, ConversationId, Seq, StoredMessage, StreamMessage};
-use chitter_core::ports::{MessageLog, Persisted, StoreError};
+use chitter_core::domain::{
+    ChangeRefused, Conversation, ConversationId, Seq, StoredMessage, StreamChange, StreamMessage,
+    UserId, Vote,
+};
+use chitter_core::ports::{MessageLog, Persisted, StoreError, Voted};
 
 #[async_trait]
 impl MessageLog for EmbeddedStore {
@@ -48,6 +51,140 @@ impl MessageLog for EmbeddedStore {
             })
         })
         .await
+    }
+
+    async fn change(
+        &self,
+        c: &StreamChange,
+    ) -> Result<Result<Persisted, ChangeRefused>, StoreError> {
+        let c = c.clone();
+        self.write(move |tx| {
+            let conv = c.conversation_id.to_string();
+            let sender = c.sender_id.to_string();
+            let mut dedupe = tx.open_table(DEDUPE)?;
+            let mut messages = tx.open_table(MESSAGES)?;
+            let key = (conv.as_str(), sender.as_str(), c.client_msg_id.as_str());
+            let earlier = dedupe.get(key)?.map(|v| v.value());
+            if let Some(seq) = earlier {
+                let message = messages
+                    .get((conv.as_str(), seq))?
+                    .map(|v| from_json(v.value()))
+                    .transpose()?
+                    .ok_or_else(|| StoreError::backend("dedupe entry without message"))?;
+                return Ok(Ok(Persisted {
+                    message,
+                    duplicate: true,
+                }));
+            }
+            let target: Option<StoredMessage> = messages
+                .get((conv.as_str(), c.target_seq.0))?
+                .map(|v| from_json(v.value()))
+                .transpose()?;
+            let target = match c.apply(target) {
+                Ok(t) => t,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            let mut convs = tx.open_table(CONVERSATIONS)?;
+            let mut conversation: Conversation = get_json(&convs, &conv)?
+                .ok_or_else(|| StoreError::backend("change for a missing conversation"))?;
+            let seq = conversation.last_seq.next();
+            let entry = StoredMessage::from_change(&c, seq);
+            messages.insert((conv.as_str(), target.seq.0), to_json(&target)?.as_slice())?;
+            messages.insert((conv.as_str(), seq.0), to_json(&entry)?.as_slice())?;
+            dedupe.insert(key, seq.0)?;
+            conversation.last_seq = seq;
+            convs.insert(conv.as_str(), to_json(&conversation)?.as_slice())?;
+            Ok(Ok(Persisted {
+                message: entry,
+                duplicate: false,
+            }))
+        })
+        .await
+    }
+
+    async fn vote(
+        &self,
+        id: ConversationId,
+        seq: Seq,
+        user: UserId,
+        vote: Vote,
+    ) -> Result<Result<Voted, ChangeRefused>, StoreError> {
+        self.write(move |tx| {
+            let conv = id.to_string();
+            let voter = user.to_string();
+            let mut messages = tx.open_table(MESSAGES)?;
+            let mut votes = tx.open_table(VOTES)?;
+            let message: Option<StoredMessage> = messages
+                .get((conv.as_str(), seq.0))?
+                .map(|v| from_json(v.value()))
+                .transpose()?;
+            let Some(mut message) = message.filter(StoredMessage::is_live_message) else {
+                return Ok(Err(ChangeRefused::Missing));
+            };
+            let key = (conv.as_str(), seq.0, voter.as_str());
+            let before: Vote = votes
+                .get(key)?
+                .map(|v| from_json(v.value()))
+                .transpose()?
+                .unwrap_or_default();
+            if before == vote {
+                return Ok(Ok(Voted {
+                    tally: message.tally(),
+                    changed: false,
+                }));
+            }
+            let tally = message.tally().moved(before, vote);
+            (message.up, message.down, message.votes_rev) = (tally.up, tally.down, tally.rev);
+            messages.insert((conv.as_str(), seq.0), to_json(&message)?.as_slice())?;
+            match vote {
+                Vote::None => {
+                    votes.remove(key)?;
+                }
+                _ => {
+                    votes.insert(key, to_json(&vote)?.as_slice())?;
+                }
+            }
+            Ok(Ok(Voted {
+                tally,
+                changed: true,
+            }))
+        })
+        .await
+    }
+
+    async fn votes_by(
+        &self,
+        id: ConversationId,
+        user: UserId,
+        seqs: &[Seq],
+    ) -> Result<Vec<(Seq, Vote)>, StoreError> {
+        self.read(|tx| {
+            let conv = id.to_string();
+            let voter = user.to_string();
+            let votes = tx.open_table(VOTES)?;
+            let mut out = Vec::new();
+            for seq in seqs {
+                if let Some(v) = votes.get((conv.as_str(), seq.0, voter.as_str()))? {
+                    out.push((*seq, from_json(v.value())?));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    async fn entry(
+        &self,
+        id: ConversationId,
+        seq: Seq,
+    ) -> Result<Option<StoredMessage>, StoreError> {
+        self.read(|tx| {
+            let id = id.to_string();
+            let messages = tx.open_table(MESSAGES)?;
+            messages
+                .get((id.as_str(), seq.0))?
+                .map(|v| from_json(v.value()))
+                .transpose()
+        })
     }
 
     async fn history(

@@ -49,6 +49,8 @@ const FRIENDS: TableDefinition<(&str, &str), Json> = TableDefinition::new("frien
 const MESSAGES: TableDefinition<(&str, u64), Json> = TableDefinition::new("messages");
 /// (conversation, sender, client message id) -> seq: the idempotency key.
 const DEDUPE: TableDefinition<(&str, &str, &str), u64> = TableDefinition::new("dedupe");
+/// (conversation, seq, user) -> the user's vote on that message.
+const VOTES: TableDefinition<(&str, u64, &str), Json> = TableDefinition::new("votes");
 /// (owner, upload) -> Upload.
 const UPLOADS: TableDefinition<(&str, &str), Json> = TableDefinition::new("uploads");
 /// emoji id -> Emoji.
@@ -102,6 +104,7 @@ impl EmbeddedStore {
             tx.open_table(FRIENDS)?;
             tx.open_table(MESSAGES)?;
             tx.open_table(DEDUPE)?;
+            tx.open_table(VOTES)?;
             tx.open_table(UPLOADS)?;
             tx.open_table(UPLOAD_USAGE)?;
             tx.open_table(EMOJI)?;

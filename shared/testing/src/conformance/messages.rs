@@ -4,10 +4,41 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use chitter_core::domain::{ConversationId, ConversationKind, Member, Role, Seq, UserId};
+use chitter_core::domain::{
+    Change, ChangeRefused, ClientMsgId, ConversationId, ConversationKind, EntryKind, Member,
+    MessageId, MessageText, Role, Seq, StreamChange, UserId, Vote,
+};
 use chitter_core::ports::Store;
 
 use super::fixtures::{conversation, member, message};
+
+fn change(
+    id: ConversationId,
+    by: UserId,
+    client_id: &str,
+    target: u64,
+    change: Change,
+    moderator: bool,
+) -> StreamChange {
+    StreamChange {
+        message_id: MessageId::new(),
+        conversation_id: id,
+        sender_id: by,
+        client_msg_id: ClientMsgId::parse(client_id).unwrap(),
+        target_seq: Seq(target),
+        change,
+        sent_at: chrono::Utc::now(),
+        origin: None,
+        moderator,
+    }
+}
+
+fn edit(text: &str) -> Change {
+    Change::Edit {
+        text: MessageText::parse(text.into()).unwrap(),
+        emoji: Vec::new(),
+    }
+}
 
 async fn group_with(s: &impl Store, users: &[UserId]) -> ConversationId {
     let c = conversation(ConversationKind::Group, users[0]);
@@ -29,8 +60,11 @@ pub async fn messages_get_gap_free_sequence_numbers_once<S: Store>(s: &S) {
     let again = s.persist(&message(id, ada, "c-3", "resent")).await.unwrap();
     assert!(again.duplicate);
     assert_eq!(
-        (again.message.seq, again.message.text.as_str()),
-        (Seq(3), "m3")
+        (
+            again.message.seq,
+            again.message.text.as_ref().map(|t| t.as_str())
+        ),
+        (Seq(3), Some("m3"))
     );
     // The same client id from someone else is another message.
     let other = s
@@ -103,4 +137,172 @@ pub async fn concurrent_writers_never_share_or_skip_a_number<S: Store + 'static>
     seqs.sort_unstable();
     assert_eq!(seqs, [1, 2, 3, 4, 5, 6]);
     assert_eq!(s.after(id, Seq::ZERO, 100).await.unwrap().len(), 6);
+}
+
+pub async fn edits_and_deletes_are_entries_that_change_their_target<S: Store>(s: &S) {
+    let (ada, bob) = (UserId::new(), UserId::new());
+    let id = group_with(s, &[ada, bob]).await;
+    s.persist(&message(id, ada, "m-1", "helo")).await.unwrap();
+    s.persist(&message(id, bob, "m-2", "mine")).await.unwrap();
+
+    let e = s
+        .change(&change(id, ada, "e-1", 1, edit("hello"), false))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((e.message.seq, e.message.kind), (Seq(3), EntryKind::Edit));
+    assert_eq!(e.message.target_seq, Some(Seq(1)));
+    assert_eq!(e.message.text.as_ref().map(|t| t.as_str()), Some("hello"));
+    let target = s.entry(id, Seq(1)).await.unwrap().unwrap();
+    assert_eq!(target.text.as_ref().map(|t| t.as_str()), Some("hello"));
+    assert_eq!(target.edited_at, Some(e.message.sent_at));
+    assert_eq!(target.client_msg_id.as_str(), "m-1", "the rest stays");
+
+    // The same client id again is the same change.
+    let again = s
+        .change(&change(id, ada, "e-1", 1, edit("other"), false))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.message.seq, Seq(3));
+
+    let refused = |r: Result<_, ChangeRefused>| r.err();
+    assert_eq!(
+        refused(
+            s.change(&change(id, bob, "e-2", 1, edit("not yours"), false))
+                .await
+                .unwrap()
+        ),
+        Some(ChangeRefused::NotAuthor)
+    );
+    assert_eq!(
+        refused(
+            s.change(&change(id, ada, "d-1", 2, Change::Delete, false))
+                .await
+                .unwrap()
+        ),
+        Some(ChangeRefused::NotAuthor)
+    );
+    // A moderator deletes another's message: a tombstone keeps its place.
+    let d = s
+        .change(&change(id, ada, "d-2", 2, Change::Delete, true))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((d.message.seq, d.message.kind), (Seq(4), EntryKind::Delete));
+    assert_eq!(d.message.text, None);
+    let tomb = s.entry(id, Seq(2)).await.unwrap().unwrap();
+    assert_eq!((tomb.text, tomb.deleted_by), (None, Some(ada)));
+    assert!(tomb.deleted_at.is_some() && tomb.emoji.is_empty());
+
+    for (who, client, target, c) in [
+        (bob, "e-3", 2, edit("back")),
+        (bob, "d-3", 2, Change::Delete),
+        (ada, "e-4", 3, edit("an edit of an edit")),
+        (ada, "e-5", 99, edit("nothing there")),
+    ] {
+        assert_eq!(
+            refused(
+                s.change(&change(id, who, client, target, c, false))
+                    .await
+                    .unwrap()
+            ),
+            Some(ChangeRefused::Missing),
+            "{client}"
+        );
+    }
+    // Refusals wrote nothing; the log has four entries, no gaps.
+    assert_eq!(s.conversation(id).await.unwrap().unwrap().last_seq, Seq(4));
+    let kinds: Vec<(u64, EntryKind)> = s
+        .after(id, Seq::ZERO, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| (m.seq.0, m.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (1, EntryKind::Message),
+            (2, EntryKind::Message),
+            (3, EntryKind::Edit),
+            (4, EntryKind::Delete)
+        ]
+    );
+}
+
+pub async fn votes_count_once_per_user_even_when_cast_together<S: Store + 'static>(s: Arc<S>) {
+    let ada = UserId::new();
+    let voters: Vec<UserId> = (0..10).map(|_| UserId::new()).collect();
+    let id = group_with(&*s, &[ada]).await;
+    s.persist(&message(id, ada, "m-1", "vote on me"))
+        .await
+        .unwrap();
+
+    // Ten voters at once, each voting up twice: ten up votes.
+    let casts = voters.iter().flat_map(|v| [*v, *v]).map(|v| {
+        let s = s.clone();
+        async move { s.vote(id, Seq(1), v, Vote::Up).await.unwrap().unwrap() }
+    });
+    let results = futures::future::join_all(casts).await;
+    assert_eq!(results.iter().filter(|r| r.changed).count(), 10);
+    let m = s.entry(id, Seq(1)).await.unwrap().unwrap();
+    assert_eq!((m.up, m.down), (10, 0));
+
+    // Switching moves a vote; `none` takes it back; concurrently too.
+    let moves = voters.iter().enumerate().map(|(i, v)| {
+        let s = s.clone();
+        let ballot = if i < 4 {
+            Vote::Down
+        } else if i < 6 {
+            Vote::None
+        } else {
+            Vote::Up
+        };
+        async move { s.vote(id, Seq(1), *v, ballot).await.unwrap().unwrap() }
+    });
+    futures::future::join_all(moves).await;
+    let m = s.entry(id, Seq(1)).await.unwrap().unwrap();
+    assert_eq!((m.up, m.down), (4, 4));
+    assert_eq!(m.votes_rev, 16, "each of the 16 changes moved the revision");
+
+    let mine = s.votes_by(id, voters[0], &[Seq(1), Seq(2)]).await.unwrap();
+    assert_eq!(mine, [(Seq(1), Vote::Down)]);
+    assert!(
+        s.votes_by(id, voters[5], &[Seq(1)])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(s.votes_by(id, voters[5], &[]).await.unwrap().is_empty());
+
+    // Only live messages take votes.
+    s.change(&change(id, ada, "e-1", 1, edit("edited"), false))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        s.vote(id, Seq(2), ada, Vote::Up).await.unwrap().err(),
+        Some(ChangeRefused::Missing),
+        "an edit entry"
+    );
+    assert_eq!(
+        s.vote(id, Seq(7), ada, Vote::Up).await.unwrap().err(),
+        Some(ChangeRefused::Missing)
+    );
+    let edited = s.entry(id, Seq(1)).await.unwrap().unwrap();
+    assert_eq!((edited.up, edited.down), (4, 4), "an edit keeps the votes");
+    s.change(&change(id, ada, "d-1", 1, Change::Delete, false))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        s.vote(id, Seq(1), voters[9], Vote::Down)
+            .await
+            .unwrap()
+            .err(),
+        Some(ChangeRefused::Missing),
+        "a deleted message"
+    );
 }

@@ -32,7 +32,9 @@ pub use emoji::{
 pub use fixtures::user;
 pub use friends::friendships_have_two_sides;
 pub use messages::{
-    concurrent_writers_never_share_or_skip_a_number, messages_get_gap_free_sequence_numbers_once,
+    concurrent_writers_never_share_or_skip_a_number,
+    edits_and_deletes_are_entries_that_change_their_target,
+    messages_get_gap_free_sequence_numbers_once, votes_count_once_per_user_even_when_cast_together,
 };
 pub use pusher::{ClientEnd, pushers_deliver_and_report_gone};
 pub use stream::{StreamProbe, streams_keep_each_key_in_order};
@@ -98,6 +100,16 @@ macro_rules! store_conformance {
         async fn concurrent_writers_never_share_or_skip_a_number() {
             let s = $make;
             $crate::conformance::concurrent_writers_never_share_or_skip_a_number(s).await;
+        }
+        #[tokio::test]
+        async fn edits_and_deletes_are_entries_that_change_their_target() {
+            let s = $make;
+            $crate::conformance::edits_and_deletes_are_entries_that_change_their_target(&*s).await;
+        }
+        #[tokio::test]
+        async fn votes_count_once_per_user_even_when_cast_together() {
+            let s = $make;
+            $crate::conformance::votes_count_once_per_user_even_when_cast_together(s).await;
         }
         #[tokio::test]
         async fn uploads_finalize_once_within_the_quota() {
