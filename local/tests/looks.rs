@@ -964,7 +964,203 @@ async fn themes_are_checked_applied_to_conversations_and_shared(backend: Backend
     assert_eq!(looks.body["conversation"]["name"], "Dusk");
 }
 
+async fn attachment_path(api: &Api, user: &User, conv: &str, seq: u64, upload: &str) -> Reply {
+    api.call(
+        "GET",
+        &format!("/api/conversations/{conv}/messages/{seq}/attachments/{upload}"),
+        Some(&user.token),
+        None,
+    )
+    .await
+}
+
+async fn attachments_reach_members_and_only_members_download_them(backend: Backend) {
+    let (_dir, _local, api) = start(&backend, &[]).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let carol = api.signup("carol").await;
+    let direct = api.direct(&alice, &bob).await;
+    let group = api.group(&alice, "Elsewhere", &[&carol]).await;
+    let image = png(40, 30);
+    let img = upload(&api, &alice, "attachment", "image/png", image.clone()).await;
+    assert_eq!(img.status, 200, "{}", img.body);
+    let img = img.body["upload_id"].as_str().unwrap().to_owned();
+    let notes = b"meeting notes\n".to_vec();
+    let txt = upload(&api, &alice, "attachment", "text/plain", notes.clone()).await;
+    let txt = txt.body["upload_id"].as_str().unwrap().to_owned();
+    let other = upload(&api, &alice, "attachment", "image/png", png(8, 8)).await;
+    let other = other.body["upload_id"].as_str().unwrap().to_owned();
+    let emoji_upload = upload(&api, &alice, "emoji", "image/png", png(16, 16)).await;
+    let emoji_upload = emoji_upload.body["upload_id"].as_str().unwrap().to_owned();
+
+    let mut alice_ws = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+    // Files alone need no text.
+    alice_ws
+        .send(json!({"action": "send", "id": "f-1", "conversation_id": direct, "attachments": [
+            {"upload_id": img, "name": "cat.png"}, {"upload_id": txt, "name": "Notes \"v2\".txt"}]}))
+        .await;
+    let accepted = alice_ws.next_of(&["ack", "error"]).await;
+    assert_eq!(accepted["status"], "accepted", "{accepted}");
+    let m = bob_ws.next_of(&["message"]).await;
+    assert!(m.get("text").is_none(), "{m}");
+    let files = m["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(
+        (
+            files[0]["name"].as_str(),
+            files[0]["content_type"].as_str(),
+            files[0]["size"].as_u64()
+        ),
+        (Some("cat.png"), Some("image/png"), Some(image.len() as u64))
+    );
+    assert_eq!(
+        (files[0]["width"].as_u64(), files[0]["height"].as_u64()),
+        (Some(40), Some(30))
+    );
+    assert_eq!(files[1]["content_type"], "text/plain");
+    assert!(files[1].get("width").is_none());
+    let persisted = alice_ws.next_of(&["ack"]).await;
+    assert_eq!(
+        (persisted["id"].as_str(), persisted["seq"].as_u64()),
+        (Some("f-1"), Some(1))
+    );
+    alice_ws.send_message(&group, "g-1", "for carol only").await;
+    let r = api
+        .call(
+            "POST",
+            &format!("/api/conversations/{group}/messages"),
+            Some(&alice.token),
+            Some(json!({"id": "g-2", "attachments": [{"upload_id": other, "name": "other.png"}]})),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let m = alice_ws.next_of(&["message"]).await;
+    assert_eq!(m["attachments"][0]["name"], "other.png", "sent over HTTP");
+
+    // A member downloads: an image is shown in place, other files saved.
+    let got = attachment_path(&api, &bob, &direct, 1, &img).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.body["name"], "cat.png");
+    let resp = api
+        .http
+        .get(got.body["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let disposition = resp
+        .headers()
+        .get("content-disposition")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), image);
+    assert_eq!(
+        disposition.as_deref(),
+        Some("inline; filename*=UTF-8''cat.png")
+    );
+    let got = attachment_path(&api, &bob, &direct, 1, &txt).await;
+    let resp = api
+        .http
+        .get(got.body["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()
+            .get("content-disposition")
+            .map(|v| v.to_str().unwrap()),
+        Some("attachment; filename*=UTF-8''Notes%20%22v2%22.txt")
+    );
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), notes);
+
+    // Not a member; another conversation's file; no such message or file.
+    assert_error(
+        &attachment_path(&api, &carol, &direct, 1, &img).await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &attachment_path(&api, &bob, &direct, 1, &other).await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &attachment_path(&api, &bob, &group, 2, &other).await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &attachment_path(&api, &bob, &direct, 9, &img).await,
+        404,
+        "not_found",
+    );
+    assert_error(
+        &attachment_path(&api, &bob, &direct, 1, "nope").await,
+        404,
+        "not_found",
+    );
+    let carols = attachment_path(&api, &carol, &group, 2, &other).await;
+    assert_eq!(carols.status, 200, "{}", carols.body);
+
+    // Refused sends: someone else's upload, not an attachment, nothing to
+    // send, too many, the same twice, a name that is a path.
+    let attach = |upload: &str, name: &str| json!({"upload_id": upload, "name": name});
+    for (id, attachments, code) in [
+        ("r-1", vec![attach(&img, "mine.png")], "not_found"),
+        ("r-2", vec![], "invalid_frame"),
+    ] {
+        bob_ws
+            .send(json!({"action": "send", "id": id, "conversation_id": direct, "attachments": attachments}))
+            .await;
+        let e = bob_ws.next_of(&["error", "ack"]).await;
+        assert_eq!(
+            (e["id"].as_str(), e["code"].as_str()),
+            (Some(id), Some(code)),
+            "{e}"
+        );
+    }
+    for (id, attachments) in [
+        ("r-3", vec![attach(&emoji_upload, "e.png")]),
+        (
+            "r-4",
+            (0..11).map(|i| attach(&img, &format!("{i}.png"))).collect(),
+        ),
+        ("r-5", vec![attach(&img, "a.png"), attach(&img, "b.png")]),
+        ("r-6", vec![attach(&img, "../../etc/passwd")]),
+    ] {
+        alice_ws
+            .send(json!({"action": "send", "id": id, "conversation_id": direct, "text": "x", "attachments": attachments}))
+            .await;
+        let e = alice_ws.next_of(&["error", "ack"]).await;
+        assert_eq!(
+            (e["id"].as_str(), e["code"].as_str()),
+            (Some(id), Some("invalid_frame")),
+            "{e}"
+        );
+    }
+
+    // Once the message is deleted its files are no longer served.
+    alice_ws
+        .send(json!({"action": "delete", "id": "d-1", "conversation_id": direct, "seq": 1}))
+        .await;
+    for status in ["accepted", "persisted"] {
+        loop {
+            let f = alice_ws.next_of(&["ack", "error"]).await;
+            if f["id"] == "d-1" {
+                assert_eq!(f["status"], status, "{f}");
+                break;
+            }
+        }
+    }
+    assert_error(
+        &attachment_path(&api, &bob, &direct, 1, &img).await,
+        404,
+        "not_found",
+    );
+}
+
 both_backends!(
+    attachments_reach_members_and_only_members_download_them,
     themes_are_checked_applied_to_conversations_and_shared,
     shortcodes_in_messages_show_the_senders_emoji,
     uploads_stay_within_the_quota,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, FromRequestParts, RawPathParams, RawQuery, Request};
 use axum::response::{IntoResponse, Response};
 use chitter_core::app::accounts;
-use chitter_core::domain::{Caller, ConversationId, EmojiId, ThemeId, UploadId, UserId};
+use chitter_core::domain::{Caller, ConversationId, EmojiId, Seq, ThemeId, UploadId, UserId};
 use chitter_core::protocol::ErrorCode;
 use chitter_core::{AppError, Services};
 use http::request::Parts;
@@ -124,6 +124,19 @@ impl PathParams {
 
     pub fn upload(&self) -> ApiResult<UploadId> {
         UploadId::parse(self.raw("id")).map_err(|_| AppError::NotFound("upload").into())
+    }
+
+    /// A message's sequence number in the path (`{seq}`).
+    pub fn seq(&self) -> ApiResult<Seq> {
+        self.raw("seq")
+            .parse::<u64>()
+            .map(Seq)
+            .map_err(|_| AppError::NotFound("message").into())
+    }
+
+    /// An upload id under another name (`{upload}`).
+    pub fn upload_named(&self, name: &str) -> ApiResult<UploadId> {
+        UploadId::parse(self.raw(name)).map_err(|_| AppError::NotFound("attachment").into())
     }
 
     pub fn user(&self) -> ApiResult<UserId> {

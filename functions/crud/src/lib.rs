@@ -60,6 +60,10 @@ pub fn router(svc: Arc<Services>) -> Router {
             get(conversations::history).post(conversations::send),
         )
         .route(
+            "/api/conversations/{id}/messages/{seq}/attachments/{upload}",
+            get(conversations::attachment),
+        )
+        .route(
             "/api/conversations/{id}/theme",
             get(themes::conversation_looks).put(themes::set_conversation_theme),
         )

@@ -103,6 +103,25 @@ impl BlobStore for S3BlobStore {
         Ok(presigned(p, ttl))
     }
 
+    async fn presign_download(
+        &self,
+        key: &BlobKey,
+        ttl: Duration,
+        content_disposition: &str,
+    ) -> Result<PresignedRequest, BlobError> {
+        let config = PresigningConfig::expires_in(ttl).map_err(blob_error)?;
+        let p = self
+            .presigner
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .response_content_disposition(content_disposition)
+            .presigned(config)
+            .await
+            .map_err(blob_error)?;
+        Ok(presigned(p, ttl))
+    }
+
     async fn stat(&self, key: &BlobKey) -> Result<Option<BlobInfo>, BlobError> {
         match self
             .client

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::domain::{
-    ClientMsgId, ConversationId, EmojiRef, MessageId, MessageText, Seq, StoredMessage, TextError,
-    ThemeView, UserId, Vote,
+    Attachment, ClientMsgId, ConversationId, EmojiRef, FileName, MessageId, MessageText, Seq,
+    StoredMessage, TextError, ThemeView, UploadId, UserId, Vote,
 };
 
 /// Every typed error the system reports, over HTTP and over the socket.
@@ -90,7 +90,7 @@ pub enum ClientFrame {
     Send {
         id: ClientMsgId,
         conversation_id: ConversationId,
-        text: MessageText,
+        content: Content,
     },
     Typing {
         id: Option<ClientMsgId>,
@@ -151,11 +151,64 @@ pub struct FrameError {
     pub message: String,
 }
 
+/// What a message says: text, files, or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    pub text: Option<MessageText>,
+    pub attachments: Vec<AttachmentRequest>,
+}
+
+/// Why a message's content was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContentError {
+    TooLong(String),
+    Invalid(String),
+}
+
+impl Content {
+    /// The rules of `send` (socket and HTTP alike): text is required unless
+    /// there are attachments; at most `Attachment::MAX_PER_MESSAGE` of them.
+    pub fn parse(
+        text: Option<String>,
+        attachments: Vec<AttachmentRequest>,
+    ) -> Result<Self, ContentError> {
+        let text = match text {
+            // A message of files alone needs no words.
+            Some(t) if t.trim().is_empty() && !attachments.is_empty() => None,
+            Some(t) => Some(MessageText::parse(t).map_err(|e| match e {
+                TextError::TooLong => ContentError::TooLong(e.to_string()),
+                TextError::Empty => ContentError::Invalid(e.to_string()),
+            })?),
+            None if attachments.is_empty() => {
+                return Err(ContentError::Invalid("missing field `text`".into()));
+            }
+            None => None,
+        };
+        if attachments.len() > Attachment::MAX_PER_MESSAGE {
+            return Err(ContentError::Invalid(format!(
+                "at most {} attachments per message",
+                Attachment::MAX_PER_MESSAGE
+            )));
+        }
+        Ok(Self { text, attachments })
+    }
+}
+
+/// A finished attachment upload of the sender's, named for the members.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AttachmentRequest {
+    pub upload_id: UploadId,
+    pub name: FileName,
+}
+
 #[derive(Deserialize)]
 struct SendFields {
     id: ClientMsgId,
     conversation_id: ConversationId,
-    text: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    attachments: Vec<AttachmentRequest>,
 }
 
 #[derive(Deserialize)]
@@ -261,10 +314,14 @@ pub fn parse_client_frame(body: &str) -> Result<ClientFrame, FrameError> {
     match action {
         "send" => {
             let f: SendFields = serde_json::from_value(value.clone()).map_err(fields)?;
+            let content = Content::parse(f.text, f.attachments).map_err(|e| match e {
+                ContentError::TooLong(m) => fail(ErrorCode::TextTooLong, m),
+                ContentError::Invalid(m) => fail(ErrorCode::InvalidFrame, m),
+            })?;
             Ok(ClientFrame::Send {
                 id: f.id,
                 conversation_id: f.conversation_id,
-                text: text(f.text)?,
+                content,
             })
         }
         "edit" => {
@@ -464,7 +521,9 @@ mod tests {
             r#"{{"action":"send","id":"c1","conversation_id":"{CONV}","text":"hi"}}"#
         ))
         .unwrap();
-        assert!(matches!(send, ClientFrame::Send { ref text, .. } if text.as_str() == "hi"));
+        assert!(
+            matches!(send, ClientFrame::Send { ref content, .. } if content.text.as_ref().is_some_and(|t| t.as_str() == "hi"))
+        );
         assert_eq!(send.id().unwrap().as_str(), "c1");
         assert!(matches!(
             parse_client_frame(&format!(

@@ -52,6 +52,15 @@ impl BlobStore for Unavailable {
         Err(BlobError(reason("blob store")))
     }
 
+    async fn presign_download(
+        &self,
+        _: &BlobKey,
+        _: Duration,
+        _: &str,
+    ) -> Result<PresignedRequest, BlobError> {
+        Err(BlobError(reason("blob store")))
+    }
+
     async fn stat(&self, _: &BlobKey) -> Result<Option<BlobInfo>, BlobError> {
         Err(BlobError(reason("blob store")))
     }

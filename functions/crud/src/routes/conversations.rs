@@ -8,8 +8,8 @@ use chitter_core::AppError;
 use chitter_core::Services;
 use chitter_core::app::conversations;
 use chitter_core::app::messaging;
-use chitter_core::domain::{ClientMsgId, MessageText, Seq, TextError, Title, UserId};
-use chitter_core::protocol::ErrorCode;
+use chitter_core::domain::{ClientMsgId, Seq, Title, UserId};
+use chitter_core::protocol::{AttachmentRequest, Content, ContentError, ErrorCode};
 use http::StatusCode;
 use serde::Deserialize;
 
@@ -128,11 +128,31 @@ pub async fn history(
     )
 }
 
+/// A short-lived URL for a file a message carries; members only.
+pub async fn attachment(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathParams,
+) -> ApiResult<Response> {
+    let download = conversations::attachment(
+        &svc,
+        &caller,
+        path.conversation()?,
+        path.seq()?,
+        path.upload_named("upload")?,
+    )
+    .await?;
+    json(StatusCode::OK, &download)
+}
+
 /// A message sent over HTTP, as a socket's `send` frame has it.
 #[derive(Deserialize)]
 pub struct NewMessage {
     id: ClientMsgId,
-    text: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    attachments: Vec<AttachmentRequest>,
 }
 
 /// Sends a message without a socket (bots, integrations): 202 with the
@@ -143,13 +163,10 @@ pub async fn send(
     path: PathParams,
     JsonBody(b): JsonBody<NewMessage>,
 ) -> ApiResult<Response> {
-    let text = MessageText::parse(b.text).map_err(|e| {
-        let code = match e {
-            TextError::TooLong => ErrorCode::TextTooLong,
-            TextError::Empty => ErrorCode::InvalidRequest,
-        };
-        AppError::bad_request(code, e.to_string())
+    let content = Content::parse(b.text, b.attachments).map_err(|e| match e {
+        ContentError::TooLong(m) => AppError::bad_request(ErrorCode::TextTooLong, m),
+        ContentError::Invalid(m) => AppError::bad_request(ErrorCode::InvalidRequest, m),
     })?;
-    let ack = messaging::send_over_http(&svc, &caller, b.id, path.conversation()?, text).await?;
+    let ack = messaging::send_over_http(&svc, &caller, b.id, path.conversation()?, content).await?;
     json(StatusCode::ACCEPTED, &ack)
 }

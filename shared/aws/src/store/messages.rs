@@ -355,12 +355,18 @@ impl DynamoStore {
 fn changed_fields(
     target: &StoredMessage,
 ) -> Result<(String, HashMap<String, String>, Attrs), StoreError> {
-    let fields: [(&str, Option<AttributeValue>); 5] = [
+    let fields: [(&str, Option<AttributeValue>); 6] = [
         ("text", target.text.as_ref().map(attr).transpose()?),
         (
             "emoji",
             (!target.emoji.is_empty())
                 .then(|| attr(&target.emoji))
+                .transpose()?,
+        ),
+        (
+            "attachments",
+            (!target.attachments.is_empty())
+                .then(|| attr(&target.attachments))
                 .transpose()?,
         ),
         (

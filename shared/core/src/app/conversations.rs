@@ -5,12 +5,12 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::access;
 use super::error::{AppError, AppResult};
 use super::services::Services;
+use super::{access, uploads};
 use crate::domain::{
-    Caller, Conversation, ConversationId, ConversationKind, Member, Role, Seq, StoredMessage,
-    Title, UserId, UserProfile, Vote,
+    Attachment, Caller, Conversation, ConversationId, ConversationKind, Member, Role, Seq,
+    StoredMessage, Title, UploadId, UserId, UserProfile, Vote,
 };
 use crate::ports::AddMember;
 
@@ -307,6 +307,60 @@ pub async fn remove_member(
     }
     tracing::info!(conversation_id = %id, user_id = %user, "member removed");
     Ok(())
+}
+
+/// Where to download a message's file, for a short while.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentDownload {
+    #[serde(flatten)]
+    pub attachment: Attachment,
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A file that a message of the conversation carries, for members only:
+/// the message must still be there (not deleted) and the file too.
+pub async fn attachment(
+    svc: &Services,
+    caller: &Caller,
+    id: ConversationId,
+    seq: Seq,
+    upload: UploadId,
+) -> AppResult<AttachmentDownload> {
+    access::require_visible(svc, id, caller.user_id).await?;
+    let missing = || AppError::NotFound("attachment");
+    let message = svc
+        .messages
+        .entry(id, seq)
+        .await?
+        .filter(StoredMessage::is_live_message)
+        .ok_or_else(missing)?;
+    let attachment = message
+        .attachments
+        .into_iter()
+        .find(|a| a.upload_id == upload)
+        .ok_or_else(missing)?;
+    // The sender may have deleted the file since.
+    svc.uploads
+        .upload(message.sender_id, upload)
+        .await?
+        .ok_or_else(missing)?;
+    let disposition = attachment
+        .name
+        .content_disposition(attachment.content_type.is_image());
+    let url = svc
+        .blobs
+        .presign_download(
+            &uploads::media_key(message.sender_id, upload)?,
+            svc.settings.download_url_ttl,
+            &disposition,
+        )
+        .await?;
+    Ok(AttachmentDownload {
+        attachment,
+        url: url.url,
+        expires_at: url.expires_at,
+    })
 }
 
 /// A page of history, newest first, for members only.

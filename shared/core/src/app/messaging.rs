@@ -5,12 +5,15 @@ use super::error::{AppError, AppResult};
 use super::services::Services;
 use super::{access, emoji, fanout};
 use crate::domain::{
-    Caller, Change, ChangeRefused, ClientMsgId, ConnectionId, ConversationId, ConversationKind,
-    MessageId, MessageText, Role, Seq, StoredMessage, StreamChange, StreamEvent, StreamMessage,
-    UserId, Vote,
+    Attachment, Caller, Change, ChangeRefused, ClientMsgId, ConnectionId, ConversationId,
+    ConversationKind, MessageId, Role, Seq, StoredMessage, StreamChange, StreamEvent,
+    StreamMessage, UploadKind, UploadState, UserId, Vote,
 };
 use crate::ports::PushError;
-use crate::protocol::{AckStatus, ClientFrame, RESUME_PAGE, ServerFrame, parse_client_frame};
+use crate::protocol::{
+    AckStatus, AttachmentRequest, ClientFrame, Content, ErrorCode, RESUME_PAGE, ServerFrame,
+    parse_client_frame,
+};
 
 /// Handles one client frame. Every outcome the client should hear of, the
 /// errors included, is pushed back to its connection; nothing is returned
@@ -46,10 +49,10 @@ async fn dispatch(
         ClientFrame::Send {
             id,
             conversation_id,
-            text,
+            content,
         } => {
             access::require(svc, conversation_id, caller.user_id).await?;
-            accept(svc, caller, Some(connection), id, conversation_id, text)
+            accept(svc, caller, Some(connection), id, conversation_id, content)
                 .await
                 .map(Some)
         }
@@ -109,6 +112,45 @@ async fn dispatch(
             ..
         } => vote(svc, caller, conversation_id, seq, ballot).await,
     }
+}
+
+/// The sender's finished attachment uploads, looked up at once, in the
+/// order given. Someone else's upload is "not found", like a missing one.
+async fn attachments(
+    svc: &Services,
+    caller: &Caller,
+    requested: Vec<AttachmentRequest>,
+) -> AppResult<Vec<Attachment>> {
+    if requested
+        .iter()
+        .enumerate()
+        .any(|(i, a)| requested[..i].iter().any(|b| b.upload_id == a.upload_id))
+    {
+        return Err(AppError::bad_request(
+            ErrorCode::InvalidFrame,
+            "an upload is attached twice",
+        ));
+    }
+    let uploads = futures::future::try_join_all(
+        requested
+            .iter()
+            .map(|a| svc.uploads.upload(caller.user_id, a.upload_id)),
+    )
+    .await?;
+    requested
+        .into_iter()
+        .zip(uploads)
+        .map(|(a, upload)| match upload {
+            None => Err(AppError::NotFound("upload")),
+            Some(u) if u.kind != UploadKind::Attachment || u.state != UploadState::Ready => {
+                Err(AppError::bad_request(
+                    ErrorCode::InvalidFrame,
+                    format!("upload {} is not a finished attachment", a.upload_id),
+                ))
+            }
+            Some(u) => Ok(Attachment::of(&u, a.name)),
+        })
+        .collect()
 }
 
 /// `edit` or `delete`: checked against the message now, then put on the
@@ -220,10 +262,10 @@ pub async fn send_over_http(
     caller: &Caller,
     id: ClientMsgId,
     conversation_id: ConversationId,
-    text: MessageText,
+    content: Content,
 ) -> AppResult<ServerFrame> {
     access::require_visible(svc, conversation_id, caller.user_id).await?;
-    accept(svc, caller, None, id, conversation_id, text).await
+    accept(svc, caller, None, id, conversation_id, content).await
 }
 
 /// `send` from a member: name the message, append it to the stream keyed
@@ -234,16 +276,21 @@ async fn accept(
     connection: Option<&ConnectionId>,
     id: ClientMsgId,
     conversation_id: ConversationId,
-    text: MessageText,
+    content: Content,
 ) -> AppResult<ServerFrame> {
-    let emoji = emoji::resolve(svc, caller.user_id, &text).await?;
+    let emoji = match &content.text {
+        Some(text) => emoji::resolve(svc, caller.user_id, text).await?,
+        None => Vec::new(),
+    };
+    let attachments = attachments(svc, caller, content.attachments).await?;
     let message = StreamMessage {
         message_id: MessageId::new(),
         conversation_id,
         sender_id: caller.user_id,
         client_msg_id: id.clone(),
-        text,
+        text: content.text,
         emoji,
+        attachments,
         sent_at: svc.clock.now(),
         origin: connection.cloned(),
     };

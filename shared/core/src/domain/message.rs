@@ -1,7 +1,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ClientMsgId, ConnectionId, ConversationId, EmojiRef, MessageId, Seq, UserId};
+use super::{
+    Attachment, ClientMsgId, ConnectionId, ConversationId, EmojiRef, MessageId, Seq, UserId,
+};
 
 /// Message text: 1-4000 characters, not only whitespace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,10 +59,14 @@ pub struct StreamMessage {
     pub conversation_id: ConversationId,
     pub sender_id: UserId,
     pub client_msg_id: ClientMsgId,
-    pub text: MessageText,
+    /// Absent only when the message carries attachments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<MessageText>,
     /// The sender's emoji that `:shortcode:`s in the text named at send time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub emoji: Vec<EmojiRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
     pub sent_at: DateTime<Utc>,
     /// Where the `persisted` ack goes; none for a message sent over HTTP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +142,7 @@ impl StreamChange {
                 }
                 t.text = None;
                 t.emoji = Vec::new();
+                t.attachments = Vec::new();
                 t.deleted_at = Some(self.sent_at);
                 t.deleted_by = Some(self.sender_id);
             }
@@ -249,6 +256,9 @@ pub struct StoredMessage {
     pub text: Option<MessageText>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub emoji: Vec<EmojiRef>,
+    /// Files members may download (`GET …/messages/{seq}/attachments/{id}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
     pub sent_at: DateTime<Utc>,
     /// Edit and delete entries: the message they change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,8 +305,9 @@ impl StoredMessage {
             sender_id: m.sender_id,
             client_msg_id: m.client_msg_id.clone(),
             kind: EntryKind::Message,
-            text: Some(m.text.clone()),
+            text: m.text.clone(),
             emoji: m.emoji.clone(),
+            attachments: m.attachments.clone(),
             sent_at: m.sent_at,
             target_seq: None,
             edited_at: None,
@@ -323,6 +334,7 @@ impl StoredMessage {
             kind,
             text,
             emoji,
+            attachments: Vec::new(),
             sent_at: c.sent_at,
             target_seq: Some(c.target_seq),
             edited_at: None,

@@ -25,7 +25,7 @@ pub use message::{
 pub use theme::{
     Background, Layer, MIN_CONTRAST, Rgb, Theme, ThemeColors, ThemeError, ThemeSpec, ThemeView,
 };
-pub use upload::{Dimensions, MediaType, Upload, UploadKind, UploadState};
+pub use upload::{Attachment, Dimensions, FileName, MediaType, Upload, UploadKind, UploadState};
 pub use user::{DisplayName, Handle, Password, UserProfile, UserRecord};
 
 use chrono::{DateTime, Utc};

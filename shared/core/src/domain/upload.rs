@@ -211,9 +211,121 @@ pub struct Upload {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A file's name as members see it: 1-200 characters, no control
+/// characters and no path separators (it names a download, never a path).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct FileName(String);
+
+impl FileName {
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let s = s.trim();
+        let n = s.chars().count();
+        if (1..=200).contains(&n)
+            && !s.chars().any(|c| c.is_control() || c == '/' || c == '\\')
+            && s != "."
+            && s != ".."
+        {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(DomainError::invalid(
+                "name",
+                "must be 1-200 characters without control characters, / or \\",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A `Content-Disposition` that names the download (RFC 6266, the name
+    /// percent-encoded as UTF-8 so no character can break the header).
+    /// `inline` lets a browser show it (images); otherwise it is saved.
+    pub fn content_disposition(&self, inline: bool) -> String {
+        use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+        // RFC 5987's attr-char, less nothing: everything else is encoded.
+        const ATTR: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'!')
+            .remove(b'#')
+            .remove(b'$')
+            .remove(b'&')
+            .remove(b'+')
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'^')
+            .remove(b'_')
+            .remove(b'`')
+            .remove(b'|')
+            .remove(b'~');
+        let kind = if inline { "inline" } else { "attachment" };
+        format!(
+            "{kind}; filename*=UTF-8''{}",
+            utf8_percent_encode(&self.0, ATTR)
+        )
+    }
+}
+
+impl TryFrom<String> for FileName {
+    type Error = DomainError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<FileName> for String {
+    fn from(n: FileName) -> String {
+        n.0
+    }
+}
+
+/// A finished attachment upload, as a message carries it. The file is the
+/// sender's (`media/<sender>/<upload>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub upload_id: UploadId,
+    pub name: FileName,
+    pub content_type: MediaType,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+impl Attachment {
+    /// The most files one message carries.
+    pub const MAX_PER_MESSAGE: usize = 10;
+
+    pub fn of(upload: &Upload, name: FileName) -> Self {
+        Self {
+            upload_id: upload.upload_id,
+            name,
+            content_type: upload.content_type,
+            size: upload.size,
+            width: upload.dimensions.map(|d| d.width),
+            height: upload.dimensions.map(|d| d.height),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_name_a_download_and_never_a_path() {
+        assert!(FileName::parse("plan (v2).pdf").is_ok());
+        for bad in ["", "  ", "../etc/passwd", "a\\b", "a\nb", ".."] {
+            assert!(FileName::parse(bad).is_err(), "{bad:?}");
+        }
+        let n = FileName::parse("Résumé \"final\";.pdf").unwrap();
+        assert_eq!(
+            n.content_disposition(false),
+            "attachment; filename*=UTF-8''R%C3%A9sum%C3%A9%20%22final%22%3B.pdf"
+        );
+        assert!(n.content_disposition(true).starts_with("inline; "));
+    }
 
     const PNG_1X1: &[u8] = &[
         0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,

@@ -76,6 +76,14 @@ pub trait BlobStore: Send + Sync {
         key: &BlobKey,
         ttl: Duration,
     ) -> Result<PresignedRequest, BlobError>;
+    /// `presign_get` that also makes the response carry this
+    /// `Content-Disposition` (a file's name; inline or saved).
+    async fn presign_download(
+        &self,
+        key: &BlobKey,
+        ttl: Duration,
+        content_disposition: &str,
+    ) -> Result<PresignedRequest, BlobError>;
     /// What was uploaded, if anything: used to validate an upload.
     async fn stat(&self, key: &BlobKey) -> Result<Option<BlobInfo>, BlobError>;
     /// The whole blob, if it exists. Callers check its size with `stat`

@@ -51,8 +51,9 @@ pub(crate) fn message(
         conversation_id: c,
         sender_id: sender,
         client_msg_id: ClientMsgId::parse(client_id).unwrap(),
-        text: MessageText::parse(text.into()).unwrap(),
+        text: Some(MessageText::parse(text.into()).unwrap()),
         emoji: Vec::new(),
+        attachments: Vec::new(),
         sent_at: Utc::now(),
         origin: Some(ConnectionId::parse("origin-conn").unwrap()),
     }
