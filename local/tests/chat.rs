@@ -886,7 +886,99 @@ async fn votes_are_one_per_user_and_every_member_sees_the_counts(backend: Backen
     expect_refusal(&mut bob_ws, "v-3", "invalid_frame").await;
 }
 
+async fn matching(api: &Api, user: &common::User, method: &str) -> Value {
+    let r = api
+        .call(method, "/api/match", Some(&user.token), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body
+}
+
+async fn random_matching_pairs_waiting_users_once_and_tells_both(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let ada = api.signup("ada").await;
+    let bob = api.signup("bob").await;
+    let cy = api.signup("cyd").await;
+    let mut ada_ws = api.connect(&ada).await;
+    let mut bob_ws = api.connect(&bob).await;
+
+    assert_eq!(matching(&api, &ada, "GET").await["state"], "idle");
+    let waiting = matching(&api, &ada, "POST").await;
+    assert_eq!(waiting["state"], "waiting");
+    let again = matching(&api, &ada, "POST").await;
+    assert_eq!(again, waiting, "asking again keeps the same place");
+
+    let matched = matching(&api, &bob, "POST").await;
+    assert_eq!(matched["state"], "matched", "{matched}");
+    assert_eq!(matched["with"]["handle"], "ada");
+    let conversation = matched["conversation_id"].as_str().unwrap().to_owned();
+    for (ws, partner) in [(&mut ada_ws, "bob"), (&mut bob_ws, "ada")] {
+        let f = ws.next_of(&["matched"]).await;
+        assert_eq!(f["conversation_id"], conversation.as_str());
+        assert_eq!(f["with"]["handle"], partner);
+    }
+    // Asking again after a match answers the same match and opens nothing.
+    for user in [&ada, &bob] {
+        let m = matching(&api, user, "POST").await;
+        assert_eq!(m["conversation_id"], conversation.as_str());
+    }
+    assert!(ada_ws.drain().await.is_empty(), "told once");
+    let ack = ada_ws
+        .send_message(&conversation, "hi-1", "hello stranger")
+        .await;
+    assert_eq!(ack["seq"], 1);
+    assert_eq!(bob_ws.next_of(&["message"]).await["text"], "hello stranger");
+
+    // Someone else waits alone; cancelling leaves the queue.
+    assert_eq!(matching(&api, &cy, "POST").await["state"], "waiting");
+    let r = api
+        .call("DELETE", "/api/match", Some(&cy.token), None)
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(matching(&api, &cy, "GET").await["state"], "idle");
+    // Leaving a match is one side's; the conversation stays.
+    api.call("DELETE", "/api/match", Some(&bob.token), None)
+        .await;
+    assert_eq!(matching(&api, &bob, "GET").await["state"], "idle");
+    assert_eq!(matching(&api, &ada, "GET").await["state"], "matched");
+    assert_eq!(api.history(&bob, &conversation).await.len(), 1);
+    let r = api.call("POST", "/api/match", None, None).await;
+    assert_eq!(r.status, 401);
+
+    // Eight users ask at once: four pairs, nobody in two.
+    let mut crowd = Vec::new();
+    for i in 0..8 {
+        crowd.push(api.signup(&format!("crowd{i}")).await);
+    }
+    let asks = crowd.iter().map(|u| matching(&api, u, "POST"));
+    futures::future::join_all(asks).await;
+    let mut partners = std::collections::BTreeMap::new();
+    let mut waiting = 0;
+    for u in &crowd {
+        let m = matching(&api, u, "GET").await;
+        match m["state"].as_str() {
+            Some("matched") => {
+                partners.insert(
+                    u.id.clone(),
+                    m["with"]["user_id"].as_str().unwrap().to_owned(),
+                );
+            }
+            Some("waiting") => waiting += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    for (me, other) in &partners {
+        assert_eq!(partners.get(other), Some(me), "pairs are mutual");
+    }
+    assert!(
+        waiting <= 1,
+        "{waiting} left waiting with others waiting too"
+    );
+    assert_eq!(partners.len() + waiting, 8);
+}
+
 both_backends!(
+    random_matching_pairs_waiting_users_once_and_tells_both,
     edits_and_deletes_are_ordered_entries_that_every_member_sees,
     votes_are_one_per_user_and_every_member_sees_the_counts,
     a_burst_of_sends_from_one_connection_arrives_in_send_order,

@@ -25,7 +25,7 @@ pub use lambda_http::Error;
 
 /// The one route table.
 pub fn router(svc: Arc<Services>) -> Router {
-    use routes::{accounts, conversations, emoji, friends, themes, uploads};
+    use routes::{accounts, conversations, emoji, friends, matching, themes, uploads};
     Router::new()
         .route("/api/health", get(routes::health))
         .route("/api/auth/signup", post(accounts::signup))
@@ -70,6 +70,12 @@ pub fn router(svc: Arc<Services>) -> Router {
         .route(
             "/api/conversations/{id}/my-theme",
             put(themes::set_my_conversation_theme),
+        )
+        .route(
+            "/api/match",
+            get(matching::status)
+                .post(matching::request)
+                .delete(matching::leave),
         )
         .route("/api/friends", get(friends::list))
         .route("/api/friends/requests", post(friends::request))

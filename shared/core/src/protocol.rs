@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::domain::{
     Attachment, ClientMsgId, ConversationId, EmojiRef, FileName, MessageId, MessageText, Seq,
-    StoredMessage, TextError, ThemeView, UploadId, UserId, Vote,
+    StoredMessage, TextError, ThemeView, UploadId, UserId, UserProfile, Vote,
 };
 
 /// Every typed error the system reports, over HTTP and over the socket.
@@ -437,6 +437,11 @@ pub enum ServerFrame {
     Typing {
         conversation_id: ConversationId,
         user_id: UserId,
+    },
+    /// Random matching paired you with `with` in this direct conversation.
+    Matched {
+        conversation_id: ConversationId,
+        with: UserProfile,
     },
     Read {
         conversation_id: ConversationId,

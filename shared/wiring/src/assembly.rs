@@ -74,6 +74,7 @@ impl<S: Store + 'static> Wiring<S> {
             conversations: self.store.clone(),
             friends: self.store.clone(),
             messages: self.store.clone(),
+            matches: self.store.clone(),
             uploads: self.store.clone(),
             emoji: self.store.clone(),
             themes: self.store,

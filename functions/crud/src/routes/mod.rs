@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod conversations;
 pub mod emoji;
 pub mod friends;
+pub mod matching;
 pub mod themes;
 pub mod uploads;
 

@@ -40,6 +40,12 @@ pub(super) struct DedupeBody {
     pub(super) seq: Seq,
 }
 
+/// Who holds a place in the matching queue.
+#[derive(Serialize, Deserialize)]
+pub(super) struct QueueBody {
+    pub(super) user_id: UserId,
+}
+
 /// A user's vote on one message.
 #[derive(Serialize, Deserialize)]
 pub(super) struct VoteBody {
@@ -71,6 +77,8 @@ pub(super) mod keys {
     pub const THEME_PREFIX: &str = "THEME#";
     pub const THEME: &str = "THEME";
     pub const MARKET: &str = "MARKET";
+    pub const MATCH: &str = "MATCH";
+    pub const MATCH_QUEUE: &str = "MATCHQ";
 
     pub fn user(id: UserId) -> String {
         format!("USER#{id}")
@@ -95,6 +103,10 @@ pub(super) mod keys {
     }
     pub fn message(seq: Seq) -> String {
         format!("MSG#{:020}", seq.0)
+    }
+    /// A place in the matching queue: by time waited, then user.
+    pub fn waiting(since_millis: i64, user: UserId) -> String {
+        format!("WAIT#{since_millis:020}#{user}")
     }
     pub fn vote(seq: Seq, user: UserId) -> String {
         format!("VOTE#{:020}#{user}", seq.0)

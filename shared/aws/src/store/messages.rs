@@ -231,6 +231,7 @@ impl MessageLog for DynamoStore {
                 _ => self.put_if(
                     to_item(pk.clone(), &vote_sk, &VoteBody { seq, ballot: vote }, None)?,
                     condition,
+                    HashMap::new(),
                     before_values,
                 )?,
             });

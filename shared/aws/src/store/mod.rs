@@ -9,6 +9,7 @@ mod conversations;
 mod emoji;
 mod friends;
 mod items;
+mod matching;
 mod messages;
 mod themes;
 mod tokens;
@@ -135,11 +136,13 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    /// `put` whose condition compares with values (`:name`).
+    /// `put` whose condition compares with values (`:name`), naming
+    /// attributes (`#name`) where DynamoDB reserves the word.
     fn put_if(
         &self,
         item: Attrs,
         condition: &str,
+        names: HashMap<String, String>,
         values: Attrs,
     ) -> Result<TransactWriteItem, StoreError> {
         let put = build(
@@ -147,6 +150,7 @@ impl DynamoStore {
                 .table_name(&self.table)
                 .set_item(Some(item))
                 .condition_expression(condition)
+                .set_expression_attribute_names((!names.is_empty()).then_some(names))
                 .set_expression_attribute_values((!values.is_empty()).then_some(values))
                 .build(),
         )?;

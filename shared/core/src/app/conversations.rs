@@ -93,20 +93,31 @@ pub async fn open_direct(
         "a direct conversation needs another user",
     )
     .await?;
+    let (id, created) = direct_between(svc, caller.user_id, other).await?;
+    Ok((view(svc, caller, id).await?, created))
+}
+
+/// The two users' direct conversation, created by `by` if there is none;
+/// true when it was created now.
+pub(crate) async fn direct_between(
+    svc: &Services,
+    by: UserId,
+    other: UserId,
+) -> AppResult<(ConversationId, bool)> {
     let now = svc.clock.now();
     let c = Conversation {
         conversation_id: ConversationId::new(),
         kind: ConversationKind::Direct,
         title: None,
-        created_by: caller.user_id,
+        created_by: by,
         created_at: now,
         last_seq: Seq::ZERO,
         last_message_at: None,
     };
-    let a = member(c.conversation_id, caller.user_id, Role::Member, now);
+    let a = member(c.conversation_id, by, Role::Member, now);
     let b = member(c.conversation_id, other, Role::Member, now);
     let (c, created) = svc.conversations.find_or_create_direct(&c, &a, &b).await?;
-    Ok((view(svc, caller, c.conversation_id).await?, created))
+    Ok((c.conversation_id, created))
 }
 
 /// Creates a group with the caller as its admin.

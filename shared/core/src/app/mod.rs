@@ -2,8 +2,9 @@
 //! Lambda events, HTTP or storage technology.
 //!
 //! A module may use those below it in this list, never those above:
-//! `accounts`, `conversations`, `friends`, `messaging`, `themes`, `emoji`
-//! and `uploads` (the use cases the functions call); `presence` (connections coming and going); `fanout`
+//! `matching` (which opens conversations); `accounts`, `conversations`,
+//! `friends`, `messaging`, `themes`, `emoji` and `uploads` (the use cases
+//! the functions call); `presence` (connections coming and going); `fanout`
 //! (the one push-and-prune path); `access` (the one membership check);
 //! `services` (the ports bundle); `error` (the one error type).
 
@@ -11,6 +12,7 @@ pub mod accounts;
 pub mod conversations;
 pub mod emoji;
 pub mod friends;
+pub mod matching;
 pub mod messaging;
 pub mod presence;
 pub mod themes;

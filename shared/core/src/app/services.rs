@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::error::{AppError, AppResult};
 use crate::auth::Auth;
 use crate::ports::{
-    BlobStore, Clock, ConnectionStore, ConversationStore, EmojiStore, FriendStore, MessageLog,
-    MessageStream, Pusher, ThemeStore, TokenStore, UploadStore, UserStore,
+    BlobStore, Clock, ConnectionStore, ConversationStore, EmojiStore, FriendStore, MatchStore,
+    MessageLog, MessageStream, Pusher, ThemeStore, TokenStore, UploadStore, UserStore,
 };
 
 /// Limits and lifetimes that the platform imposes or the operator chooses.
@@ -51,6 +51,7 @@ pub struct Services {
     pub conversations: Arc<dyn ConversationStore>,
     pub friends: Arc<dyn FriendStore>,
     pub messages: Arc<dyn MessageLog>,
+    pub matches: Arc<dyn MatchStore>,
     pub uploads: Arc<dyn UploadStore>,
     pub emoji: Arc<dyn EmojiStore>,
     pub themes: Arc<dyn ThemeStore>,

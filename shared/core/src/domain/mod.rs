@@ -6,6 +6,7 @@ mod conversation;
 mod emoji;
 mod friend;
 mod ids;
+mod matching;
 mod message;
 mod theme;
 mod upload;
@@ -18,6 +19,7 @@ pub use friend::{FriendLink, FriendState};
 pub use ids::{
     ClientMsgId, ConnectionId, ConversationId, EmojiId, MessageId, Seq, ThemeId, UploadId, UserId,
 };
+pub use matching::MatchState;
 pub use message::{
     Change, ChangeRefused, EntryKind, MessageText, StoredMessage, StreamChange, StreamEvent,
     StreamMessage, Tally, TextError, Vote,

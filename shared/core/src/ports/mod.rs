@@ -9,6 +9,7 @@ mod connections;
 mod conversations;
 mod emoji;
 mod friends;
+mod matching;
 mod messages;
 mod pusher;
 mod stream;
@@ -23,6 +24,7 @@ pub use connections::{ConnectionStore, PresenceChange};
 pub use conversations::{AddMember, ConversationStore};
 pub use emoji::{EmojiStore, EmojiWrite};
 pub use friends::FriendStore;
+pub use matching::{MatchStore, Paired};
 pub use messages::{MessageLog, Persisted, Voted};
 pub use pusher::{PushError, Pusher};
 pub use stream::{MessageStream, StreamError};
@@ -62,6 +64,7 @@ pub trait Store:
     + ConversationStore
     + FriendStore
     + MessageLog
+    + MatchStore
     + UploadStore
     + EmojiStore
     + ThemeStore
@@ -75,6 +78,7 @@ impl<T> Store for T where
         + ConversationStore
         + FriendStore
         + MessageLog
+        + MatchStore
         + UploadStore
         + EmojiStore
         + ThemeStore

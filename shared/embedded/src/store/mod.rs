@@ -7,6 +7,7 @@ mod connections;
 mod conversations;
 mod emoji;
 mod friends;
+mod matching;
 mod messages;
 mod themes;
 mod tokens;
@@ -51,6 +52,10 @@ const MESSAGES: TableDefinition<(&str, u64), Json> = TableDefinition::new("messa
 const DEDUPE: TableDefinition<(&str, &str, &str), u64> = TableDefinition::new("dedupe");
 /// (conversation, seq, user) -> the user's vote on that message.
 const VOTES: TableDefinition<(&str, u64, &str), Json> = TableDefinition::new("votes");
+/// user -> MatchState.
+const MATCH_STATES: TableDefinition<&str, Json> = TableDefinition::new("match_states");
+/// (waiting since, in milliseconds, user): the matching queue, oldest first.
+const MATCH_QUEUE: TableDefinition<(i64, &str), ()> = TableDefinition::new("match_queue");
 /// (owner, upload) -> Upload.
 const UPLOADS: TableDefinition<(&str, &str), Json> = TableDefinition::new("uploads");
 /// emoji id -> Emoji.
@@ -105,6 +110,8 @@ impl EmbeddedStore {
             tx.open_table(MESSAGES)?;
             tx.open_table(DEDUPE)?;
             tx.open_table(VOTES)?;
+            tx.open_table(MATCH_STATES)?;
+            tx.open_table(MATCH_QUEUE)?;
             tx.open_table(UPLOADS)?;
             tx.open_table(UPLOAD_USAGE)?;
             tx.open_table(EMOJI)?;

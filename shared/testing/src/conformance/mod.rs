@@ -13,6 +13,7 @@ mod conversations;
 mod emoji;
 mod fixtures;
 mod friends;
+mod matching;
 mod messages;
 mod pusher;
 mod stream;
@@ -31,6 +32,7 @@ pub use emoji::{
 };
 pub use fixtures::user;
 pub use friends::friendships_have_two_sides;
+pub use matching::matching_pairs_each_waiting_user_once;
 pub use messages::{
     concurrent_writers_never_share_or_skip_a_number,
     edits_and_deletes_are_entries_that_change_their_target,
@@ -110,6 +112,11 @@ macro_rules! store_conformance {
         async fn votes_count_once_per_user_even_when_cast_together() {
             let s = $make;
             $crate::conformance::votes_count_once_per_user_even_when_cast_together(s).await;
+        }
+        #[tokio::test]
+        async fn matching_pairs_each_waiting_user_once() {
+            let s = $make;
+            $crate::conformance::matching_pairs_each_waiting_user_once(s).await;
         }
         #[tokio::test]
         async fn uploads_finalize_once_within_the_quota() {
