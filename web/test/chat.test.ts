@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Api } from "../src/state/api";
 import { Chat, type ChatOptions } from "../src/state/chat";
 import type { Conversation, HistoryPage, Session } from "../src/state/types";
-import { FakeSocket, ME, MemoryStorage, conversation, message, settle, theme } from "./helpers";
+import { BOB, FakeSocket, ME, MemoryStorage, conversation, message, settle, theme } from "./helpers";
 
 const SESSION: Session = {
   user: ME,
@@ -294,5 +294,243 @@ describe("theme frames", () => {
     await vi.advanceTimersByTimeAsync(1000);
     sockets[1]?.open();
     expect(onConnected).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe("editing, deleting and voting", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A group with my message at 1 and Bob's at 2, opened. */
+  async function group(role: "admin" | "member" = "member", storage?: MemoryStorage) {
+    const env = await connected(
+      {
+        conversations: [conversation("c1", { kind: "group", title: "Group", role, last_seq: 2, read_seq: 2 })],
+        history: {
+          c1: { messages: [message("c1", 2, { text: "bob's" }), message("c1", 1, { sender_id: ME.user_id, text: "mine", client_msg_id: "m-old" })] },
+        },
+      },
+      storage,
+    );
+    await env.chat.open("c1");
+    env.socket.sent.length = 0;
+    return env;
+  }
+
+  const ack = (id: string, status: "accepted" | "persisted", seq?: number) =>
+    ({ type: "ack", id, conversation_id: "c1", message_id: `mid-${id}`, status, ...(seq === undefined ? {} : { seq }) }) as const;
+
+  /** The frames that go through the outbox, in the order sent. */
+  const queued = (socket: FakeSocket) =>
+    socket.sent.flatMap((f) => (f.action === "send" || f.action === "edit" || f.action === "delete" ? [f] : []));
+
+  it("keeps send, edit and delete in one queue: each waits for the one before to be accepted", async () => {
+    const { chat, socket } = await group();
+    chat.sendMessage("two");
+    expect(chat.editMessage("c1", 1, "mine, edited")).toBe(true);
+    expect(chat.deleteMessage("c1", 1)).toBe(true);
+    expect(queued(socket).map((f) => f.action)).toEqual(["send"]);
+
+    socket.receive(ack(queued(socket)[0]?.id ?? "", "accepted"));
+    expect(queued(socket).map((f) => f.action)).toEqual(["send", "edit"]);
+    const editFrame = queued(socket)[1];
+    expect(editFrame).toEqual({ action: "edit", id: expect.stringMatching(/^e-/) as string, conversation_id: "c1", seq: 1, text: "mine, edited" });
+
+    socket.receive(ack(editFrame?.id ?? "", "accepted"));
+    expect(queued(socket)[2]).toEqual({ action: "delete", id: expect.stringMatching(/^d-/) as string, conversation_id: "c1", seq: 1 });
+  });
+
+  it("shows an edit at once as pending, then as stored on its persisted ack", async () => {
+    const { chat, socket } = await group();
+    chat.editMessage("c1", 1, "mine, edited");
+    const id = socket.frames("edit")[0]?.id ?? "";
+    const m = chat.store.message("c1", 1);
+    if (!m) throw new Error("no message");
+    expect(chat.shownText("c1", m)).toBe("mine, edited");
+    expect(chat.pendingChange("c1", 1).pending?.id).toBe(id);
+    expect(chat.store.message("c1", 1)?.text).toBe("mine");
+
+    socket.receive(ack(id, "accepted"));
+    socket.receive(ack(id, "persisted", 3));
+    expect(chat.outbox.all()).toHaveLength(0);
+    expect(chat.store.message("c1", 1)).toMatchObject({ text: "mine, edited", edited_at: expect.any(String) as string });
+    // The edit's own entry: no bubble, but the read position moves past it.
+    expect(chat.store.messagesOf("c1").map((x) => x.seq)).toEqual([1, 2]);
+    expect(chat.store.lastSeq("c1")).toBe(3);
+    expect(socket.frames("read").at(-1)).toEqual({ action: "read", conversation_id: "c1", seq: 3 });
+  });
+
+  it("puts the old text back when an edit is refused, says why, and retries with the same id", async () => {
+    const { chat, socket } = await group();
+    chat.editMessage("c1", 1, "mine, edited");
+    const id = socket.frames("edit")[0]?.id ?? "";
+    // Refused after it was accepted (the message was deleted meanwhile).
+    socket.receive(ack(id, "accepted"));
+    socket.receive({ type: "error", id, code: "not_found", message: "no such message, or it was deleted" });
+    const m = chat.store.message("c1", 1);
+    if (!m) throw new Error("no message");
+    expect(chat.shownText("c1", m)).toBe("mine");
+    expect(chat.pendingChange("c1", 1)).toEqual({
+      pending: undefined,
+      failed: [expect.objectContaining({ id, status: "failed", error: "no such message, or it was deleted" })],
+    });
+
+    chat.retry(id);
+    expect(socket.frames("edit").map((f) => f.id)).toEqual([id, id]);
+    socket.receive({ type: "error", id, code: "forbidden", message: "only the author may do that" });
+    chat.discard(id);
+    expect(chat.pendingChange("c1", 1)).toEqual({ pending: undefined, failed: [] });
+  });
+
+  it("lets the queue go on after a refused edit", async () => {
+    const { chat, socket } = await group();
+    chat.editMessage("c1", 1, "too long");
+    chat.sendMessage("next");
+    const id = socket.frames("edit")[0]?.id ?? "";
+    socket.receive({ type: "error", id, code: "text_too_long", message: "text is over 4000 characters" });
+    expect(socket.frames("send").map((f) => f.text)).toEqual(["next"]);
+  });
+
+  it("deletes my message: a tombstone on the persisted ack", async () => {
+    const { chat, socket } = await group();
+    expect(chat.deleteMessage("c1", 1)).toBe(true);
+    // Asked once: a second delete while the first is on its way is not queued.
+    expect(chat.deleteMessage("c1", 1)).toBe(false);
+    const id = socket.frames("delete")[0]?.id ?? "";
+    expect(chat.pendingChange("c1", 1).pending?.kind).toBe("delete");
+    socket.receive(ack(id, "persisted", 3));
+    expect(chat.store.message("c1", 1)).toMatchObject({ text: "", deleted_by: ME.user_id });
+    expect(chat.store.message("c1", 1)).not.toHaveProperty("emoji");
+    expect(chat.canEdit(chat.store.message("c1", 1) ?? message("c1", 0))).toBe(false);
+  });
+
+  it("lets a group admin delete anyone's message, a member only their own, and nobody edit others'", async () => {
+    const member = await group("member");
+    const c = member.chat.store.get("c1");
+    const mine = member.chat.store.message("c1", 1);
+    const bobs = member.chat.store.message("c1", 2);
+    if (!c || !mine || !bobs) throw new Error("not loaded");
+    expect([member.chat.canEdit(mine), member.chat.canDelete(c, mine)]).toEqual([true, true]);
+    expect([member.chat.canEdit(bobs), member.chat.canDelete(c, bobs)]).toEqual([false, false]);
+    expect(member.chat.deleteMessage("c1", 2)).toBe(false);
+    expect(member.chat.editMessage("c1", 2, "not mine")).toBe(false);
+    member.chat.stop();
+
+    const admin = await group("admin");
+    const asAdmin = admin.chat.store.get("c1");
+    if (!asAdmin) throw new Error("not loaded");
+    expect(admin.chat.canDelete(asAdmin, bobs)).toBe(true);
+    expect(admin.chat.canEdit(bobs)).toBe(false);
+    expect(admin.chat.deleteMessage("c1", 2)).toBe(true);
+    expect(admin.socket.frames("delete")[0]).toMatchObject({ conversation_id: "c1", seq: 2 });
+  });
+
+  it("sends nothing for an edit that changes nothing", async () => {
+    const { chat, socket } = await group();
+    expect(chat.editMessage("c1", 1, "mine")).toBe(false);
+    expect(chat.editMessage("c1", 1, "   ")).toBe(false);
+    expect(socket.frames("edit")).toEqual([]);
+  });
+
+  it("applies others' edits and deletes as they arrive, and counts neither as unread", async () => {
+    const { chat, socket } = await group();
+    socket.receive({ type: "message", ...message("c1", 3, { kind: "edit", target_seq: 2, text: "bob's, edited" }) });
+    expect(chat.store.message("c1", 2)).toMatchObject({ text: "bob's, edited" });
+    chat.close();
+    socket.receive({ type: "message", ...message("c1", 4, { text: "new from bob" }) });
+    socket.receive({ type: "message", ...message("c1", 5, { kind: "delete", target_seq: 4, text: undefined }) });
+    expect(chat.store.message("c1", 4)).toMatchObject({ text: "", deleted_by: BOB.user_id });
+    expect(chat.store.unread("c1", chat.active)).toBe(1);
+    expect(chat.store.messagesOf("c1").map((m) => m.seq)).toEqual([1, 2, 4]);
+  });
+
+  it("finds my newest message to edit with the up arrow, passing deleted ones", async () => {
+    const { chat, socket } = await group();
+    expect(chat.lastEditable("c1")?.seq).toBe(1);
+    socket.receive({ type: "message", ...message("c1", 3, { sender_id: ME.user_id, text: "newer" }) });
+    expect(chat.lastEditable("c1")?.seq).toBe(3);
+    chat.deleteMessage("c1", 3);
+    expect(chat.lastEditable("c1")?.seq).toBe(1);
+  });
+
+  it("settles an edit that comes back through resume instead of its ack", async () => {
+    const { chat, socket } = await group();
+    chat.editMessage("c1", 1, "mine, edited");
+    const id = socket.frames("edit")[0]?.id ?? "";
+    socket.receive({
+      type: "message",
+      ...message("c1", 3, { kind: "edit", target_seq: 1, sender_id: ME.user_id, client_msg_id: id, text: "mine, edited" }),
+    });
+    expect(chat.outbox.all()).toHaveLength(0);
+    expect(chat.store.message("c1", 1)?.text).toBe("mine, edited");
+  });
+
+  it("sends an edit typed before a reload again, with the same id", async () => {
+    const storage = new MemoryStorage();
+    const first = await group("member", storage);
+    first.chat.editMessage("c1", 1, "edited before the reload");
+    const id = first.socket.frames("edit")[0]?.id ?? "";
+    first.chat.stop();
+
+    const second = await connected(
+      { conversations: [conversation("c1", { kind: "group", last_seq: 2, read_seq: 2 })], history: {} },
+      storage,
+    );
+    expect(second.socket.frames("edit")).toEqual([{ action: "edit", id, conversation_id: "c1", seq: 1, text: "edited before the reload" }]);
+  });
+
+  it("votes at once, takes the counts from the votes frame, and takes a vote back with none", async () => {
+    const { chat, socket } = await group();
+    expect(chat.vote("c1", 2, "up")).toBe(true);
+    const [frame] = socket.frames("vote");
+    expect(frame).toEqual({ action: "vote", id: expect.any(String) as string, conversation_id: "c1", seq: 2, vote: "up" });
+    expect(chat.store.message("c1", 2)).toMatchObject({ up: 1, down: 0, my_vote: "up" });
+
+    socket.receive({ type: "votes", conversation_id: "c1", seq: 2, up: 3, down: 1, user_id: ME.user_id, vote: "up" });
+    expect(chat.store.message("c1", 2)).toMatchObject({ up: 3, down: 1, my_vote: "up" });
+
+    // The other way moves it; none takes it back.
+    chat.vote("c1", 2, "down");
+    expect(chat.store.message("c1", 2)).toMatchObject({ up: 2, down: 2, my_vote: "down" });
+    chat.vote("c1", 2, "none");
+    expect(chat.store.message("c1", 2)).toMatchObject({ up: 2, down: 1 });
+    expect(chat.store.message("c1", 2)).not.toHaveProperty("my_vote");
+    expect(socket.frames("vote").map((f) => f.vote)).toEqual(["up", "down", "none"]);
+    // The first answer comes while the second is still on its way: what shows stays.
+    socket.receive({ type: "votes", conversation_id: "c1", seq: 2, up: 2, down: 2, user_id: ME.user_id, vote: "down" });
+    expect(chat.store.message("c1", 2)).not.toHaveProperty("my_vote");
+    socket.receive({ type: "votes", conversation_id: "c1", seq: 2, up: 2, down: 1, user_id: ME.user_id, vote: "none" });
+    expect(chat.store.message("c1", 2)).toMatchObject({ up: 2, down: 1 });
+    expect(chat.store.message("c1", 2)).not.toHaveProperty("my_vote");
+  });
+
+  it("puts a refused vote back", async () => {
+    const { chat, socket } = await group();
+    socket.receive({ type: "votes", conversation_id: "c1", seq: 2, up: 1, down: 0, user_id: BOB.user_id, vote: "up" });
+    chat.vote("c1", 2, "down");
+    expect(chat.store.message("c1", 2)).toMatchObject({ up: 1, down: 1, my_vote: "down" });
+    const id = socket.frames("vote")[0]?.id ?? "";
+    socket.receive({ type: "error", id, code: "not_found", message: "no such message, or it was deleted" });
+    expect(chat.store.message("c1", 2)).toMatchObject({ up: 1, down: 0 });
+    expect(chat.store.message("c1", 2)).not.toHaveProperty("my_vote");
+  });
+
+  it("shows my vote from another device", async () => {
+    const { chat, socket } = await group();
+    socket.receive({ type: "votes", conversation_id: "c1", seq: 1, up: 0, down: 1, user_id: ME.user_id, vote: "down" });
+    expect(chat.store.message("c1", 1)).toMatchObject({ down: 1, my_vote: "down" });
+  });
+
+  it("does not vote on a deleted message, or while offline", async () => {
+    const { chat, socket } = await group();
+    socket.receive({ type: "message", ...message("c1", 3, { kind: "delete", target_seq: 2, text: undefined }) });
+    expect(chat.vote("c1", 2, "up")).toBe(false);
+    socket.drop();
+    expect(chat.vote("c1", 1, "up")).toBe(false);
+    expect(chat.store.message("c1", 1)).not.toHaveProperty("my_vote");
   });
 });

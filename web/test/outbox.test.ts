@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Outbox, newClientId, outboxKey } from "../src/state/outbox";
+import { Outbox, kindOf, newClientId, outboxKey } from "../src/state/outbox";
 import { MemoryStorage } from "./helpers";
 
 const KEY = outboxKey("u-me");
@@ -132,5 +132,78 @@ describe("outbox", () => {
     outbox.clear();
     expect(outbox.all()).toHaveLength(0);
     expect(storage.getItem(KEY)).toBeNull();
+  });
+
+  it("queues edits and deletes with sends, one in flight, in the order made", () => {
+    const outbox = new Outbox(new MemoryStorage(), KEY);
+    outbox.add("c1", "hello", "m-1");
+    outbox.addEdit("c1", 3, "new text", "e-1");
+    outbox.addDelete("c1", 3, "d-1");
+    const order: string[] = [];
+    for (let next = outbox.next(); next; next = outbox.next()) {
+      order.push(`${kindOf(next)}:${next.id}`);
+      outbox.markSending(next.id);
+      expect(outbox.next()).toBeNull();
+      outbox.onAccepted(next.id);
+      outbox.onPersisted(next.id);
+    }
+    expect(order).toEqual(["send:m-1", "edit:e-1", "delete:d-1"]);
+  });
+
+  it("shows only sends as pending bubbles; edits and deletes are listed per message", () => {
+    const outbox = new Outbox(new MemoryStorage(), KEY);
+    outbox.add("c1", "hello", "m-1");
+    outbox.addEdit("c1", 3, "new text", "e-1");
+    outbox.addDelete("c1", 4, "d-1");
+    outbox.addEdit("c2", 3, "elsewhere", "e-2");
+    expect(outbox.forConversation("c1").map((o) => o.id)).toEqual(["m-1"]);
+    expect(outbox.changesFor("c1").map((o) => o.id)).toEqual(["e-1", "d-1"]);
+    expect(outbox.changesFor("c1", 3).map((o) => o.id)).toEqual(["e-1"]);
+  });
+
+  it("keeps edits and deletes through a reload, with their ids and targets", () => {
+    const storage = new MemoryStorage();
+    const outbox = new Outbox(storage, KEY);
+    outbox.addEdit("c1", 3, "new text", "e-1");
+    outbox.addDelete("c1", 5, "d-1");
+    outbox.markSending("e-1");
+
+    const reloaded = new Outbox(storage, KEY);
+    expect(reloaded.all().map((o) => [o.id, kindOf(o), o.target_seq, o.text, o.status])).toEqual([
+      ["e-1", "edit", 3, "new text", "queued"],
+      ["d-1", "delete", 5, "", "queued"],
+    ]);
+  });
+
+  it("reads items saved before edits existed as sends, and drops changes that name no message", () => {
+    const storage = new MemoryStorage();
+    storage.setItem(
+      KEY,
+      JSON.stringify([
+        { id: "m-old", conversation_id: "c1", text: "hi", status: "queued" },
+        { id: "e-bad", kind: "edit", conversation_id: "c1", text: "no target", status: "queued" },
+        { id: "x-bad", kind: "rename", conversation_id: "c1", text: "?", target_seq: 1, status: "queued" },
+      ]),
+    );
+    const outbox = new Outbox(storage, KEY);
+    expect(outbox.all().map((o) => [o.id, kindOf(o)])).toEqual([["m-old", "send"]]);
+  });
+
+  it("discards only what failed", () => {
+    const outbox = new Outbox(new MemoryStorage(), KEY);
+    outbox.addEdit("c1", 3, "new text", "e-1");
+    expect(outbox.discard("e-1")).toBe(false);
+    outbox.markSending("e-1");
+    outbox.onError("e-1", "you may not edit that");
+    expect(outbox.discard("e-1")).toBe(true);
+    expect(outbox.all()).toHaveLength(0);
+  });
+
+  it("names edits and deletes with their own kind of client id", () => {
+    const outbox = new Outbox(new MemoryStorage(), KEY);
+    const e = outbox.addEdit("c1", 1, "x");
+    const d = outbox.addDelete("c1", 1);
+    expect(e.id).toMatch(/^e-[A-Za-z0-9\-_.:]{1,62}$/);
+    expect(d.id).toMatch(/^d-[A-Za-z0-9\-_.:]{1,62}$/);
   });
 });

@@ -1,8 +1,8 @@
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Chat } from "../state/chat";
 import { avatarIdOf, memberName, subtitleOf, titleOf } from "../state/format";
 import { backgroundTone, themeVars } from "../state/themeStyle";
-import type { MarketTheme } from "../state/types";
+import type { MarketTheme, Message } from "../state/types";
 import { Avatar } from "./Avatar";
 import { Composer } from "./Composer";
 import { BackIcon, CloseIcon, LogoMark, PaletteIcon } from "./icons";
@@ -27,6 +27,27 @@ export function ChatPanel({ chat }: { chat: Chat }) {
   const vars = useMemo(() => (theme ? { ...themeVars(theme), colorScheme: backgroundTone(theme.background) } : {}), [theme]);
   const myId = chat.me.user_id;
   const title = c ? titleOf(c, myId) : "";
+
+  // Editing one of my messages in the composer; it ends with the conversation, or if the message goes.
+  const [editing, setEditing] = useState<{ conversation_id: string; seq: number; text: string } | null>(null);
+  /** The composer takes focus on any screen once edit mode starts or ends (it was asked for). */
+  const [focusComposer, setFocusComposer] = useState<string | null>(null);
+  const editTarget = c && editing?.conversation_id === c.conversation_id ? chat.store.message(c.conversation_id, editing.seq) : undefined;
+  const activeEdit = editing && editTarget && chat.canEdit(editTarget) ? editing : null;
+  useEffect(() => {
+    if (editing && !activeEdit) setEditing(null);
+  }, [editing, activeEdit]);
+
+  function startEdit(m: Message) {
+    if (!c) return;
+    setEditing({ conversation_id: c.conversation_id, seq: m.seq, text: chat.shownText(c.conversation_id, m) });
+    setFocusComposer(c.conversation_id);
+  }
+
+  function stopEdit() {
+    setEditing(null);
+    setFocusComposer(c?.conversation_id ?? null);
+  }
 
   const typers = c ? chat.typingIn(c.conversation_id).map((u) => memberName(c, u)) : [];
   const typingText =
@@ -98,7 +119,7 @@ export function ChatPanel({ chat }: { chat: Chat }) {
                 <PaletteIcon />
               </button>
             </header>
-            <MessageList chat={chat} conversation={c} scroller={scroller} />
+            <MessageList chat={chat} conversation={c} scroller={scroller} onEdit={startEdit} editingSeq={activeEdit?.seq} />
             <p id="typing" class={`typing${typingText ? " is-active" : ""}`} aria-live="polite">
               {typingText && (
                 <>
@@ -112,16 +133,31 @@ export function ChatPanel({ chat }: { chat: Chat }) {
               )}
             </p>
             <Composer
-              key={c.conversation_id}
-              initial={drafts.current.get(c.conversation_id) ?? ""}
+              // A fresh composer for an edit, and again after it (with the draft kept meanwhile).
+              key={`${c.conversation_id}:${activeEdit ? `edit-${activeEdit.seq}` : "new"}`}
+              initial={activeEdit ? activeEdit.text : (drafts.current.get(c.conversation_id) ?? "")}
               themeEmoji={theme?.emoji}
+              editing={activeEdit !== null}
+              autoFocus={focusComposer === c.conversation_id}
+              onCancelEdit={stopEdit}
+              onEditLast={() => {
+                const m = chat.lastEditable(c.conversation_id);
+                if (m) startEdit(m);
+                return m !== undefined;
+              }}
               onDraft={(text) => {
-                drafts.current.set(c.conversation_id, text);
+                if (!activeEdit) drafts.current.set(c.conversation_id, text);
               }}
               onTyping={() => {
-                chat.notifyTyping();
+                if (!activeEdit) chat.notifyTyping();
               }}
               onSend={(text) => {
+                if (activeEdit) {
+                  // Unchanged text just ends the edit.
+                  chat.editMessage(c.conversation_id, activeEdit.seq, text);
+                  stopEdit();
+                  return true;
+                }
                 const sent = chat.sendMessage(text);
                 if (sent) {
                   drafts.current.delete(c.conversation_id);

@@ -1,10 +1,10 @@
 import type { ComponentType, TargetedEvent, TargetedKeyboardEvent, TargetedSubmitEvent } from "preact";
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { type Edit, insertShortcode, shortcodeQueryAt } from "../state/shortcode";
 import type { EmojiView } from "../state/types";
 import { EmojiImg, useEmoji } from "./EmojiText";
 import type { EmojiPickerProps } from "./EmojiPicker";
-import { SendIcon, SmileIcon } from "./icons";
+import { CheckIcon, CloseIcon, PencilIcon, SendIcon, SmileIcon } from "./icons";
 import { lazyComponent } from "./lazy";
 
 interface ComposerProps {
@@ -13,7 +13,15 @@ interface ComposerProps {
   themeEmoji?: readonly string[] | undefined;
   onDraft: (text: string) => void;
   onTyping: () => void;
+  /** Sends the text, or, while editing, saves it as the message's new text. */
   onSend: (text: string) => boolean;
+  /** Editing one of my messages: the text is its text, Enter saves, Escape cancels. */
+  editing?: boolean;
+  onCancelEdit?: () => void;
+  /** ArrowUp in an empty composer: edit my newest message. True when there was one. */
+  onEditLast?: () => boolean;
+  /** Take focus when shown, on any screen (editing was asked for). */
+  autoFocus?: boolean;
 }
 
 const MAX_LENGTH = 4000;
@@ -25,7 +33,7 @@ function preloadPicker() {
   void loadPicker().catch(() => undefined);
 }
 
-export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend }: ComposerProps) {
+export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend, editing = false, onCancelEdit, onEditLast, autoFocus = false }: ComposerProps) {
   const { library } = useEmoji();
   const [text, setText] = useState(initial);
   /** Where the caret is; -1 while a range is selected (no autocomplete then). */
@@ -42,10 +50,15 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend }: Com
   /** Caret to set once an insertion has rendered. */
   const pendingCaret = useRef<number | null>(null);
 
-  useEffect(() => {
+  // Before paint: a composer that replaces another (an edit starting or ending) has focus at once.
+  useLayoutEffect(() => {
     // Keyboard and pointer users on wide screens land in the composer; on
-    // phones focusing would pop the keyboard over the conversation.
-    if (window.matchMedia("(min-width: 721px)").matches) input.current?.focus();
+    // phones focusing would pop the keyboard over the conversation, unless
+    // they asked for it (editing a message).
+    const el = input.current;
+    if (!el || !(autoFocus || window.matchMedia("(min-width: 721px)").matches)) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
   }, []);
 
   useLayoutEffect(() => {
@@ -127,6 +140,16 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend }: Com
         return;
       }
     }
+    if (editing && event.key === "Escape") {
+      event.preventDefault();
+      onCancelEdit?.();
+      return;
+    }
+    const plain = !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey;
+    if (!editing && event.key === "ArrowUp" && plain && text === "" && onEditLast?.()) {
+      event.preventDefault();
+      return;
+    }
     // Enter sends, Shift+Enter is a new line; never mid-composition (IME).
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
@@ -141,7 +164,27 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend }: Com
   const remaining = MAX_LENGTH - text.length;
   const suggestId = "emoji-suggest";
   return (
-    <form id="composer" class="composer" onSubmit={submit}>
+    <form id="composer" class={`composer${editing ? " is-editing" : ""}`} onSubmit={submit}>
+      {editing && (
+        <div class="composer-edit-bar" id="composer-edit-bar">
+          <PencilIcon />
+          <span class="composer-edit-label">
+            Editing message<span aria-hidden="true"> · </span>
+            <span class="composer-edit-hint">Esc to cancel</span>
+          </span>
+          <button
+            type="button"
+            class="icon-button composer-edit-cancel"
+            aria-label="Cancel editing"
+            title="Cancel editing"
+            onClick={() => {
+              onCancelEdit?.();
+            }}
+          >
+            <CloseIcon />
+          </button>
+        </div>
+      )}
       {suggesting && (
         <ul id={suggestId} class="emoji-suggest" role="listbox" aria-label="Emoji suggestions">
           {suggestions.map((e, i) => (
@@ -194,7 +237,7 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend }: Com
         <SmileIcon />
       </button>
       <label for="composer-text" class="visually-hidden">
-        Message
+        {editing ? "Edit message" : "Message"}
       </label>
       <textarea
         id="composer-text"
@@ -202,9 +245,9 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend }: Com
         name="text"
         rows={1}
         maxLength={MAX_LENGTH}
-        placeholder="Message"
-        enterkeyhint="send"
-        aria-describedby="composer-hint"
+        placeholder={editing ? "Edit message" : "Message"}
+        enterkeyhint={editing ? "done" : "send"}
+        aria-describedby={editing ? "composer-edit-bar composer-hint" : "composer-hint"}
         aria-autocomplete="list"
         aria-controls={suggesting ? suggestId : undefined}
         aria-activedescendant={suggesting ? `${suggestId}-${activeIndex}` : undefined}
@@ -228,7 +271,9 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend }: Com
         onSelect={onSelectionEvent}
       />
       <span id="composer-hint" class="visually-hidden">
-        Enter sends, Shift+Enter starts a new line. Type a colon and a name for your emoji.
+        {editing
+          ? "Enter saves, Escape cancels, Shift+Enter starts a new line."
+          : "Enter sends, Shift+Enter starts a new line, Up arrow edits your last message. Type a colon and a name for your emoji."}
       </span>
       <span class="visually-hidden" aria-live="polite">
         {suggesting ? `${suggestions.length} emoji ${suggestions.length === 1 ? "suggestion" : "suggestions"}` : ""}
@@ -238,8 +283,8 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend }: Com
           {remaining}
         </span>
       )}
-      <button type="submit" class="send-button" aria-label="Send" disabled={!text.trim()}>
-        <SendIcon />
+      <button type="submit" class="send-button" aria-label={editing ? "Save edit" : "Send"} disabled={!text.trim()}>
+        {editing ? <CheckIcon /> : <SendIcon />}
       </button>
     </form>
   );

@@ -1,5 +1,5 @@
 import type { Chat } from "../state/chat";
-import { avatarIdOf, memberName, shortWhen, subtitleOf, titleOf } from "../state/format";
+import { avatarIdOf, deletedLabel, memberName, shortWhen, subtitleOf, titleOf } from "../state/format";
 import { Avatar } from "./Avatar";
 
 export function ConversationList({ chat }: { chat: Chat }) {
@@ -28,7 +28,9 @@ export function ConversationList({ chat }: { chat: Chat }) {
         const preview = typers.length
           ? `${typers.map((u) => memberName(c, u)).join(", ")} typing…`
           : latest
-            ? `${latest.sender_id === myId ? "You: " : ""}${latest.text}`
+            ? latest.deleted_at !== undefined
+              ? deletedLabel(latest)
+              : `${latest.sender_id === myId ? "You: " : ""}${latest.text}`
             : subtitleOf(c, myId);
         return (
           <li key={id} data-id={id} class={`conversation${active ? " active" : ""}${unread > 0 ? " has-unread" : ""}`}>

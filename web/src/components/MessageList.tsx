@@ -1,13 +1,13 @@
-import type { ComponentChildren, RefObject } from "preact";
-import { useEffect, useLayoutEffect } from "preact/hooks";
+import type { ComponentChildren, RefObject, TargetedFocusEvent, TargetedKeyboardEvent } from "preact";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Chat } from "../state/chat";
-import { clockTime, dayLabel, hueOf, memberName, otherMembers, sameDay, titleOf } from "../state/format";
-import type { OutboxItem } from "../state/outbox";
-import type { ConversationState } from "../state/store";
-import type { Message } from "../state/types";
+import { clockTime, dayLabel, deletedLabel, fullTime, hueOf, memberName, otherMembers, sameDay, titleOf } from "../state/format";
+import { type OutboxItem, kindOf } from "../state/outbox";
+import { type ConversationState, isDeleted } from "../state/store";
+import type { Message, Vote } from "../state/types";
 import { Avatar } from "./Avatar";
 import { EmojiText } from "./EmojiText";
-import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon } from "./icons";
+import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon, MoreIcon, PencilIcon, TrashIcon, VoteIcon } from "./icons";
 
 /** Messages closer together than this from one sender read as one run of bubbles. */
 const RUN_GAP_MS = 5 * 60 * 1000;
@@ -18,6 +18,16 @@ interface MessageListProps {
   chat: Chat;
   conversation: ConversationState;
   scroller: RefObject<HTMLDivElement | null>;
+  /** Starts editing one of my messages in the composer. */
+  onEdit: (m: Message) => void;
+  /** The message being edited in the composer, marked as such. */
+  editingSeq?: number | undefined;
+}
+
+/** Whose actions are open: the list of them, or the question before a delete. */
+interface OpenActions {
+  seq: number;
+  mode: "menu" | "confirm";
 }
 
 interface Entry {
@@ -28,11 +38,34 @@ interface Entry {
   pending?: OutboxItem;
 }
 
-export function MessageList({ chat, conversation: c, scroller }: MessageListProps) {
+export function MessageList({ chat, conversation: c, scroller, onEdit, editingSeq }: MessageListProps) {
   const id = c.conversation_id;
   const myId = chat.me.user_id;
   const isGroup = c.kind === "group";
   const others = otherMembers(c, myId);
+  const [open, setOpen] = useState<OpenActions | null>(null);
+  /** Where focus goes once the next render is on screen: a control in the list (by selector), or the list itself. */
+  const focusNext = useRef<string | null>(null);
+
+  // Another conversation: nothing of this one stays open.
+  useEffect(() => {
+    setOpen(null);
+  }, [id]);
+
+  // Before paint, so a focusout check that runs after it sees where focus went.
+  useLayoutEffect(() => {
+    const selector = focusNext.current;
+    if (selector === null) return;
+    focusNext.current = null;
+    const el = scroller.current;
+    const target = el && selector ? el.querySelector<HTMLElement>(selector) : null;
+    (target ?? el)?.focus();
+  });
+
+  function closeActions(seq: number, refocus: boolean) {
+    setOpen((o) => (o?.seq === seq ? null : o));
+    if (refocus) focusNext.current = `li[data-seq="${seq}"] .message-actions-toggle`;
+  }
 
   // The scroller is `column-reverse`: scrollTop 0 is the newest message, and
   // older pages added on top do not move what is on screen.
@@ -96,29 +129,194 @@ export function MessageList({ chat, conversation: c, scroller }: MessageListProp
     if (entry.message) {
       const m = entry.message;
       const read = mine && others.length > 0 && others.every((o) => (o.read_seq ?? 0) >= m.seq);
+      const { pending, failed } = chat.pendingChange(id, m.seq);
+      const deleting = pending !== undefined && kindOf(pending) === "delete";
+      const editing = pending !== undefined && kindOf(pending) === "edit" ? pending : undefined;
+      const deleted = isDeleted(m);
+      const canEdit = chat.canEdit(m) && !deleting;
+      const canDelete = chat.canDelete(c, m) && !deleting;
+      const state = open?.seq === m.seq && (canEdit || canDelete) ? open.mode : null;
+      if (deleted || deleting) classes.push("deleted");
+      if (pending) classes.push("changing");
+      if (editingSeq === m.seq) classes.push("is-editing");
+      const menuId = `message-actions-${m.seq}`;
       items.push(
         <li key={entry.key} class={classes.filter(Boolean).join(" ")} data-seq={m.seq}>
           {isGroup && !mine && (last ? <Avatar id={m.sender_id} name={name} size="sm" /> : <span class="avatar-spacer" />)}
-          <div class="bubble">
-            {isGroup && !mine && first ? (
-              <span class="who" style={{ "--avatar-hue": String(hueOf(m.sender_id)) }}>
-                {name}
-              </span>
-            ) : (
-              <span class="visually-hidden">{name}: </span>
-            )}
-            <p class="text">
-              <EmojiText text={m.text} refs={m.emoji} />
-            </p>
-            <span class="meta">
-              <time dateTime={m.sent_at}>{clockTime(m.sent_at)}</time>
-              {mine && (
-                <span class={`state${read ? " read" : ""}`} title={read ? "Read" : "Delivered"}>
-                  <DoubleCheckIcon />
-                  <span class="visually-hidden">{read ? "Read" : "Delivered"}</span>
+          <div
+            class="message-body"
+            onFocusOut={(event: TargetedFocusEvent<HTMLDivElement>) => {
+              if (!state) return;
+              // Checked once things settle: a control that goes away (the menu, for the question)
+              // hands focus on within the message, and that is not leaving it.
+              const body = event.currentTarget;
+              setTimeout(() => {
+                if (!body.contains(document.activeElement)) closeActions(m.seq, false);
+              }, 0);
+            }}
+            onKeyDown={(event: TargetedKeyboardEvent<HTMLDivElement>) => {
+              if (event.key === "Escape" && state) {
+                event.preventDefault();
+                closeActions(m.seq, true);
+              }
+            }}
+          >
+            <div class="bubble-row">
+              <div class="bubble">
+                {isGroup && !mine && first ? (
+                  <span class="who" style={{ "--avatar-hue": String(hueOf(m.sender_id)) }}>
+                    {name}
+                  </span>
+                ) : (
+                  <span class="visually-hidden">{name}: </span>
+                )}
+                {deleted ? (
+                  <p class="text tombstone">
+                    <TrashIcon class="tombstone-icon" />
+                    {deletedLabel(m)}
+                  </p>
+                ) : deleting ? (
+                  <p class="text tombstone">
+                    <TrashIcon class="tombstone-icon" />
+                    Deleting…
+                  </p>
+                ) : editing ? (
+                  <p class="text">
+                    <EmojiText text={editing.text} refs={editing.emoji} />
+                  </p>
+                ) : (
+                  <p class="text">
+                    <EmojiText text={m.text} refs={m.emoji} />
+                  </p>
+                )}
+                <span class="meta">
+                  {!deleted && !deleting && (editing || m.edited_at) && (
+                    <span class="edited" title={editing ? "Saving your edit" : `Edited ${fullTime(m.edited_at ?? "")}`}>
+                      edited
+                    </span>
+                  )}
+                  <time dateTime={m.sent_at}>{clockTime(m.sent_at)}</time>
+                  {pending ? (
+                    <span class="state sending" title={deleting ? "Deleting" : "Saving"}>
+                      <ClockIcon />
+                      <span class="visually-hidden">{deleting ? "Deleting" : "Saving"}</span>
+                    </span>
+                  ) : (
+                    mine &&
+                    !deleted && (
+                      <span class={`state${read ? " read" : ""}`} title={read ? "Read" : "Delivered"}>
+                        <DoubleCheckIcon />
+                        <span class="visually-hidden">{read ? "Read" : "Delivered"}</span>
+                      </span>
+                    )
+                  )}
                 </span>
+              </div>
+              {(canEdit || canDelete) && (
+                <button
+                  type="button"
+                  class="message-actions-toggle"
+                  aria-label={`Message actions${mine ? "" : ` for ${name}’s message`}`}
+                  title="Message actions"
+                  aria-expanded={state === "menu"}
+                  aria-controls={state === "menu" ? menuId : undefined}
+                  onClick={() => {
+                    setOpen(state ? null : { seq: m.seq, mode: "menu" });
+                  }}
+                >
+                  <MoreIcon />
+                </button>
               )}
-            </span>
+            </div>
+            {state === "menu" && (
+              <div id={menuId} class="message-menu" role="group" aria-label="Message actions">
+                {canEdit && (
+                  <button
+                    type="button"
+                    class="message-menu-item"
+                    data-action="edit"
+                    onClick={() => {
+                      setOpen(null);
+                      onEdit(m);
+                    }}
+                  >
+                    <PencilIcon />
+                    Edit
+                  </button>
+                )}
+                {canDelete && (
+                  <button
+                    type="button"
+                    class="message-menu-item danger"
+                    data-action="delete"
+                    onClick={() => {
+                      setOpen({ seq: m.seq, mode: "confirm" });
+                      focusNext.current = `li[data-seq="${m.seq}"] .message-confirm [data-action="confirm-delete"]`;
+                    }}
+                  >
+                    <TrashIcon />
+                    {mine ? "Delete" : "Remove"}
+                  </button>
+                )}
+              </div>
+            )}
+            {state === "confirm" && (
+              <div class="message-confirm" role="group" aria-label={mine ? "Delete this message?" : "Remove this message?"}>
+                <p>{mine ? "Delete this message for everyone?" : `Remove ${name}’s message for everyone?`}</p>
+                <div class="message-confirm-actions">
+                  <button
+                    type="button"
+                    class="button danger small"
+                    data-action="confirm-delete"
+                    onClick={() => {
+                      setOpen(null);
+                      chat.deleteMessage(id, m.seq);
+                      // The toggle goes with the message's actions: the list keeps focus.
+                      focusNext.current = "";
+                    }}
+                  >
+                    {mine ? "Delete" : "Remove"}
+                  </button>
+                  <button
+                    type="button"
+                    class="button ghost small"
+                    data-action="cancel-delete"
+                    onClick={() => {
+                      closeActions(m.seq, true);
+                    }}
+                  >
+                    Cancel
+                  </button>
+                </div>
+              </div>
+            )}
+            {!deleted && !deleting && <Votes chat={chat} conversationId={id} message={m} />}
+            {failed.map((item) => (
+              <div key={item.id} class="failed-note" role="alert">
+                <span>
+                  {kindOf(item) === "delete" ? "Not deleted" : "Edit not saved"}
+                  {item.error ? `: ${item.error}` : ""}
+                </span>
+                <button
+                  type="button"
+                  class="button link small"
+                  onClick={() => {
+                    chat.retry(item.id);
+                  }}
+                >
+                  Retry
+                </button>
+                <button
+                  type="button"
+                  class="button link small"
+                  onClick={() => {
+                    chat.discard(item.id);
+                  }}
+                >
+                  Dismiss
+                </button>
+              </div>
+            ))}
           </div>
         </li>,
       );
@@ -171,6 +369,60 @@ export function MessageList({ chat, conversation: c, scroller }: MessageListProp
       </ol>
     </div>
   );
+}
+
+interface VotesProps {
+  chat: Chat;
+  conversationId: string;
+  message: Message;
+}
+
+/** ▲ count ▼ count; pressing my current vote again takes it back. */
+function Votes({ chat, conversationId, message: m }: VotesProps) {
+  const up = m.up ?? 0;
+  const down = m.down ?? 0;
+  const mine = m.my_vote;
+  const press = (vote: Vote) => {
+    chat.vote(conversationId, m.seq, mine === vote ? "none" : vote);
+  };
+  return (
+    <div class={`votes${up || down || mine ? "" : " is-empty"}`} role="group" aria-label="Votes">
+      <button
+        type="button"
+        class="vote vote-up"
+        aria-pressed={mine === "up"}
+        aria-label={`Upvote, ${votesText(up)}`}
+        title={mine === "up" ? "Take back your upvote" : "Upvote"}
+        onClick={() => {
+          press("up");
+        }}
+      >
+        <VoteIcon />
+        <span class="vote-count" aria-hidden="true">
+          {up}
+        </span>
+      </button>
+      <button
+        type="button"
+        class="vote vote-down"
+        aria-pressed={mine === "down"}
+        aria-label={`Downvote, ${votesText(down)}`}
+        title={mine === "down" ? "Take back your downvote" : "Downvote"}
+        onClick={() => {
+          press("down");
+        }}
+      >
+        <VoteIcon down />
+        <span class="vote-count" aria-hidden="true">
+          {down}
+        </span>
+      </button>
+    </div>
+  );
+}
+
+function votesText(n: number): string {
+  return `${n} ${n === 1 ? "vote" : "votes"}`;
 }
 
 function PendingState({ item }: { item: OutboxItem }) {

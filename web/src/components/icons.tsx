@@ -186,3 +186,28 @@ export function SignOutIcon(props: IconProps) {
     </svg>
   );
 }
+
+export function MoreIcon(props: IconProps) {
+  return (
+    <svg {...base} width={18} height={18} class={props.class}>
+      <path d="M6 12h.01M12 12h.01M18 12h.01" stroke-width={3} />
+    </svg>
+  );
+}
+
+export function PencilIcon(props: IconProps) {
+  return (
+    <svg {...base} width={16} height={16} class={props.class}>
+      <path d="M4 20h4L19 9a2.8 2.8 0 00-4-4L4 16v4zM13.5 6.5l4 4" />
+    </svg>
+  );
+}
+
+/** A solid triangle, pointing up (or down with `down`). */
+export function VoteIcon(props: IconProps & { down?: boolean }) {
+  return (
+    <svg {...base} width={12} height={12} fill="currentColor" stroke="none" class={props.class}>
+      <path d={props.down ? "M4 7h16l-8 11z" : "M12 6l8 11H4z"} />
+    </svg>
+  );
+}

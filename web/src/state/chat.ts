@@ -3,9 +3,9 @@
 
 import type { Api } from "./api";
 import { socketUrl } from "./config";
-import { Outbox, outboxKey } from "./outbox";
+import { Outbox, type OutboxItem, kindOf, outboxKey } from "./outbox";
 import { type ConnectionStatus, SocketClient, type SocketLike } from "./socket";
-import { ChatStore } from "./store";
+import { ChatStore, isDeleted, isMessage } from "./store";
 import type {
   AckFrame,
   ClientFrame,
@@ -18,10 +18,29 @@ import type {
   ServerFrame,
   ThemeFrame,
   TypingFrame,
+  Vote,
+  VotesFrame,
 } from "./types";
 
 export const TYPING_SHOWN_MS = 4000;
 export const TYPING_SEND_EVERY_MS = 3000;
+/** Vote frames remembered for a revert on error; older ones are forgotten. */
+const VOTES_REMEMBERED = 200;
+
+/** A vote on the wire: what my vote was before it, to put back if the server refuses it. */
+interface VoteSent {
+  conversation_id: string;
+  seq: number;
+  vote: Vote | "none";
+  before: Vote | undefined;
+}
+
+/** How a message shows while my edits or deletes of it are unsent, and the ones that failed. */
+export interface PendingChange {
+  /** The newest unsent change, not failed: its text shows (an edit) or the message shows as going (a delete). */
+  pending?: OutboxItem;
+  failed: OutboxItem[];
+}
 
 export interface ChatOptions {
   api: Api;
@@ -40,7 +59,7 @@ export interface ChatOptions {
 }
 
 export class Chat {
-  readonly store = new ChatStore();
+  readonly store: ChatStore;
   readonly outbox: Outbox;
   readonly me: Profile;
   active: string | null = null;
@@ -56,11 +75,14 @@ export class Chat {
   /** Messages for conversations the list has not brought yet; replayed once it has. */
   private orphans: Message[] = [];
   private resumeCounter = 0;
+  private voteCounter = 0;
+  private readonly votesSent = new Map<string, VoteSent>();
   private stopped = false;
 
   constructor(private readonly opts: ChatOptions) {
     this.api = opts.api;
     this.me = opts.me;
+    this.store = new ChatStore(opts.me.user_id);
     this.outbox = new Outbox(opts.storage, outboxKey(opts.me.user_id));
     this.socket = new SocketClient({
       connectUrl: async () => socketUrl(opts.wsUrl, (await this.api.ticket()).ticket),
@@ -167,6 +189,9 @@ export class Chat {
       case "theme":
         this.opts.onTheme?.(f);
         break;
+      case "votes":
+        this.onVotes(f);
+        break;
       case "pong":
         return;
       default:
@@ -187,7 +212,7 @@ export class Chat {
     }
     if (m.sender_id === this.me.user_id) this.settle(m.client_msg_id);
     if (result.kind === "added") {
-      this.clearTyping(m.conversation_id, m.sender_id);
+      if (isMessage(m)) this.clearTyping(m.conversation_id, m.sender_id);
       if (result.gap && !this.store.get(m.conversation_id)?.resuming) this.resume(m.conversation_id);
       if (m.conversation_id === this.active) this.markRead();
     }
@@ -201,15 +226,18 @@ export class Chat {
       if (item && a.seq !== undefined) {
         // The ack carries the emoji every member gets, so this shows what they see.
         const emoji = a.emoji ?? item.emoji;
+        const kind = kindOf(item);
+        // This connection gets no `message` frame for its own entries: the ack stands in for it.
         this.onMessage({
           conversation_id: a.conversation_id,
           seq: a.seq,
           message_id: a.message_id,
           sender_id: this.me.user_id,
           client_msg_id: a.id,
-          text: item.text,
-          ...(emoji?.length ? { emoji } : {}),
+          text: kind === "delete" ? "" : item.text,
+          ...(kind !== "delete" && emoji?.length ? { emoji } : {}),
           sent_at: new Date(this.now()).toISOString(),
+          ...(kind === "send" ? {} : { kind, target_seq: item.target_seq }),
         });
       }
     }
@@ -227,7 +255,28 @@ export class Chat {
       this.pump();
       return;
     }
+    const vote = e.id ? this.votesSent.get(e.id) : undefined;
+    if (e.id && vote) {
+      this.votesSent.delete(e.id);
+      this.revertVote(vote);
+      return;
+    }
     console.warn(`chitter: server error ${e.code}: ${e.message}`);
+  }
+
+  /**
+   * New counts for a message. My own vote's frame (every vote of mine gets
+   * one, changed or not) answers the oldest of mine on the wire for it; while
+   * a later one is still on its way, what shows is already what it will make.
+   */
+  private onVotes(f: VotesFrame): void {
+    if (f.user_id === this.me.user_id) {
+      const mine = [...this.votesSent].filter(([, sent]) => sent.conversation_id === f.conversation_id && sent.seq === f.seq);
+      const answered = mine[0];
+      if (answered) this.votesSent.delete(answered[0]);
+      if (mine.length > 1) return;
+    }
+    this.store.applyVotes(f);
   }
 
   private onTyping(t: TypingFrame): void {
@@ -259,13 +308,14 @@ export class Chat {
 
   // ---------------------------------------------------------- sending
 
-  /** One send in flight at a time: the server may handle concurrent frames in any order. */
+  /**
+   * One send, edit or delete in flight at a time: the server may handle
+   * concurrent frames in any order, and the next waits for `accepted`.
+   */
   private pump(): void {
     const next = this.outbox.next();
     if (!next) return;
-    if (this.send({ action: "send", id: next.id, conversation_id: next.conversation_id, text: next.text })) {
-      this.outbox.markSending(next.id);
-    }
+    if (this.send(frameOf(next))) this.outbox.markSending(next.id);
   }
 
   /** Our own message came back stored (by resume or history): its outbox entry is done. */
@@ -289,6 +339,107 @@ export class Chat {
     this.outbox.retry(id);
     this.pump();
     this.emit();
+  }
+
+  /** Gives up on a failed edit or delete (or send): the message shows as the server has it. */
+  discard(id: string): void {
+    if (this.outbox.discard(id)) this.emit();
+  }
+
+  // ------------------------------------------------ editing, deleting, votes
+
+  /** My own messages, not deleted, can be edited. */
+  canEdit(m: Message): boolean {
+    return isMessage(m) && !isDeleted(m) && m.sender_id === this.me.user_id;
+  }
+
+  /** My own messages, and in a group I am an admin of anyone's, can be deleted. */
+  canDelete(c: Conversation, m: Message): boolean {
+    if (!isMessage(m) || isDeleted(m)) return false;
+    return m.sender_id === this.me.user_id || (c.kind === "group" && c.role === "admin");
+  }
+
+  /** My unsent edits and deletes of a message. */
+  pendingChange(conversationId: string, seq: number): PendingChange {
+    const changes = this.outbox.changesFor(conversationId, seq);
+    return {
+      pending: changes.filter((item) => item.status !== "failed").at(-1),
+      failed: changes.filter((item) => item.status === "failed"),
+    };
+  }
+
+  /** The text a message shows now: the newest unsent edit's, else the stored one. */
+  shownText(conversationId: string, m: Message): string {
+    const { pending } = this.pendingChange(conversationId, m.seq);
+    return pending && kindOf(pending) === "edit" ? pending.text : m.text;
+  }
+
+  /** My newest message here that can still be edited (not deleted, not being deleted). */
+  lastEditable(conversationId: string): Message | undefined {
+    const mine = this.store.messagesOf(conversationId).filter((m) => this.canEdit(m));
+    for (let i = mine.length - 1; i >= 0; i--) {
+      const m = mine[i];
+      if (m && this.pendingChange(conversationId, m.seq).pending?.kind !== "delete") return m;
+    }
+    return undefined;
+  }
+
+  /** Queues new text for my message; false when there is nothing to change. */
+  editMessage(conversationId: string, seq: number, text: string): boolean {
+    const m = this.store.message(conversationId, seq);
+    if (!m || !this.canEdit(m) || !text.trim() || text === this.shownText(conversationId, m)) return false;
+    const { pending, failed } = this.pendingChange(conversationId, seq);
+    if (pending?.kind === "delete") return false;
+    // A new edit supersedes the ones that failed.
+    for (const item of failed) this.outbox.discard(item.id);
+    this.outbox.addEdit(conversationId, seq, text);
+    this.pump();
+    this.emit();
+    return true;
+  }
+
+  /** Queues the delete of a message (mine, or anyone's in a group I am an admin of). */
+  deleteMessage(conversationId: string, seq: number): boolean {
+    const c = this.store.get(conversationId);
+    const m = this.store.message(conversationId, seq);
+    if (!c || !m || !this.canDelete(c, m)) return false;
+    const { pending, failed } = this.pendingChange(conversationId, seq);
+    if (pending?.kind === "delete") return false;
+    for (const item of failed) this.outbox.discard(item.id);
+    this.outbox.addDelete(conversationId, seq);
+    this.pump();
+    this.emit();
+    return true;
+  }
+
+  /**
+   * Votes on a message ("none" takes my vote back), shown at once; the
+   * `votes` frame then says how the counts really are, and an error puts
+   * back what was there. Not queued: offline, nothing happens.
+   */
+  vote(conversationId: string, seq: number, vote: Vote | "none"): boolean {
+    const m = this.store.message(conversationId, seq);
+    if (!m || isDeleted(m)) return false;
+    const before = m.my_vote;
+    if ((before ?? "none") === vote) return false;
+    const id = `v-${(++this.voteCounter).toString(36)}`;
+    if (!this.send({ action: "vote", id, conversation_id: conversationId, seq, vote })) return false;
+    this.votesSent.set(id, { conversation_id: conversationId, seq, vote, before });
+    if (this.votesSent.size > VOTES_REMEMBERED) {
+      const oldest = this.votesSent.keys().next();
+      if (!oldest.done) this.votesSent.delete(oldest.value);
+    }
+    this.store.setVotes(conversationId, seq, moveVote(m, before, vote === "none" ? undefined : vote));
+    this.emit();
+    return true;
+  }
+
+  private revertVote(sent: VoteSent): void {
+    const m = this.store.message(sent.conversation_id, sent.seq);
+    if (!m) return;
+    // Only if nothing has changed my vote since (a later vote, or the frame of another device).
+    if ((m.my_vote ?? "none") !== sent.vote) return;
+    this.store.setVotes(sent.conversation_id, sent.seq, moveVote(m, m.my_vote, sent.before));
   }
 
   notifyTyping(): void {
@@ -390,4 +541,24 @@ export class Chat {
     await this.loadConversations().catch(() => undefined);
     await this.open(c.conversation_id);
   }
+}
+
+/** The frame that puts an outbox item on the wire. */
+function frameOf(item: OutboxItem): ClientFrame {
+  const base = { id: item.id, conversation_id: item.conversation_id };
+  const kind = kindOf(item);
+  if (kind === "send") return { action: "send", ...base, text: item.text };
+  const seq = item.target_seq ?? 0;
+  return kind === "edit" ? { action: "edit", ...base, seq, text: item.text } : { action: "delete", ...base, seq };
+}
+
+/** A message's counts with my vote moved from `from` to `to`. */
+function moveVote(m: Message, from: Vote | undefined, to: Vote | undefined): { up: number; down: number; my_vote?: Vote } {
+  let up = m.up ?? 0;
+  let down = m.down ?? 0;
+  if (from === "up") up -= 1;
+  if (from === "down") down -= 1;
+  if (to === "up") up += 1;
+  if (to === "down") down += 1;
+  return { up: Math.max(0, up), down: Math.max(0, down), ...(to ? { my_vote: to } : {}) };
 }

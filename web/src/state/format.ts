@@ -6,7 +6,7 @@ export function field(form: FormData, name: string): string {
   return typeof value === "string" ? value : "";
 }
 
-import type { Conversation, Member } from "./types";
+import type { Conversation, Member, Message } from "./types";
 
 export function otherMembers(c: Conversation, myId: string): Member[] {
   return c.members.filter((m) => m.user_id !== myId);
@@ -48,9 +48,20 @@ export function memberName(c: Conversation | undefined, userId: string): string 
   return c?.members.find((m) => m.user_id === userId)?.display_name ?? "Someone";
 }
 
+/** What a deleted message shows in its place. */
+export function deletedLabel(m: Pick<Message, "sender_id" | "deleted_by">): string {
+  return m.deleted_by !== undefined && m.deleted_by !== m.sender_id ? "Removed by an admin" : "Message deleted";
+}
+
 export function clockTime(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+}
+
+/** Date and time in full, for tooltips ("Edited …"). */
+export function fullTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
 }
 
 /** "14:05" today, "Mon" this week, "12 Mar" before that. */

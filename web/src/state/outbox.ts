@@ -1,15 +1,25 @@
-// Messages typed but not yet stored. They survive a reload (kept in storage)
-// and are resent with their original client ids, which the server uses to
-// store each message once however often it arrives.
+// Messages typed but not yet stored, and edits and deletes of stored ones.
+// They survive a reload (kept in storage) and are resent with their original
+// client ids, which the server uses to store each once however often it
+// arrives. They go out one at a time in the order made, so an edit made right
+// after a send lands after it.
 
 import type { EmojiRef, KeyValueStore } from "./types";
 
 export type OutboxStatus = "queued" | "sending" | "accepted" | "failed";
 
+/** What an item asks for: a new message, or a change to the message at `target_seq`. */
+export type OutboxKind = "send" | "edit" | "delete";
+
 export interface OutboxItem {
   id: string;
+  /** Absent in items saved before edits existed: those are sends. */
+  kind?: OutboxKind;
   conversation_id: string;
+  /** A send's or an edit's text; "" for a delete. */
   text: string;
+  /** Edit and delete: the seq of the message changed. */
+  target_seq?: number;
   status: OutboxStatus;
   error?: string;
   queued_at: string;
@@ -17,11 +27,16 @@ export interface OutboxItem {
   emoji?: EmojiRef[];
 }
 
-export function newClientId(): string {
+export function kindOf(item: OutboxItem): OutboxKind {
+  return item.kind ?? "send";
+}
+
+/** A client id the protocol accepts (1-64 of A-Z a-z 0-9 - _ . :); the prefix says what it names. */
+export function newClientId(prefix = "m"): string {
   // randomUUID needs a secure context; getRandomValues works on plain http too.
-  if (typeof crypto.randomUUID === "function") return `m-${crypto.randomUUID()}`;
+  if (typeof crypto.randomUUID === "function") return `${prefix}-${crypto.randomUUID()}`;
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `m-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `${prefix}-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 export function outboxKey(userId: string): string {
@@ -30,7 +45,7 @@ export function outboxKey(userId: string): string {
 
 export class Outbox {
   private items: OutboxItem[];
-  /** The one send awaiting its first ack: one at a time keeps a person's messages in the order typed. */
+  /** The one item awaiting its first ack: one at a time keeps a person's messages and changes in the order made. */
   inFlight: string | null = null;
 
   constructor(
@@ -47,8 +62,19 @@ export class Outbox {
     return this.items;
   }
 
+  /** Sends not yet stored, shown as pending bubbles. */
   forConversation(conversationId: string): OutboxItem[] {
-    return this.items.filter((item) => item.conversation_id === conversationId);
+    return this.items.filter((item) => item.conversation_id === conversationId && kindOf(item) === "send");
+  }
+
+  /** Edits and deletes not yet stored (failed ones included), oldest first. */
+  changesFor(conversationId: string, targetSeq?: number): OutboxItem[] {
+    return this.items.filter(
+      (item) =>
+        item.conversation_id === conversationId &&
+        kindOf(item) !== "send" &&
+        (targetSeq === undefined || item.target_seq === targetSeq),
+    );
   }
 
   get(id: string): OutboxItem | undefined {
@@ -56,7 +82,45 @@ export class Outbox {
   }
 
   add(conversationId: string, text: string, id: string = newClientId(), now: Date = new Date()): OutboxItem {
-    const item: OutboxItem = { id, conversation_id: conversationId, text, status: "queued", queued_at: now.toISOString() };
+    return this.push({ id, conversation_id: conversationId, text, status: "queued", queued_at: now.toISOString() });
+  }
+
+  /** New text for my message at `targetSeq`. */
+  addEdit(conversationId: string, targetSeq: number, text: string, id: string = newClientId("e"), now: Date = new Date()): OutboxItem {
+    return this.push({
+      id,
+      kind: "edit",
+      conversation_id: conversationId,
+      target_seq: targetSeq,
+      text,
+      status: "queued",
+      queued_at: now.toISOString(),
+    });
+  }
+
+  /** Delete the message at `targetSeq` (mine, or anyone's in a group I am an admin of). */
+  addDelete(conversationId: string, targetSeq: number, id: string = newClientId("d"), now: Date = new Date()): OutboxItem {
+    return this.push({
+      id,
+      kind: "delete",
+      conversation_id: conversationId,
+      target_seq: targetSeq,
+      text: "",
+      status: "queued",
+      queued_at: now.toISOString(),
+    });
+  }
+
+  /** Gives up on a failed item: it is not sent again. */
+  discard(id: string): boolean {
+    const item = this.get(id);
+    if (item?.status !== "failed") return false;
+    this.items = this.items.filter((x) => x !== item);
+    this.save();
+    return true;
+  }
+
+  private push(item: OutboxItem): OutboxItem {
     this.items.push(item);
     this.save();
     return item;
@@ -145,14 +209,15 @@ function load(storage: KeyValueStore, key: string): OutboxItem[] {
   try {
     const parsed: unknown = JSON.parse(storage.getItem(key) ?? "[]");
     if (!Array.isArray(parsed)) return [];
-    return parsed.filter(
-      (x): x is OutboxItem =>
-        !!x &&
-        typeof x === "object" &&
-        typeof (x as OutboxItem).id === "string" &&
-        typeof (x as OutboxItem).conversation_id === "string" &&
-        typeof (x as OutboxItem).text === "string",
-    );
+    return parsed.filter((x): x is OutboxItem => {
+      if (!x || typeof x !== "object") return false;
+      const item = x as OutboxItem;
+      if (typeof item.id !== "string" || typeof item.conversation_id !== "string" || typeof item.text !== "string") return false;
+      // An edit or delete names its message; one that does not (or an unknown kind) cannot be sent.
+      const kind: unknown = item.kind;
+      if (kind === undefined || kind === "send") return true;
+      return (kind === "edit" || kind === "delete") && typeof item.target_seq === "number";
+    });
   } catch {
     return [];
   }

@@ -34,16 +34,49 @@ export interface Conversation {
   members: Member[];
 }
 
+/**
+ * What a log entry is: a message (shown as a bubble), or a change to an
+ * earlier message (`target_seq`), never shown itself. Absent means "message".
+ */
+export type EntryKind = "message" | "edit" | "delete";
+
+export type Vote = "up" | "down";
+
+/**
+ * One entry of a conversation's log, as `message` frames and history items
+ * carry it. Edit and delete entries take a seq like messages do, so they count
+ * for gaps, resume and read positions.
+ */
 export interface Message {
   conversation_id: string;
   seq: number;
   message_id: string;
+  /** The author; for an edit the editor, for a delete the deleter. */
   sender_id: string;
   client_msg_id: string;
+  /**
+   * A delete entry and a deleted message have none on the wire; the store
+   * fills in "" so views can always read it.
+   */
   text: string;
   /** The sender's emoji that `:shortcode:`s in the text named at send time (absent: none). */
   emoji?: EmojiRef[];
   sent_at: string;
+  kind?: EntryKind;
+  /** Edit and delete entries: the seq of the message they change. */
+  target_seq?: number;
+  /** A message whose text was edited: when it last was. */
+  edited_at?: string;
+  /** A deleted message (a tombstone): when, and by whom (not the sender when a group admin removed it). */
+  deleted_at?: string;
+  deleted_by?: string;
+  /** Vote counts (absent: 0). */
+  up?: number;
+  down?: number;
+  /** History items: the signed-in user's vote (absent: none). */
+  my_vote?: Vote;
+  /** If the server sends it: grows with every vote, to tell a stale `votes` frame (lower `rev`). */
+  votes_rev?: number;
 }
 
 export interface HistoryPage {
@@ -58,6 +91,9 @@ export interface Ticket {
 
 export type ClientFrame =
   | { action: "send"; id: string; conversation_id: string; text: string }
+  | { action: "edit"; id: string; conversation_id: string; seq: number; text: string }
+  | { action: "delete"; id: string; conversation_id: string; seq: number }
+  | { action: "vote"; id?: string; conversation_id: string; seq: number; vote: Vote | "none" }
   | { action: "typing"; conversation_id: string }
   | { action: "read"; conversation_id: string; seq: number }
   | { action: "resume"; id?: string; conversation_id: string; last_seq: number }
@@ -117,6 +153,19 @@ export interface ErrorFrame {
   message: string;
 }
 
+/** A message's vote counts changed; `user_id` voted `vote` ("none": took their vote back). */
+export interface VotesFrame {
+  type: "votes";
+  conversation_id: string;
+  seq: number;
+  up: number;
+  down: number;
+  user_id: string;
+  vote: Vote | "none";
+  /** If the server sends it: of two frames for a message, the one with the larger `rev` is newer. */
+  rev?: number;
+}
+
 /** A conversation's theme was set (or, without `theme`, cleared) by a member. */
 export interface ThemeFrame {
   type: "theme";
@@ -134,7 +183,8 @@ export type ServerFrame =
   | ResumedFrame
   | PongFrame
   | ErrorFrame
-  | ThemeFrame;
+  | ThemeFrame
+  | VotesFrame;
 
 export interface EmojiRef {
   shortcode: string;
