@@ -977,7 +977,224 @@ async fn random_matching_pairs_waiting_users_once_and_tells_both(backend: Backen
     assert_eq!(partners.len() + waiting, 8);
 }
 
+async fn blocking_stops_messages_requests_groups_and_matches(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let carol = api.signup("carol").await;
+    let direct = api.direct(&alice, &bob).await;
+    let group = api.group(&carol, "Shared", &[&alice, &bob]).await;
+    let r = api
+        .call(
+            "POST",
+            "/api/friends/requests",
+            Some(&bob.token),
+            Some(json!({"user_id": alice.id})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut alice_ws = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+    let mut carol_ws = api.connect(&carol).await;
+
+    let block = |method: &'static str, who: &common::User| {
+        let path = format!("/api/blocks/{}", who.id);
+        let token = alice.token.clone();
+        let api = &api;
+        async move { api.call(method, &path, Some(&token), None).await }
+    };
+    assert_eq!(block("PUT", &bob).await.status, 204);
+    assert_eq!(
+        block("PUT", &bob).await.status,
+        204,
+        "blocking twice is fine"
+    );
+    let list = api
+        .call("GET", "/api/blocks", Some(&alice.token), None)
+        .await;
+    assert_eq!(list.body["blocked"][0]["handle"], "bob");
+    let friends = api
+        .call("GET", "/api/friends", Some(&bob.token), None)
+        .await;
+    assert!(
+        friends.body["outgoing"].as_array().unwrap().is_empty(),
+        "the request ended"
+    );
+
+    // No direct messages either way.
+    for (ws, id) in [(&mut bob_ws, "b-1"), (&mut alice_ws, "a-1")] {
+        ws.send(json!({"action": "send", "id": id, "conversation_id": direct, "text": "hello?"}))
+            .await;
+        expect_refusal(ws, id, "forbidden").await;
+    }
+    // No new relations.
+    for (path, body) in [
+        (
+            "/api/conversations",
+            json!({"kind": "direct", "user_id": alice.id}),
+        ),
+        ("/api/friends/requests", json!({"user_id": alice.id})),
+        (
+            "/api/conversations",
+            json!({"kind": "group", "title": "Trap", "member_ids": [alice.id]}),
+        ),
+    ] {
+        let r = api.call("POST", path, Some(&bob.token), Some(body)).await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (403, Some("forbidden")),
+            "{path}: {}",
+            r.body
+        );
+    }
+    let bobs_group = api.group(&bob, "Bob's", &[&carol]).await;
+    let r = api
+        .call(
+            "POST",
+            &format!("/api/conversations/{bobs_group}/members"),
+            Some(&bob.token),
+            Some(json!({"user_id": alice.id})),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    // In a shared group bob's words reach carol, not alice.
+    bob_ws.send_message(&group, "g-1", "psst").await;
+    assert_eq!(carol_ws.next_of(&["message"]).await["text"], "psst");
+    let withheld = alice_ws.next_of(&["message"]).await;
+    assert_eq!(withheld["withheld"], true, "{withheld}");
+    assert!(withheld.get("text").is_none());
+    let history = api.history(&alice, &group).await;
+    assert!(history[0].get("text").is_none() && history[0]["withheld"] == true);
+    assert_eq!(api.history(&carol, &group).await[0]["text"], "psst");
+
+    // Nor are they matched.
+    let r = api
+        .call("POST", "/api/match", Some(&alice.token), None)
+        .await;
+    assert_eq!(r.body["state"], "waiting");
+    let r = api.call("POST", "/api/match", Some(&bob.token), None).await;
+    assert_eq!(r.body["state"], "waiting", "{}", r.body);
+
+    // Unblocking restores direct messages; refusals are typed.
+    assert_eq!(block("DELETE", &bob).await.status, 204);
+    assert_eq!(block("DELETE", &bob).await.status, 404);
+    assert_eq!(block("PUT", &alice).await.status, 400, "not yourself");
+    let r = api
+        .call(
+            "PUT",
+            "/api/blocks/0190a7a4-0000-7000-8000-00000000dead",
+            Some(&alice.token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    alice_ws.drain().await;
+    bob_ws.send_message(&direct, "b-2", "friends again?").await;
+    assert_eq!(
+        alice_ws.next_of(&["message"]).await["text"],
+        "friends again?"
+    );
+}
+
+async fn users_are_found_by_handle_prefix_a_page_at_a_time(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    for h in ["ann1", "ann2", "ann3", "anna", "bob"] {
+        api.signup(h).await;
+    }
+    let me = api.signup("zed").await;
+    let search = |q: &str| {
+        let path = format!("/api/users?{q}");
+        let token = me.token.clone();
+        let api = &api;
+        async move { api.call("GET", &path, Some(&token), None).await }
+    };
+    let handles = |r: &common::Reply| -> Vec<String> {
+        r.body["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["handle"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = search("prefix=ANN&limit=2").await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(handles(&first), ["ann1", "ann2"]);
+    assert_eq!(first.body["next_cursor"], "ann2");
+    let second = search("prefix=ann&limit=2&cursor=ann2").await;
+    assert_eq!(handles(&second), ["ann3", "anna"]);
+    assert!(second.body.get("next_cursor").is_none(), "{}", second.body);
+    assert_eq!(handles(&search("prefix=b").await), ["bob"]);
+    assert!(handles(&search("prefix=q").await).is_empty());
+    for bad in ["prefix=", "prefix=a-b", "limit=3"] {
+        let r = search(bad).await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        api.call("GET", "/api/users?prefix=a", None, None)
+            .await
+            .status,
+        401
+    );
+}
+
+async fn group_admins_promote_and_demote_and_one_admin_stays(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let carol = api.signup("carol").await;
+    let group = api.group(&alice, "Roles", &[&bob, &carol]).await;
+    let set = |by: &common::User, who: &common::User, role: &str| {
+        let path = format!("/api/conversations/{group}/members/{}", who.id);
+        let (token, body) = (by.token.clone(), json!({"role": role}));
+        let api = &api;
+        async move { api.call("PATCH", &path, Some(&token), Some(body)).await }
+    };
+    let r = set(&bob, &carol, "admin").await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (403, Some("forbidden"))
+    );
+    let r = set(&alice, &bob, "admin").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let role_of = |view: &Value, who: &common::User| {
+        view["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["user_id"] == who.id.as_str())
+            .unwrap()["role"]
+            .clone()
+    };
+    assert_eq!(role_of(&r.body, &bob), "admin");
+    let r = set(&bob, &alice, "member").await;
+    assert_eq!(role_of(&r.body, &alice), "member");
+    let r = set(&alice, &carol, "admin").await;
+    assert_eq!(r.status, 403, "alice is no longer an admin");
+    let r = set(&bob, &bob, "member").await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (409, Some("conflict")),
+        "the last admin stays"
+    );
+    let r = set(&bob, &carol, "owner").await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    let stranger = api.signup("dave").await;
+    let r = set(&bob, &stranger, "admin").await;
+    assert_eq!(r.status, 404);
+}
+
 both_backends!(
+    blocking_stops_messages_requests_groups_and_matches,
+    users_are_found_by_handle_prefix_a_page_at_a_time,
+    group_admins_promote_and_demote_and_one_admin_stays,
     random_matching_pairs_waiting_users_once_and_tells_both,
     edits_and_deletes_are_ordered_entries_that_every_member_sees,
     votes_are_one_per_user_and_every_member_sees_the_counts,

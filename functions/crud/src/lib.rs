@@ -38,6 +38,7 @@ pub fn router(svc: Arc<Services>) -> Router {
             "/api/me/theme",
             get(themes::my_default).put(themes::set_my_default),
         )
+        .route("/api/users", get(accounts::search))
         .route("/api/users/{handle}", get(accounts::user))
         .route(
             "/api/conversations",
@@ -53,7 +54,7 @@ pub fn router(svc: Arc<Services>) -> Router {
         )
         .route(
             "/api/conversations/{id}/members/{user}",
-            delete(conversations::remove_member),
+            delete(conversations::remove_member).patch(conversations::set_role),
         )
         .route(
             "/api/conversations/{id}/messages",
@@ -76,6 +77,11 @@ pub fn router(svc: Arc<Services>) -> Router {
             get(matching::status)
                 .post(matching::request)
                 .delete(matching::leave),
+        )
+        .route("/api/blocks", get(friends::blocks))
+        .route(
+            "/api/blocks/{user}",
+            put(friends::block).delete(friends::unblock),
         )
         .route("/api/friends", get(friends::list))
         .route("/api/friends/requests", post(friends::request))

@@ -11,7 +11,7 @@ use http::StatusCode;
 use serde::Deserialize;
 
 use crate::error::ApiResult;
-use crate::extract::{Authed, JsonBody, PathParams, json, no_content};
+use crate::extract::{Authed, JsonBody, PathParams, QueryParams, json, no_content};
 
 #[derive(Deserialize)]
 pub struct Signup {
@@ -85,6 +85,26 @@ pub async fn me(State(svc): State<Arc<Services>>, Authed(caller): Authed) -> Api
         StatusCode::OK,
         &accounts::profile(&svc, caller.user_id).await?,
     )
+}
+
+/// `?prefix=<handle start>&cursor=<last handle>&limit=<n>`: users by
+/// handle prefix, a page at a time.
+pub async fn search(
+    State(svc): State<Arc<Services>>,
+    Authed(_): Authed,
+    query: QueryParams,
+) -> ApiResult<Response> {
+    let limit = query
+        .number("limit")?
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    let page = accounts::search(
+        &svc,
+        query.text("prefix").unwrap_or_default(),
+        query.text("cursor"),
+        limit,
+    )
+    .await?;
+    json(StatusCode::OK, &page)
 }
 
 pub async fn user(

@@ -8,7 +8,7 @@ use chitter_core::AppError;
 use chitter_core::Services;
 use chitter_core::app::conversations;
 use chitter_core::app::messaging;
-use chitter_core::domain::{ClientMsgId, Seq, Title, UserId};
+use chitter_core::domain::{ClientMsgId, Role, Seq, Title, UserId};
 use chitter_core::protocol::{AttachmentRequest, Content, ContentError, ErrorCode};
 use http::StatusCode;
 use serde::Deserialize;
@@ -109,6 +109,23 @@ pub async fn remove_member(
 ) -> ApiResult<Response> {
     conversations::remove_member(&svc, &caller, path.conversation()?, path.user()?).await?;
     no_content()
+}
+
+#[derive(Deserialize)]
+pub struct RoleChange {
+    role: Role,
+}
+
+/// Promotes or demotes a member (admins only).
+pub async fn set_role(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathParams,
+    JsonBody(b): JsonBody<RoleChange>,
+) -> ApiResult<Response> {
+    let view =
+        conversations::set_role(&svc, &caller, path.conversation()?, path.user()?, b.role).await?;
+    json(StatusCode::OK, &view)
 }
 
 /// `?before=<seq>&limit=<n>`: a page of history, newest first.

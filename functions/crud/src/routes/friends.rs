@@ -52,3 +52,28 @@ pub async fn remove(
     friends::remove(&svc, &caller, path.user()?).await?;
     no_content()
 }
+
+pub async fn blocks(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+) -> ApiResult<Response> {
+    json(StatusCode::OK, &friends::blocks(&svc, &caller).await?)
+}
+
+pub async fn block(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathParams,
+) -> ApiResult<Response> {
+    friends::block(&svc, &caller, path.user()?).await?;
+    no_content()
+}
+
+pub async fn unblock(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathParams,
+) -> ApiResult<Response> {
+    friends::unblock(&svc, &caller, path.user()?).await?;
+    no_content()
+}

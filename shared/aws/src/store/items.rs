@@ -40,9 +40,9 @@ pub(super) struct DedupeBody {
     pub(super) seq: Seq,
 }
 
-/// Who holds a place in the matching queue.
+/// An item that names one user: a place in the matching queue, a block.
 #[derive(Serialize, Deserialize)]
-pub(super) struct QueueBody {
+pub(super) struct UserRef {
     pub(super) user_id: UserId,
 }
 
@@ -78,6 +78,10 @@ pub(super) mod keys {
     pub const THEME: &str = "THEME";
     pub const MARKET: &str = "MARKET";
     pub const MATCH: &str = "MATCH";
+    /// The handle directory's one partition, for prefix search.
+    pub const USERS: &str = "USERS";
+    pub const BLOCK_PREFIX: &str = "BLOCK#";
+    pub const BLOCKED_BY_PREFIX: &str = "BLOCKEDBY#";
     pub const MATCH_QUEUE: &str = "MATCHQ";
 
     pub fn user(id: UserId) -> String {
@@ -128,6 +132,15 @@ pub(super) mod keys {
     }
     pub fn upload(id: UploadId) -> String {
         format!("{UPLOAD_PREFIX}{id}")
+    }
+    pub fn listed_handle(h: &str) -> String {
+        format!("HANDLE#{h}")
+    }
+    pub fn block(other: UserId) -> String {
+        format!("{BLOCK_PREFIX}{other}")
+    }
+    pub fn blocked_by(other: UserId) -> String {
+        format!("{BLOCKED_BY_PREFIX}{other}")
     }
     pub fn friend(other: UserId) -> String {
         format!("FRIEND#{other}")

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
 
-use super::items::{QueueBody, from_item, key, keys, to_item};
+use super::items::{UserRef, from_item, key, keys, to_item};
 use super::{DynamoStore, RETRIES, cancellation, conflicted, failed_check, pause, s};
 use chitter_core::domain::{ConversationId, MatchState, UserId};
 use chitter_core::ports::{MatchStore, Paired, StoreError};
@@ -59,7 +59,7 @@ impl MatchStore for DynamoStore {
                 to_item(
                     keys::MATCH_QUEUE.to_owned(),
                     &keys::waiting(since.timestamp_millis(), user),
-                    &QueueBody { user_id: user },
+                    &UserRef { user_id: user },
                     ttl,
                 )?,
                 None,
@@ -75,7 +75,7 @@ impl MatchStore for DynamoStore {
     }
 
     async fn waiting(&self, after: DateTime<Utc>, limit: usize) -> Result<Vec<UserId>, StoreError> {
-        let queued: Vec<QueueBody> = self
+        let queued: Vec<UserRef> = self
             .query(
                 "pk = :pk AND sk BETWEEN :lo AND :hi",
                 HashMap::from([

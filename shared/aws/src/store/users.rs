@@ -1,11 +1,14 @@
 //! `UserStore` on DynamoDB: the handle item and the profile item are
-//! written in one transaction, on the condition that the handle is new.
+//! written in one transaction, on the condition that the handle is new,
+//! with the handle's entry in the `USERS` directory that prefix search reads.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 
 use super::DynamoStore;
 use super::items::{HandleBody, from_item, key, keys, to_item};
-use super::{cancellation, failed_check};
+use super::{cancellation, failed_check, s};
 use chitter_core::domain::{Handle, UserId, UserProfile, UserRecord};
 use chitter_core::ports::{StoreError, UserStore};
 
@@ -28,6 +31,16 @@ impl UserStore for DynamoStore {
                 to_item(keys::user(user.user_id), keys::PROFILE, user, None)?,
                 Some("attribute_not_exists(pk)"),
             )?,
+            // The directory entry that prefix search reads.
+            self.put(
+                to_item(
+                    keys::USERS.to_owned(),
+                    &keys::listed_handle(user.handle.as_str()),
+                    &user.profile(),
+                    None,
+                )?,
+                None,
+            )?,
         ];
         match self.transact(items).await {
             Ok(()) => Ok(()),
@@ -36,6 +49,35 @@ impl UserStore for DynamoStore {
             }
             Err(e) => Err(StoreError::backend(e)),
         }
+    }
+
+    async fn search_handles(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<UserProfile>, StoreError> {
+        // Handles are `a-z 0-9 _`: "!" sorts before all of them and "~"
+        // after, so the range is exactly the handles after `after` that
+        // start with `prefix`.
+        let lo = match after.filter(|a| *a >= prefix) {
+            Some(a) => keys::listed_handle(&format!("{a}!")),
+            None => keys::listed_handle(prefix),
+        };
+        self.query(
+            "pk = :pk AND sk BETWEEN :lo AND :hi",
+            HashMap::from([
+                (":pk".to_owned(), s(keys::USERS)),
+                (":lo".to_owned(), s(lo)),
+                (
+                    ":hi".to_owned(),
+                    s(keys::listed_handle(&format!("{prefix}~"))),
+                ),
+            ]),
+            true,
+            limit,
+        )
+        .await
     }
 
     async fn user(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {

@@ -72,3 +72,13 @@ pub(crate) async fn other_user(
         .map(|_| ())
         .ok_or(AppError::NotFound("user"))
 }
+
+/// Refuses to relate two users when either blocks the other (a direct
+/// chat, a friend request, a group, a match).
+pub(crate) async fn not_blocked(svc: &Services, a: UserId, b: UserId) -> AppResult<()> {
+    if svc.friends.blocked_between(a, b).await? {
+        Err(AppError::Forbidden("one of you blocks the other"))
+    } else {
+        Ok(())
+    }
+}

@@ -182,3 +182,49 @@ pub async fn find_by_handle(svc: &Services, handle: &str) -> AppResult<UserProfi
         .map(|u| u.profile())
         .ok_or(AppError::NotFound("user"))
 }
+
+/// A page of users whose handle starts with a prefix.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserPage {
+    pub users: Vec<UserProfile>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+pub const SEARCH_DEFAULT: usize = 20;
+pub const SEARCH_MAX: usize = 50;
+
+/// Users by handle prefix (handles fold case), in handle order, a page at
+/// a time. `cursor` is the last handle of the previous page.
+pub async fn search(
+    svc: &Services,
+    prefix: &str,
+    cursor: Option<&str>,
+    limit: Option<usize>,
+) -> AppResult<UserPage> {
+    let prefix = prefix.trim().to_lowercase();
+    let allowed = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    if prefix.is_empty() || prefix.chars().count() > 32 || !allowed(&prefix) {
+        return Err(AppError::bad_request(
+            crate::protocol::ErrorCode::InvalidRequest,
+            "prefix must be 1-32 characters of a-z, 0-9 and _",
+        ));
+    }
+    let cursor = cursor.map(str::to_lowercase).filter(|c| allowed(c));
+    let limit = limit.unwrap_or(SEARCH_DEFAULT).clamp(1, SEARCH_MAX);
+    let users = svc
+        .users
+        .search_handles(&prefix, cursor.as_deref(), limit + 1)
+        .await?;
+    let more = users.len() > limit;
+    let mut users = users;
+    users.truncate(limit);
+    let next_cursor = more
+        .then(|| users.last().map(|u| u.handle.as_str().to_owned()))
+        .flatten();
+    Ok(UserPage { users, next_cursor })
+}

@@ -93,6 +93,7 @@ pub async fn open_direct(
         "a direct conversation needs another user",
     )
     .await?;
+    access::not_blocked(svc, caller.user_id, other).await?;
     let (id, created) = direct_between(svc, caller.user_id, other).await?;
     Ok((view(svc, caller, id).await?, created))
 }
@@ -144,6 +145,9 @@ pub async fn create_group(
     let ids: Vec<UserId> = others.iter().copied().collect();
     if svc.users.profiles(&ids).await?.len() != ids.len() {
         return Err(AppError::NotFound("user"));
+    }
+    for other in &ids {
+        access::not_blocked(svc, caller.user_id, *other).await?;
     }
     let now = svc.clock.now();
     let c = Conversation {
@@ -279,6 +283,7 @@ pub async fn add_member(
         .user(user)
         .await?
         .ok_or(AppError::NotFound("user"))?;
+    access::not_blocked(svc, caller.user_id, user).await?;
     let m = member(id, user, Role::Member, svc.clock.now());
     match svc
         .conversations
@@ -289,6 +294,37 @@ pub async fn add_member(
         AddMember::Full => Err(AppError::Conflict("the group is full")),
         AddMember::NoSuchConversation => Err(AppError::NotFound("conversation")),
     }
+}
+
+/// Makes a member an admin, or an admin a member (admins only). A group
+/// keeps at least one admin.
+pub async fn set_role(
+    svc: &Services,
+    caller: &Caller,
+    id: ConversationId,
+    user: UserId,
+    role: Role,
+) -> AppResult<ConversationView> {
+    admin_of_group(svc, caller, id).await?;
+    let members = svc.conversations.members(id).await?;
+    let mut target = members
+        .iter()
+        .find(|m| m.user_id == user)
+        .cloned()
+        .ok_or(AppError::NotFound("member"))?;
+    if target.role == role {
+        return view(svc, caller, id).await;
+    }
+    let admins = members.iter().filter(|m| m.role == Role::Admin).count();
+    if role == Role::Member && admins <= 1 {
+        return Err(AppError::Conflict("a group keeps at least one admin"));
+    }
+    target.role = role;
+    if !svc.conversations.set_role(&target).await? {
+        return Err(AppError::NotFound("member"));
+    }
+    tracing::info!(conversation_id = %id, ?role, "role changed");
+    view(svc, caller, id).await
 }
 
 /// Removes a member; removing oneself is leaving, which any member may do.
@@ -395,6 +431,7 @@ pub async fn history(
         .map(|m| m.seq)
         .collect();
     let mine = svc.messages.votes_by(id, caller.user_id, &voted).await?;
+    let blocked = svc.friends.blocks(caller.user_id).await?;
     let messages = messages
         .into_iter()
         .map(|message| HistoryItem {
@@ -402,7 +439,7 @@ pub async fn history(
                 .iter()
                 .find(|(seq, _)| *seq == message.seq)
                 .map(|(_, v)| *v),
-            message,
+            message: message.seen_by(&blocked),
         })
         .collect();
     Ok(HistoryPage {

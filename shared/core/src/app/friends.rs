@@ -30,6 +30,7 @@ pub struct FriendList {
 /// makes you friends; asking again changes nothing.
 pub async fn request(svc: &Services, caller: &Caller, other: UserId) -> AppResult<FriendState> {
     access::other_user(svc, caller, other, "you cannot befriend yourself").await?;
+    access::not_blocked(svc, caller.user_id, other).await?;
     let existing = svc.friends.friend_link(caller.user_id, other).await?;
     let state = match existing.map(|l| l.state) {
         Some(FriendState::Friends) => return Ok(FriendState::Friends),
@@ -111,4 +112,35 @@ pub async fn list(svc: &Services, caller: &Caller) -> AppResult<FriendList> {
         }
     }
     Ok(out)
+}
+
+/// Blocks another user: they can no longer message you in a direct chat,
+/// befriend you, be matched with you or add you to a group, and what they
+/// send in groups you share reaches you without its content. Any friendship
+/// between you ends. Blocking twice is fine.
+pub async fn block(svc: &Services, caller: &Caller, other: UserId) -> AppResult<()> {
+    access::other_user(svc, caller, other, "you cannot block yourself").await?;
+    svc.friends.block(caller.user_id, other).await?;
+    tracing::info!(user_id = %caller.user_id, "blocked a user");
+    Ok(())
+}
+
+pub async fn unblock(svc: &Services, caller: &Caller, other: UserId) -> AppResult<()> {
+    if svc.friends.unblock(caller.user_id, other).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("block"))
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BlockList {
+    pub blocked: Vec<UserProfile>,
+}
+
+pub async fn blocks(svc: &Services, caller: &Caller) -> AppResult<BlockList> {
+    let ids = svc.friends.blocks(caller.user_id).await?;
+    let mut blocked = svc.users.profiles(&ids).await?;
+    blocked.sort_by(|a, b| a.handle.as_str().cmp(b.handle.as_str()));
+    Ok(BlockList { blocked })
 }

@@ -78,7 +78,7 @@ pub async fn request(svc: &Services, caller: &Caller) -> AppResult<MatchView> {
             .waiting(now - MatchState::WAIT, CANDIDATES)
             .await?
         {
-            if other == me {
+            if other == me || svc.friends.blocked_between(me, other).await? {
                 continue;
             }
             match svc.matches.pair(me, other, now).await? {

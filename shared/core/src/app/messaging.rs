@@ -114,6 +114,35 @@ async fn dispatch(
     }
 }
 
+/// In a direct chat, a block either way stops messages. One read answers
+/// the common case (the sender has no blocks at all); only otherwise is
+/// the conversation looked at. In groups a block withholds content from
+/// the blocker instead (`deliver`, history).
+async fn refuse_if_blocked(
+    svc: &Services,
+    sender: UserId,
+    conversation_id: ConversationId,
+) -> AppResult<()> {
+    let related = svc.friends.block_relations(sender).await?;
+    if related.is_empty() {
+        return Ok(());
+    }
+    let direct = svc
+        .conversations
+        .conversation(conversation_id)
+        .await?
+        .is_some_and(|c| c.kind == ConversationKind::Direct);
+    if direct
+        && access::member_ids(svc, conversation_id)
+            .await?
+            .iter()
+            .any(|m| related.contains(m))
+    {
+        return Err(AppError::Forbidden("one of you blocks the other"));
+    }
+    Ok(())
+}
+
 /// The sender's finished attachment uploads, looked up at once, in the
 /// order given. Someone else's upload is "not found", like a missing one.
 async fn attachments(
@@ -282,6 +311,7 @@ async fn accept(
         Some(text) => emoji::resolve(svc, caller.user_id, text).await?,
         None => Vec::new(),
     };
+    refuse_if_blocked(svc, caller.user_id, conversation_id).await?;
     let attachments = attachments(svc, caller, content.attachments).await?;
     let message = StreamMessage {
         message_id: MessageId::new(),
@@ -372,8 +402,10 @@ async fn resume(
         .await?;
     let more = page.len() > RESUME_PAGE;
     page.truncate(RESUME_PAGE);
+    let blocked = svc.friends.blocks(caller.user_id).await?;
     let mut sent = last_seq;
     for m in &page {
+        let m = &m.seen_by(&blocked);
         // In order, one at a time: the connection must see them in sequence,
         // so the first failure ends the page.
         let failures = fanout::push(
@@ -472,12 +504,26 @@ async fn deliver(
             audience.insert(fanout::connections_of(svc, &members, None).await?)
         }
     };
-    let targets: Vec<ConnectionId> = connections
+    let mut targets: Vec<ConnectionId> = connections
         .iter()
         .filter(|c| Some(*c) != origin)
         .cloned()
         .collect();
-    let failures = fanout::push(svc, &targets, &ServerFrame::message(stored)).await;
+    // Members who block the sender get the entry with its content withheld.
+    let blockers = svc.friends.blocked_by(stored.sender_id).await?;
+    let mut failures = Vec::new();
+    if !blockers.is_empty() {
+        let members = access::member_ids(svc, stored.conversation_id).await?;
+        let blockers: Vec<UserId> = blockers
+            .into_iter()
+            .filter(|b| members.contains(b))
+            .collect();
+        let theirs = fanout::connections_of(svc, &blockers, origin).await?;
+        targets.retain(|c| !theirs.contains(c));
+        failures
+            .extend(fanout::push(svc, &theirs, &ServerFrame::message(&stored.withheld())).await);
+    }
+    failures.extend(fanout::push(svc, &targets, &ServerFrame::message(stored)).await);
     connections.retain(|c| {
         !failures
             .iter()

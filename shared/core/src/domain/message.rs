@@ -276,6 +276,10 @@ pub struct StoredMessage {
     pub down: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub votes_rev: u64,
+    /// Shown to a reader who blocks the sender: the entry keeps its place
+    /// and its content is withheld. Never stored.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub withheld: bool,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -287,6 +291,26 @@ impl StoredMessage {
     /// may be changed or voted on.
     pub fn is_live_message(&self) -> bool {
         self.kind == EntryKind::Message && self.deleted_at.is_none()
+    }
+
+    /// The entry as a reader who blocks its sender sees it.
+    pub fn withheld(&self) -> StoredMessage {
+        StoredMessage {
+            text: None,
+            emoji: Vec::new(),
+            attachments: Vec::new(),
+            withheld: true,
+            ..self.clone()
+        }
+    }
+
+    /// The entry as a reader who blocks `blocked` sees it.
+    pub fn seen_by(&self, blocked: &[UserId]) -> StoredMessage {
+        if blocked.contains(&self.sender_id) {
+            self.withheld()
+        } else {
+            self.clone()
+        }
     }
 
     pub fn tally(&self) -> Tally {
@@ -316,6 +340,7 @@ impl StoredMessage {
             up: 0,
             down: 0,
             votes_rev: 0,
+            withheld: false,
         }
     }
 
@@ -343,6 +368,7 @@ impl StoredMessage {
             up: 0,
             down: 0,
             votes_rev: 0,
+            withheld: false,
         }
     }
 }

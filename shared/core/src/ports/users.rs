@@ -13,4 +13,12 @@ pub trait UserStore: Send + Sync {
     async fn user_by_handle(&self, handle: &Handle) -> Result<Option<UserRecord>, StoreError>;
     /// Profiles of the ids that exist, in no particular order.
     async fn profiles(&self, ids: &[UserId]) -> Result<Vec<UserProfile>, StoreError>;
+    /// Users whose handle starts with `prefix`, in handle order, after the
+    /// handle `after` when given.
+    async fn search_handles(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<UserProfile>, StoreError>;
 }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{EmbeddedStore, FRIENDS, get_json2};
+use super::{BLOCKED_BY, BLOCKS, EmbeddedStore, FRIENDS, get_json2, suffixes};
 use crate::error::{from_json, to_json};
 use chitter_core::domain::{FriendLink, UserId};
 use chitter_core::ports::{FriendStore, StoreError};
@@ -62,4 +62,63 @@ impl FriendStore for EmbeddedStore {
             Ok(out)
         })
     }
+
+    async fn block(&self, user: UserId, other: UserId) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            let (u, o) = (user.to_string(), other.to_string());
+            tx.open_table(BLOCKS)?
+                .insert((u.as_str(), o.as_str()), ())?;
+            tx.open_table(BLOCKED_BY)?
+                .insert((o.as_str(), u.as_str()), ())?;
+            let mut friends = tx.open_table(FRIENDS)?;
+            friends.remove((u.as_str(), o.as_str()))?;
+            friends.remove((o.as_str(), u.as_str()))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn unblock(&self, user: UserId, other: UserId) -> Result<bool, StoreError> {
+        self.write(move |tx| {
+            let (u, o) = (user.to_string(), other.to_string());
+            let existed = tx
+                .open_table(BLOCKS)?
+                .remove((u.as_str(), o.as_str()))?
+                .is_some();
+            tx.open_table(BLOCKED_BY)?
+                .remove((o.as_str(), u.as_str()))?;
+            Ok(existed)
+        })
+        .await
+    }
+
+    async fn blocks(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        self.read(|tx| ids(suffixes(&tx.open_table(BLOCKS)?, &user.to_string())?))
+    }
+
+    async fn blocked_by(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        self.read(|tx| ids(suffixes(&tx.open_table(BLOCKED_BY)?, &user.to_string())?))
+    }
+
+    async fn block_relations(&self, user: UserId) -> Result<Vec<UserId>, StoreError> {
+        self.read(|tx| {
+            let me = user.to_string();
+            let mut all = suffixes(&tx.open_table(BLOCKS)?, &me)?;
+            all.extend(suffixes(&tx.open_table(BLOCKED_BY)?, &me)?);
+            ids(all)
+        })
+    }
+
+    async fn blocked_between(&self, a: UserId, b: UserId) -> Result<bool, StoreError> {
+        self.read(|tx| {
+            let blocks = tx.open_table(BLOCKS)?;
+            let (a, b) = (a.to_string(), b.to_string());
+            Ok(blocks.get((a.as_str(), b.as_str()))?.is_some()
+                || blocks.get((b.as_str(), a.as_str()))?.is_some())
+        })
+    }
+}
+
+fn ids(raw: Vec<String>) -> crate::error::DbResult<Vec<UserId>> {
+    Ok(raw.iter().filter_map(|s| UserId::parse(s).ok()).collect())
 }

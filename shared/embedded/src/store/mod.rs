@@ -56,6 +56,10 @@ const VOTES: TableDefinition<(&str, u64, &str), Json> = TableDefinition::new("vo
 const MATCH_STATES: TableDefinition<&str, Json> = TableDefinition::new("match_states");
 /// (waiting since, in milliseconds, user): the matching queue, oldest first.
 const MATCH_QUEUE: TableDefinition<(i64, &str), ()> = TableDefinition::new("match_queue");
+/// (user, other): whom each user blocks.
+const BLOCKS: TableDefinition<(&str, &str), ()> = TableDefinition::new("blocks");
+/// (other, user): who blocks each user.
+const BLOCKED_BY: TableDefinition<(&str, &str), ()> = TableDefinition::new("blocked_by");
 /// (owner, upload) -> Upload.
 const UPLOADS: TableDefinition<(&str, &str), Json> = TableDefinition::new("uploads");
 /// emoji id -> Emoji.
@@ -112,6 +116,8 @@ impl EmbeddedStore {
             tx.open_table(VOTES)?;
             tx.open_table(MATCH_STATES)?;
             tx.open_table(MATCH_QUEUE)?;
+            tx.open_table(BLOCKS)?;
+            tx.open_table(BLOCKED_BY)?;
             tx.open_table(UPLOADS)?;
             tx.open_table(UPLOAD_USAGE)?;
             tx.open_table(EMOJI)?;

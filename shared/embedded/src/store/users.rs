@@ -40,6 +40,33 @@ impl UserStore for EmbeddedStore {
         })
     }
 
+    async fn search_handles(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<UserProfile>, StoreError> {
+        self.read(|tx| {
+            let handles = tx.open_table(HANDLES)?;
+            let users = tx.open_table(USERS)?;
+            let start = after.filter(|a| *a >= prefix).unwrap_or(prefix);
+            let mut out = Vec::new();
+            for entry in handles.range(start..)? {
+                let (handle, id) = entry?;
+                if !handle.value().starts_with(prefix) || out.len() >= limit {
+                    break;
+                }
+                if after.is_some_and(|a| handle.value() <= a) {
+                    continue;
+                }
+                if let Some(u) = get_json::<UserRecord>(&users, id.value())? {
+                    out.push(u.profile());
+                }
+            }
+            Ok(out)
+        })
+    }
+
     async fn profiles(&self, ids: &[UserId]) -> Result<Vec<UserProfile>, StoreError> {
         self.read(|tx| {
             let users = tx.open_table(USERS)?;

@@ -37,3 +37,34 @@ pub async fn friendships_have_two_sides<S: Store>(s: &S) {
     assert!(!s.remove_friend_link(bob, ada).await.unwrap());
     assert!(s.friend_links(ada).await.unwrap().is_empty());
 }
+
+pub async fn blocks_have_two_sides_and_end_friendships<S: Store>(s: &S) {
+    let (ada, bob, cy) = (UserId::new(), UserId::new(), UserId::new());
+    s.put_friend_link(&FriendLink {
+        user_id: ada,
+        other_id: bob,
+        state: FriendState::Friends,
+        since: Utc::now(),
+    })
+    .await
+    .unwrap();
+    assert!(s.block_relations(ada).await.unwrap().is_empty());
+    s.block(ada, bob).await.unwrap();
+    s.block(cy, ada).await.unwrap();
+    assert_eq!(s.friend_link(ada, bob).await.unwrap(), None);
+    assert_eq!(s.friend_link(bob, ada).await.unwrap(), None);
+    assert_eq!(s.blocks(ada).await.unwrap(), [bob]);
+    assert_eq!(s.blocked_by(bob).await.unwrap(), [ada]);
+    assert_eq!(s.blocked_by(ada).await.unwrap(), [cy]);
+    let mut related = s.block_relations(ada).await.unwrap();
+    related.sort();
+    let mut expected = vec![bob, cy];
+    expected.sort();
+    assert_eq!(related, expected);
+    assert!(s.blocked_between(bob, ada).await.unwrap());
+    assert!(!s.blocked_between(bob, cy).await.unwrap());
+    assert!(s.unblock(ada, bob).await.unwrap());
+    assert!(!s.unblock(ada, bob).await.unwrap());
+    assert!(s.blocked_by(bob).await.unwrap().is_empty());
+    assert!(!s.blocked_between(ada, bob).await.unwrap());
+}

@@ -31,7 +31,7 @@ pub use emoji::{
     emoji_libraries_keep_names_unique_and_bounded, racing_creates_of_one_name_make_one_emoji,
 };
 pub use fixtures::user;
-pub use friends::friendships_have_two_sides;
+pub use friends::{blocks_have_two_sides_and_end_friendships, friendships_have_two_sides};
 pub use matching::matching_pairs_each_waiting_user_once;
 pub use messages::{
     concurrent_writers_never_share_or_skip_a_number,
@@ -46,7 +46,9 @@ pub use themes::{
 };
 pub use tokens::tokens_are_single_use;
 pub use uploads::{racing_finalizes_never_pass_the_quota, uploads_finalize_once_within_the_quota};
-pub use users::{handles_are_unique, profiles_are_read_in_bulk};
+pub use users::{
+    handles_are_searched_by_prefix_in_order, handles_are_unique, profiles_are_read_in_bulk,
+};
 
 /// Instantiates the store conformance bodies for a backend. `$make` is an
 /// async expression giving a fresh `Arc<impl Store>`.
@@ -117,6 +119,16 @@ macro_rules! store_conformance {
         async fn matching_pairs_each_waiting_user_once() {
             let s = $make;
             $crate::conformance::matching_pairs_each_waiting_user_once(s).await;
+        }
+        #[tokio::test]
+        async fn blocks_have_two_sides_and_end_friendships() {
+            let s = $make;
+            $crate::conformance::blocks_have_two_sides_and_end_friendships(&*s).await;
+        }
+        #[tokio::test]
+        async fn handles_are_searched_by_prefix_in_order() {
+            let s = $make;
+            $crate::conformance::handles_are_searched_by_prefix_in_order(&*s).await;
         }
         #[tokio::test]
         async fn uploads_finalize_once_within_the_quota() {

@@ -46,3 +46,31 @@ pub async fn profiles_are_read_in_bulk<S: Store>(s: &S) {
     let found: HashSet<UserId> = profiles.iter().map(|p| p.user_id).collect();
     assert_eq!(found.len(), 105);
 }
+
+pub async fn handles_are_searched_by_prefix_in_order<S: Store>(s: &S) {
+    for h in ["qqa_b", "qqa_a", "qqa_c", "qqb", "qqq"] {
+        s.create_user(&user(h)).await.unwrap();
+    }
+    let handles = |page: Vec<chitter_core::domain::UserProfile>| -> Vec<String> {
+        page.into_iter()
+            .map(|p| p.handle.as_str().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        handles(s.search_handles("qqa", None, 10).await.unwrap()),
+        ["qqa_a", "qqa_b", "qqa_c"]
+    );
+    assert_eq!(
+        handles(s.search_handles("qqa", None, 2).await.unwrap()),
+        ["qqa_a", "qqa_b"]
+    );
+    assert_eq!(
+        handles(s.search_handles("qqa", Some("qqa_b"), 10).await.unwrap()),
+        ["qqa_c"]
+    );
+    assert_eq!(
+        handles(s.search_handles("qq", Some("qqa_c"), 10).await.unwrap()),
+        ["qqb", "qqq"]
+    );
+    assert!(s.search_handles("qqz", None, 10).await.unwrap().is_empty());
+}
