@@ -1191,7 +1191,75 @@ async fn group_admins_promote_and_demote_and_one_admin_stays(backend: Backend) {
     assert_eq!(r.status, 404);
 }
 
+/// Collects what reaches `ws` before the answer to a ping, `delivered`
+/// acks included (`drain` leaves those out).
+async fn frames_until_pong(ws: &mut common::Ws, id: &str) -> Vec<Value> {
+    ws.send(json!({"action": "ping", "id": id})).await;
+    let mut seen = Vec::new();
+    loop {
+        let f = ws.next().await;
+        if f["type"] == "pong" && f["id"] == id {
+            return seen;
+        }
+        seen.push(f);
+    }
+}
+
+async fn unread(api: &Api, user: &common::User) -> u64 {
+    let list = api
+        .call("GET", "/api/conversations", Some(&user.token), None)
+        .await;
+    list.body["conversations"][0]["unread"].as_u64().unwrap()
+}
+
+async fn delivered_and_seen_reach_the_sender_and_unread_counts_messages(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut alice_ws = api.connect(&alice).await;
+
+    // Nobody else online: stored, not delivered.
+    alice_ws
+        .send_message(&direct, "d-1", "are you there?")
+        .await;
+    let seen = frames_until_pong(&mut alice_ws, "p-1").await;
+    assert!(!seen.iter().any(|f| f["status"] == "delivered"), "{seen:?}");
+    assert_eq!(unread(&api, &bob).await, 1);
+
+    let mut bob_ws = api.connect(&bob).await;
+    alice_ws.send_message(&direct, "d-2", "now?").await;
+    let delivered = alice_ws.next_of(&["delivered"]).await;
+    assert_eq!(
+        (delivered["id"].as_str(), delivered["seq"].as_u64()),
+        (Some("d-2"), Some(2))
+    );
+    assert_eq!(bob_ws.next_of(&["message"]).await["seq"], 2);
+    // An edit is an entry, not an unread message; your own never count.
+    alice_ws
+        .send(json!({"action": "edit", "id": "e-1", "conversation_id": direct, "seq": 2, "text": "now??"}))
+        .await;
+    assert_eq!(bob_ws.next_of(&["message"]).await["kind"], "edit");
+    for status in ["accepted", "persisted"] {
+        assert_eq!(alice_ws.next_of(&["ack"]).await["status"], status);
+    }
+    assert_eq!(unread(&api, &bob).await, 2);
+    assert_eq!(unread(&api, &alice).await, 0);
+
+    // Seen: bob's read position reaches alice.
+    bob_ws
+        .send(json!({"action": "read", "conversation_id": direct, "seq": 3}))
+        .await;
+    let r = alice_ws.next_of(&["read"]).await;
+    assert_eq!(
+        (r["user_id"].as_str(), r["seq"].as_u64()),
+        (Some(bob.id.as_str()), Some(3))
+    );
+    assert_eq!(unread(&api, &bob).await, 0);
+}
+
 both_backends!(
+    delivered_and_seen_reach_the_sender_and_unread_counts_messages,
     blocking_stops_messages_requests_groups_and_matches,
     users_are_found_by_handle_prefix_a_page_at_a_time,
     group_admins_promote_and_demote_and_one_admin_stays,

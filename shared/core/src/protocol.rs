@@ -400,6 +400,8 @@ fn truncate(s: &str, max: usize) -> &str {
 pub enum AckStatus {
     Accepted,
     Persisted,
+    /// A connection of at least one other member has it.
+    Delivered,
 }
 
 /// A frame the server pushes to a connection.

@@ -9,8 +9,8 @@ use super::error::{AppError, AppResult};
 use super::services::Services;
 use super::{access, uploads};
 use crate::domain::{
-    Attachment, Caller, Conversation, ConversationId, ConversationKind, Member, Role, Seq,
-    StoredMessage, Title, UploadId, UserId, UserProfile, Vote,
+    Attachment, Caller, Conversation, ConversationId, ConversationKind, EntryKind, Member, Role,
+    Seq, StoredMessage, Title, UploadId, UserId, UserProfile, Vote,
 };
 use crate::ports::AddMember;
 
@@ -31,8 +31,14 @@ pub struct ConversationView {
     pub role: Role,
     /// Members who have at least one open connection.
     pub online: u32,
+    /// Messages from others after `read_seq` (edits and deletes do not
+    /// count), up to `UNREAD_CAP`: that value means "at least that many".
+    pub unread: u32,
     pub members: Vec<MemberView>,
 }
+
+/// The most unread messages counted one by one.
+pub const UNREAD_CAP: usize = 100;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MemberView {
@@ -212,6 +218,18 @@ pub async fn view(
             })
         })
         .collect();
+    let unread = if c.last_seq > me.read_seq {
+        let after = svc.messages.after(id, me.read_seq, UNREAD_CAP).await?;
+        u32::try_from(
+            after
+                .iter()
+                .filter(|m| m.kind == EntryKind::Message && m.sender_id != caller.user_id)
+                .count(),
+        )
+        .unwrap_or(u32::MAX)
+    } else {
+        0
+    };
     Ok(ConversationView {
         conversation_id: c.conversation_id,
         kind: c.kind,
@@ -223,6 +241,7 @@ pub async fn view(
         read_seq: me.read_seq,
         role: me.role,
         online,
+        unread,
         members,
     })
 }

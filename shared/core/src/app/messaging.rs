@@ -435,7 +435,7 @@ pub async fn persist_in_order(
     svc: &Services,
     events: &[StreamEvent],
 ) -> Result<(), (usize, AppError)> {
-    let mut audience: Option<Vec<ConnectionId>> = None;
+    let mut audience: Option<Vec<(ConnectionId, UserId)>> = None;
     for (i, event) in events.iter().enumerate() {
         let persisted = match event {
             StreamEvent::Message(m) => svc.messages.persist(m).await,
@@ -479,55 +479,79 @@ pub async fn persist_in_order(
         }
         // Delivery failures are not persist failures: the message is stored
         // and a member who missed it fills the gap with `resume`.
-        if let Err(e) = deliver(svc, &mut audience, stored, event.origin()).await {
-            e.log();
+        match deliver(svc, &mut audience, stored, event.origin()).await {
+            Ok(true) => {
+                // At least one other member's device has it.
+                if let Some(origin) = event.origin() {
+                    let delivered = ServerFrame::Ack {
+                        id: event.client_msg_id().clone(),
+                        conversation_id: event.conversation_id(),
+                        message_id: stored.message_id,
+                        status: AckStatus::Delivered,
+                        seq: Some(stored.seq),
+                        emoji: Vec::new(),
+                    };
+                    fanout::reply(svc, origin, &delivered).await;
+                }
+            }
+            Ok(false) => {}
+            Err(e) => e.log(),
         }
     }
     Ok(())
 }
 
-/// Pushes a stored message to every member's connections but the one it
+/// Pushes a stored entry to every member's connections but the one it
 /// was sent from, which has its `persisted` ack (a message sent over HTTP
-/// reaches the sender's connections too). The members' connections are looked
-/// up once per run (a batch of one conversation), not once per message: a
-/// connection opened meanwhile catches up with `resume`.
+/// reaches the sender's connections too). The members' connections are
+/// looked up once per run (a batch of one conversation), not once per
+/// message: a connection opened meanwhile catches up with `resume`.
+/// Returns whether a connection of another member took it: delivered.
 async fn deliver(
     svc: &Services,
-    audience: &mut Option<Vec<ConnectionId>>,
+    audience: &mut Option<Vec<(ConnectionId, UserId)>>,
     stored: &StoredMessage,
     origin: Option<&ConnectionId>,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let connections = match audience {
         Some(connections) => connections,
         None => {
             let members = access::member_ids(svc, stored.conversation_id).await?;
-            audience.insert(fanout::connections_of(svc, &members, None).await?)
+            let records = svc.connections.connections_of(&members).await?;
+            audience.insert(
+                records
+                    .into_iter()
+                    .map(|c| (c.connection_id, c.user_id))
+                    .collect(),
+            )
         }
     };
-    let mut targets: Vec<ConnectionId> = connections
+    let targets: Vec<&(ConnectionId, UserId)> = connections
         .iter()
-        .filter(|c| Some(*c) != origin)
-        .cloned()
+        .filter(|(c, _)| Some(c) != origin)
         .collect();
     // Members who block the sender get the entry with its content withheld.
     let blockers = svc.friends.blocked_by(stored.sender_id).await?;
+    let (withheld, full): (Vec<_>, Vec<_>) = targets
+        .into_iter()
+        .partition(|(_, user)| blockers.contains(user));
+    let ids = |list: &[&(ConnectionId, UserId)]| -> Vec<ConnectionId> {
+        list.iter().map(|(c, _)| c.clone()).collect()
+    };
     let mut failures = Vec::new();
-    if !blockers.is_empty() {
-        let members = access::member_ids(svc, stored.conversation_id).await?;
-        let blockers: Vec<UserId> = blockers
-            .into_iter()
-            .filter(|b| members.contains(b))
-            .collect();
-        let theirs = fanout::connections_of(svc, &blockers, origin).await?;
-        targets.retain(|c| !theirs.contains(c));
-        failures
-            .extend(fanout::push(svc, &theirs, &ServerFrame::message(&stored.withheld())).await);
+    if !withheld.is_empty() {
+        let frame = ServerFrame::message(&stored.withheld());
+        failures.extend(fanout::push(svc, &ids(&withheld), &frame).await);
     }
-    failures.extend(fanout::push(svc, &targets, &ServerFrame::message(stored)).await);
-    connections.retain(|c| {
+    failures.extend(fanout::push(svc, &ids(&full), &ServerFrame::message(stored)).await);
+    let delivered = full
+        .iter()
+        .chain(withheld.iter())
+        .any(|(c, user)| *user != stored.sender_id && !failures.iter().any(|(f, _)| f == c));
+    connections.retain(|(c, _)| {
         !failures
             .iter()
             .any(|(id, e)| id == c && matches!(e, PushError::Gone))
     });
-    Ok(())
+    Ok(delivered)
 }
