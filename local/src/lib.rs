@@ -6,6 +6,7 @@
 
 mod apigw;
 mod backend;
+mod clock;
 mod config;
 mod connection_table;
 mod emulated;
@@ -63,6 +64,7 @@ impl Server {
         let connections = Arc::new(ConnectionTable::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let control = StreamControl::new(config.stream_paused);
+        let clock = Arc::new(clock::LocalClock::default());
         let wired = backend::wire(backend::Inputs {
             config: &config,
             secret: &secret,
@@ -70,6 +72,7 @@ impl Server {
             public_url: &public_url,
             connections: connections.clone(),
             control: &control,
+            clock: clock.clone(),
             shutdown: shutdown_rx.clone(),
         })
         .await?;
@@ -81,6 +84,8 @@ impl Server {
             connections: connections.clone(),
             stream: wired.stream,
             control,
+            clock,
+            sweeper: wired.sweeper.clone(),
             domain_name: format!("localhost:{}", addr.port()),
             idle_timeout: config.idle_timeout(),
             max_connection_time: config.max_connection_time(),

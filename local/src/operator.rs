@@ -1,6 +1,6 @@
 //! What only the backend and developers on this machine may do: push to any
-//! connection (`@connections`), list the open connections, and hold or
-//! release the stream consumer. These routes answer loopback peers only,
+//! connection (`@connections`), list the open connections, hold or release
+//! the stream consumer, move the clock forward and sweep now. These routes answer loopback peers only,
 //! whatever address the app is on.
 
 use std::net::SocketAddr;
@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/_local/stream", get(stream_status))
         .route("/_local/stream/pause", post(pause_stream))
         .route("/_local/stream/resume", post(resume_stream))
+        .route("/_local/clock", post(advance_clock))
+        .route("/_local/sweep", post(sweep_now))
         .layer(axum::middleware::from_fn(loopback_only))
 }
 
@@ -42,6 +44,34 @@ async fn loopback_only(
             axum::Json(serde_json::json!({"message": "Forbidden"})),
         )
             .into_response()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Advance {
+    seconds: u32,
+}
+
+/// Moves the server's clock forward: `{"seconds": 86400}`.
+async fn advance_clock(
+    State(app): State<AppState>,
+    axum::Json(advance): axum::Json<Advance>,
+) -> Response {
+    let now = app.clock.advance(advance.seconds);
+    axum::Json(serde_json::json!({ "now": now })).into_response()
+}
+
+/// Runs the embedded backend's sweep now (on AWS, TTLs do this work).
+async fn sweep_now(State(app): State<AppState>) -> Response {
+    let Some(sweeper) = app.sweeper else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match sweeper.run().await {
+        Ok(removed) => axum::Json(serde_json::json!({ "removed": removed })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "sweep failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }
 

@@ -1,6 +1,9 @@
 //! What every route handler of chitter-local shares.
 
 use std::sync::Arc;
+
+use crate::clock::LocalClock;
+use crate::sweeper::Sweeper;
 use std::time::Duration;
 
 use chitter_core::Services;
@@ -18,6 +21,9 @@ pub struct AppState {
     pub connections: Arc<ConnectionTable>,
     pub stream: StreamHandle,
     pub control: StreamControl,
+    pub clock: Arc<LocalClock>,
+    /// Present with the embedded backend.
+    pub sweeper: Option<Sweeper>,
     pub domain_name: String,
     pub idle_timeout: Duration,
     pub max_connection_time: Duration,

@@ -1,6 +1,7 @@
 //! What DynamoDB's TTL and S3's lifecycle rules do on AWS, for the embedded
 //! backend: now and then, forget pending uploads past their time (and their
-//! files), expired tokens, and leftovers under `incoming/` older than a day.
+//! files), expired tokens, messages past their conversation's retention, and
+//! leftovers under `incoming/` older than a day.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,39 +18,59 @@ const EVERY: Duration = Duration::from_secs(60);
 /// S3's lifecycle rule for `incoming/` (template.yaml): one day.
 const INCOMING_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
-pub fn start(
+/// The sweep and what it works on; `POST /_local/sweep` runs it at once.
+#[derive(Clone)]
+pub struct Sweeper {
     svc: Arc<Services>,
     store: Arc<EmbeddedStore>,
     bucket_dir: PathBuf,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(EVERY) => {}
-                _ = shutdown.changed() => return,
-            }
-            if let Err(e) = sweep(&svc, &store, &bucket_dir).await {
-                tracing::warn!(error = %e, "sweep failed; trying again later");
-            }
-        }
-    });
 }
 
-async fn sweep(svc: &Services, store: &EmbeddedStore, bucket_dir: &Path) -> anyhow::Result<()> {
+impl Sweeper {
+    pub fn new(svc: Arc<Services>, store: Arc<EmbeddedStore>, bucket_dir: PathBuf) -> Self {
+        Self {
+            svc,
+            store,
+            bucket_dir,
+        }
+    }
+
+    /// Sweeps every minute until shutdown.
+    pub fn start(self, mut shutdown: watch::Receiver<bool>) {
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(EVERY) => {}
+                    _ = shutdown.changed() => return,
+                }
+                if let Err(e) = self.run().await {
+                    tracing::warn!(error = %e, "sweep failed; trying again later");
+                }
+            }
+        });
+    }
+
+    /// One sweep; returns how many things it removed.
+    pub async fn run(&self) -> anyhow::Result<usize> {
+        sweep(&self.svc, &self.store, &self.bucket_dir).await
+    }
+}
+
+async fn sweep(svc: &Services, store: &EmbeddedStore, bucket_dir: &Path) -> anyhow::Result<usize> {
     let now = svc.clock.now();
     let forgotten = uploads::sweep(svc, store.expired_uploads(now)?).await?;
     let tokens = store.purge_expired_tokens(now).await?;
+    let messages = store.purge_expired_messages(now).await?;
     let mut leftovers = 0;
     let cutoff = SystemTime::now() - INCOMING_LIFETIME;
     for key in old_files(&bucket_dir.join("incoming"), bucket_dir, cutoff) {
         svc.blobs.delete(&key).await?;
         leftovers += 1;
     }
-    if forgotten + tokens + leftovers > 0 {
-        tracing::info!(forgotten, tokens, leftovers, "swept");
+    if forgotten + tokens + messages + leftovers > 0 {
+        tracing::info!(forgotten, tokens, messages, leftovers, "swept");
     }
-    Ok(())
+    Ok(forgotten + tokens + messages + leftovers)
 }
 
 /// The keys of the files under `dir` last written before `cutoff`.

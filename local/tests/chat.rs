@@ -1258,7 +1258,123 @@ async fn delivered_and_seen_reach_the_sender_and_unread_counts_messages(backend:
     assert_eq!(unread(&api, &bob).await, 0);
 }
 
+async fn retention_removes_old_messages_from_history_resume_and_storage(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let carol = api.signup("carol").await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut alice_ws = api.connect(&alice).await;
+    alice_ws
+        .send_message(&direct, "r-1", "before retention")
+        .await;
+
+    let retention = |user: &common::User, conv: &str, days: Value| {
+        let path = format!("/api/conversations/{conv}/retention");
+        let (token, body) = (user.token.clone(), json!({ "days": days }));
+        let api = &api;
+        async move { api.call("PUT", &path, Some(&token), Some(body)).await }
+    };
+    let r = retention(&bob, &direct, json!(1)).await;
+    assert_eq!(
+        (r.status, r.body["retention_days"].as_u64()),
+        (200, Some(1)),
+        "{}",
+        r.body
+    );
+    let f = alice_ws.next_of(&["retention"]).await;
+    assert_eq!(
+        (f["days"].as_u64(), f["set_by"].as_str()),
+        (Some(1), Some(bob.id.as_str()))
+    );
+    let r = retention(&bob, &direct, json!(3)).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+    assert_eq!(retention(&carol, &direct, json!(7)).await.status, 404);
+    let group = api.group(&alice, "Kept", &[&bob]).await;
+    assert_eq!(
+        retention(&bob, &group, json!(7)).await.status,
+        403,
+        "admins only"
+    );
+
+    alice_ws
+        .send_message(&direct, "r-2", "under retention")
+        .await;
+    // Two days on, both are gone: the one stored before retention was set
+    // too, once the stream has worked through the conversation.
+    let now = api
+        .call(
+            "POST",
+            "/_local/clock",
+            None,
+            Some(json!({"seconds": 2 * 86_400})),
+        )
+        .await;
+    assert_eq!(now.status, 200, "{}", now.body);
+    // Access tokens live minutes: sign in again.
+    let (alice, bob) = (api.signin(&alice).await, api.signin(&bob).await);
+    common::eventually("old messages hidden", || async {
+        api.history(&bob, &direct).await.is_empty()
+    })
+    .await;
+    let ack = alice_ws.send_message(&direct, "r-3", "fresh").await;
+    assert_eq!(ack["seq"], 3, "numbers never go back");
+    let texts: Vec<Value> = api
+        .history(&bob, &direct)
+        .await
+        .iter()
+        .map(|m| m["text"].clone())
+        .collect();
+    assert_eq!(texts, [json!("fresh")]);
+    let mut bob_ws = api.connect(&bob).await;
+    bob_ws
+        .send(json!({"action": "resume", "id": "res", "conversation_id": direct, "last_seq": 0}))
+        .await;
+    let m = bob_ws.next_of(&["message", "resumed"]).await;
+    assert_eq!(
+        (m["type"].as_str(), m["seq"].as_u64()),
+        (Some("message"), Some(3))
+    );
+    let done = bob_ws.next_of(&["resumed"]).await;
+    assert_eq!(
+        (done["last_seq"].as_u64(), done["more"].as_bool()),
+        (Some(3), Some(false))
+    );
+    if matches!(backend, Backend::Embedded) {
+        // The sweep removes them from storage (DynamoDB's TTL does on AWS).
+        let swept = api.call("POST", "/_local/sweep", None, None).await;
+        assert!(
+            swept.body["removed"].as_u64().unwrap() >= 2,
+            "{}",
+            swept.body
+        );
+    }
+
+    // Off again: what is there now stays.
+    let r = retention(&alice, &direct, Value::Null).await;
+    assert!(r.body.get("retention_days").is_none(), "{}", r.body);
+    let f = alice_ws.next_of(&["retention"]).await;
+    assert!(f.get("days").is_none(), "{f}");
+    alice_ws.send_message(&direct, "r-4", "kept").await;
+    api.call(
+        "POST",
+        "/_local/clock",
+        None,
+        Some(json!({"seconds": 40 * 86_400})),
+    )
+    .await;
+    let bob = api.signin(&bob).await;
+    common::eventually("kept messages stay", || async {
+        api.history(&bob, &direct).await.len() == 2
+    })
+    .await;
+}
+
 both_backends!(
+    retention_removes_old_messages_from_history_resume_and_storage,
     delivered_and_seen_reach_the_sender_and_unread_counts_messages,
     blocking_stops_messages_requests_groups_and_matches,
     users_are_found_by_handle_prefix_a_page_at_a_time,

@@ -65,6 +65,10 @@ pub fn router(svc: Arc<Services>) -> Router {
             get(conversations::attachment),
         )
         .route(
+            "/api/conversations/{id}/retention",
+            put(conversations::set_retention),
+        )
+        .route(
             "/api/conversations/{id}/theme",
             get(themes::conversation_looks).put(themes::set_conversation_theme),
         )

@@ -52,6 +52,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
         )))
         .auth(Auth::new(&secret.jwt()?, AuthSettings::default()))
         .settings(config.settings())
+        .clock(inputs.clock.clone())
         .build(),
     );
     let source = Arc::new(
@@ -71,6 +72,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
         stream: StreamHandle::Kinesis(source),
         s3: None,
         storage_origin: Some(s3_origin(config)),
+        sweeper: None,
     })
 }
 

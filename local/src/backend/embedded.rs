@@ -38,14 +38,11 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             .blobs(Arc::new(s3.store.clone()))
             .auth(Auth::new(&secret.jwt()?, AuthSettings::default()))
             .settings(config.settings())
+            .clock(inputs.clock.clone())
             .build(),
     );
-    sweeper::start(
-        svc.clone(),
-        store,
-        s3.server.bucket_dir(),
-        inputs.shutdown.clone(),
-    );
+    let sweeper = sweeper::Sweeper::new(svc.clone(), store, s3.server.bucket_dir());
+    sweeper.clone().start(inputs.shutdown.clone());
     esm::start_embedded(
         svc.clone(),
         stream.clone(),
@@ -58,6 +55,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
         stream: StreamHandle::Embedded(stream),
         s3: Some(s3),
         storage_origin: None,
+        sweeper: Some(sweeper),
     })
 }
 

@@ -12,9 +12,11 @@ use chitter_core::Services;
 use chitter_embedded::{EmbeddedS3, EmbeddedStream};
 use tokio::sync::watch;
 
+use crate::clock::LocalClock;
 use crate::config::{Backend, Config, SigningSecret};
 use crate::connection_table::ConnectionTable;
 use crate::esm::{KinesisSource, StreamControl};
+use crate::sweeper::Sweeper;
 
 /// What a backend gives the server.
 pub struct Wired {
@@ -25,6 +27,8 @@ pub struct Wired {
     pub s3: Option<LocalS3>,
     /// Where presigned URLs point when not at this server.
     pub storage_origin: Option<String>,
+    /// The embedded backend's stand-in for TTLs and lifecycle rules.
+    pub sweeper: Option<Sweeper>,
 }
 
 /// The embedded backend's S3: the endpoint, the adapter over it, and the
@@ -44,6 +48,7 @@ pub struct Inputs<'a> {
     pub public_url: &'a str,
     pub connections: Arc<ConnectionTable>,
     pub control: &'a StreamControl,
+    pub clock: Arc<LocalClock>,
     pub shutdown: watch::Receiver<bool>,
 }
 

@@ -229,6 +229,23 @@ impl Api {
         }
     }
 
+    /// Signs in again (a new access token, after the clock moved on).
+    pub async fn signin(&self, user: &User) -> User {
+        let r = self
+            .call(
+                "POST",
+                "/api/auth/signin",
+                None,
+                Some(json!({"handle": user.handle, "password": "correct horse battery"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "signin {}: {}", user.handle, r.body);
+        User {
+            token: r.body["access_token"].as_str().unwrap().to_owned(),
+            ..user.clone()
+        }
+    }
+
     pub async fn ticket(&self, user: &User) -> String {
         let r = self
             .call("POST", "/api/auth/ticket", Some(&user.token), None)

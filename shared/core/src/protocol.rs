@@ -440,6 +440,13 @@ pub enum ServerFrame {
         conversation_id: ConversationId,
         user_id: UserId,
     },
+    /// The conversation's retention changed (`days` absent: messages kept).
+    Retention {
+        conversation_id: ConversationId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        days: Option<u16>,
+        set_by: UserId,
+    },
     /// Random matching paired you with `with` in this direct conversation.
     Matched {
         conversation_id: ConversationId,

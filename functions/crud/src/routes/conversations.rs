@@ -8,7 +8,7 @@ use chitter_core::AppError;
 use chitter_core::Services;
 use chitter_core::app::conversations;
 use chitter_core::app::messaging;
-use chitter_core::domain::{ClientMsgId, Role, Seq, Title, UserId};
+use chitter_core::domain::{ClientMsgId, Retention, Role, Seq, Title, UserId};
 use chitter_core::protocol::{AttachmentRequest, Content, ContentError, ErrorCode};
 use http::StatusCode;
 use serde::Deserialize;
@@ -109,6 +109,23 @@ pub async fn remove_member(
 ) -> ApiResult<Response> {
     conversations::remove_member(&svc, &caller, path.conversation()?, path.user()?).await?;
     no_content()
+}
+
+#[derive(Deserialize)]
+pub struct RetentionChange {
+    /// 1, 7 or 30; null turns retention off.
+    days: Option<Retention>,
+}
+
+/// Sets how long the conversation keeps its messages.
+pub async fn set_retention(
+    State(svc): State<Arc<Services>>,
+    Authed(caller): Authed,
+    path: PathParams,
+    JsonBody(b): JsonBody<RetentionChange>,
+) -> ApiResult<Response> {
+    let view = conversations::set_retention(&svc, &caller, path.conversation()?, b.days).await?;
+    json(StatusCode::OK, &view)
 }
 
 #[derive(Deserialize)]

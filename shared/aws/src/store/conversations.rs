@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::items::{Attrs, ConvMeta, ConversationRef, from_item, key, keys, to_item};
 use super::{DynamoStore, TRANSACT_MAX, cancellation, failed_check, n, s};
 use chitter_core::domain::Seq;
-use chitter_core::domain::{Conversation, ConversationId, Member, Title, UserId};
+use chitter_core::domain::{Conversation, ConversationId, Member, Retention, Title, UserId};
 use chitter_core::ports::{AddMember, ConversationStore, StoreError};
 
 impl DynamoStore {
@@ -196,6 +196,28 @@ impl ConversationStore for DynamoStore {
             "attribute_exists(pk)",
             None,
             HashMap::from([(":t".to_owned(), s(title.as_str()))]),
+        )
+        .await
+    }
+
+    async fn set_retention(
+        &self,
+        id: ConversationId,
+        retention: Option<Retention>,
+    ) -> Result<bool, StoreError> {
+        let (expression, values) = match retention {
+            Some(r) => (
+                "SET retention = :r",
+                HashMap::from([(":r".to_owned(), n(r.as_days()))]),
+            ),
+            None => ("REMOVE retention", HashMap::new()),
+        };
+        self.update_if(
+            key(keys::conv(id), keys::META),
+            expression,
+            "attribute_exists(pk)",
+            None,
+            values,
         )
         .await
     }

@@ -7,12 +7,14 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chitter_core::ports::ConversationStore;
+use chrono::{DateTime, Utc};
 
 use super::items::Attrs;
 use super::items::{DedupeBody, VoteBody, from_item, key, keys, to_item};
 use super::{DynamoStore, RETRIES, cancellation, conflicted, failed_check, n, pause, s};
 use chitter_core::domain::{
-    ChangeRefused, ConversationId, Seq, StoredMessage, StreamChange, StreamMessage, UserId, Vote,
+    ChangeRefused, ConversationId, Retention, Seq, StoredMessage, StreamChange, StreamMessage,
+    UserId, Vote,
 };
 use chitter_core::ports::{MessageLog, Persisted, StoreError, Voted};
 
@@ -23,10 +25,11 @@ impl MessageLog for DynamoStore {
         let dedupe_sk = keys::dedupe(m.sender_id, m.client_msg_id.as_str());
         for attempt in 0..=RETRIES {
             if let Some(d) = self.get::<DedupeBody>(pk.clone(), &dedupe_sk).await? {
+                // Gone by retention since: still the same message, not stored again.
                 let message = self
                     .get(pk.clone(), &keys::message(d.seq))
                     .await?
-                    .ok_or_else(|| StoreError::backend("dedupe entry without message"))?;
+                    .unwrap_or_else(|| StoredMessage::from_stream(m, d.seq));
                 return Ok(Persisted {
                     message,
                     duplicate: true,
@@ -37,7 +40,8 @@ impl MessageLog for DynamoStore {
                 .await?
                 .ok_or_else(|| StoreError::backend("message for a missing conversation"))?;
             let seq = c.last_seq.next();
-            let stored = StoredMessage::from_stream(m, seq);
+            let mut stored = StoredMessage::from_stream(m, seq);
+            stored.expires_at = c.retention.map(|r| r.expiry(stored.sent_at));
             // The counter moves only from the value just read, the message
             // slot and the dedupe key must be new: all or nothing.
             let items = vec![
@@ -56,11 +60,16 @@ impl MessageLog for DynamoStore {
                     ]),
                 )?,
                 self.put(
-                    to_item(pk.clone(), &keys::message(seq), &stored, None)?,
+                    to_item(pk.clone(), &keys::message(seq), &stored, stored.expires_at)?,
                     Some("attribute_not_exists(pk)"),
                 )?,
                 self.put(
-                    to_item(pk.clone(), &dedupe_sk, &DedupeBody { seq }, None)?,
+                    to_item(
+                        pk.clone(),
+                        &dedupe_sk,
+                        &DedupeBody { seq },
+                        stored.expires_at,
+                    )?,
                     Some("attribute_not_exists(pk)"),
                 )?,
             ];
@@ -95,7 +104,7 @@ impl MessageLog for DynamoStore {
                 let message = self
                     .get(pk.clone(), &keys::message(d.seq))
                     .await?
-                    .ok_or_else(|| StoreError::backend("dedupe entry without message"))?;
+                    .unwrap_or_else(|| StoredMessage::from_change(c, d.seq));
                 return Ok(Ok(Persisted {
                     message,
                     duplicate: true,
@@ -110,7 +119,8 @@ impl MessageLog for DynamoStore {
                 Err(refused) => return Ok(Err(refused)),
             };
             let seq = conversation.last_seq.next();
-            let entry = StoredMessage::from_change(c, seq);
+            let mut entry = StoredMessage::from_change(c, seq);
+            entry.expires_at = conversation.retention.map(|r| r.expiry(entry.sent_at));
             let (expression, names, values) = changed_fields(&target)?;
             // Every change moves `last_seq` from the value just read, so
             // changes (and messages) to one conversation never interleave:
@@ -126,11 +136,16 @@ impl MessageLog for DynamoStore {
                     ]),
                 )?,
                 self.put(
-                    to_item(pk.clone(), &keys::message(seq), &entry, None)?,
+                    to_item(pk.clone(), &keys::message(seq), &entry, entry.expires_at)?,
                     Some("attribute_not_exists(pk)"),
                 )?,
                 self.put(
-                    to_item(pk.clone(), &dedupe_sk, &DedupeBody { seq }, None)?,
+                    to_item(
+                        pk.clone(),
+                        &dedupe_sk,
+                        &DedupeBody { seq },
+                        entry.expires_at,
+                    )?,
                     Some("attribute_not_exists(pk)"),
                 )?,
                 // An update, not a put: it leaves the target's other
@@ -280,6 +295,79 @@ impl MessageLog for DynamoStore {
             .into_iter()
             .map(|item| from_item::<VoteBody>(item).map(|v| (v.seq, v.ballot)))
             .collect()
+    }
+
+    async fn apply_retention(
+        &self,
+        id: ConversationId,
+        after: Seq,
+        limit: usize,
+        retention: Option<Retention>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Seq>, StoreError> {
+        let mut page = self.after(id, after, limit + 1).await?;
+        let more = page.len() > limit;
+        page.truncate(limit);
+        let pk = keys::conv(id);
+        let mut gone = Vec::new();
+        for m in &page {
+            let expires_at = retention.map(|r| r.expiry(m.sent_at));
+            // Past its time already (TTL lags): gone, whatever the new setting.
+            if m.expired(now) || expires_at.is_some_and(|t| t <= now) {
+                gone.push(key(pk.clone(), &keys::message(m.seq)));
+                gone.push(key(
+                    pk.clone(),
+                    &keys::dedupe(m.sender_id, m.client_msg_id.as_str()),
+                ));
+                continue;
+            }
+            // The entry and its idempotency key carry the same `ttl`.
+            let names = || Some(HashMap::from([("#ttl".to_owned(), "ttl".to_owned())]));
+            let dedupe = key(
+                pk.clone(),
+                &keys::dedupe(m.sender_id, m.client_msg_id.as_str()),
+            );
+            let entry = key(pk.clone(), &keys::message(m.seq));
+            match expires_at {
+                Some(t) => {
+                    let ttl = (":ttl".to_owned(), n(t.timestamp()));
+                    let values = HashMap::from([(":at".to_owned(), attr(&t)?), ttl.clone()]);
+                    let set = "SET expires_at = :at, #ttl = :ttl";
+                    self.update_if(entry, set, "attribute_exists(pk)", names(), values)
+                        .await?;
+                    let values = HashMap::from([ttl]);
+                    self.update_if(
+                        dedupe,
+                        "SET #ttl = :ttl",
+                        "attribute_exists(pk)",
+                        names(),
+                        values,
+                    )
+                    .await?;
+                }
+                None => {
+                    let remove = "REMOVE expires_at, #ttl";
+                    self.update_if(
+                        entry,
+                        remove,
+                        "attribute_exists(pk)",
+                        names(),
+                        HashMap::new(),
+                    )
+                    .await?;
+                    self.update_if(
+                        dedupe,
+                        "REMOVE #ttl",
+                        "attribute_exists(pk)",
+                        names(),
+                        HashMap::new(),
+                    )
+                    .await?;
+                }
+            }
+        }
+        self.batch_delete(gone).await?;
+        Ok(more.then(|| page.last().map(|m| m.seq)).flatten())
     }
 
     async fn entry(

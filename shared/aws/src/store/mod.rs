@@ -23,8 +23,8 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, KeysAndAttributes, Put, PutRequest, TransactWriteItem, Update,
-    WriteRequest,
+    AttributeValue, Delete, DeleteRequest, KeysAndAttributes, Put, PutRequest, TransactWriteItem,
+    Update, WriteRequest,
 };
 use serde::de::DeserializeOwned;
 
@@ -347,14 +347,31 @@ impl DynamoStore {
 
     /// Writes many items, 25 a request, retrying unprocessed items.
     async fn batch_put(&self, items: Vec<Attrs>) -> Result<(), StoreError> {
-        for chunk in items.chunks(BATCH_WRITE_MAX) {
-            let mut pending: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|item| {
-                    build(PutRequest::builder().set_item(Some(item.clone())).build())
-                        .map(|p| WriteRequest::builder().put_request(p).build())
-                })
-                .collect::<Result<_, _>>()?;
+        let requests = items
+            .into_iter()
+            .map(|item| {
+                build(PutRequest::builder().set_item(Some(item)).build())
+                    .map(|p| WriteRequest::builder().put_request(p).build())
+            })
+            .collect::<Result<_, _>>()?;
+        self.batch_write(requests).await
+    }
+
+    /// Deletes many items by key, 25 a request, retrying unprocessed ones.
+    async fn batch_delete(&self, keys: Vec<Attrs>) -> Result<(), StoreError> {
+        let requests = keys
+            .into_iter()
+            .map(|key| {
+                build(DeleteRequest::builder().set_key(Some(key)).build())
+                    .map(|d| WriteRequest::builder().delete_request(d).build())
+            })
+            .collect::<Result<_, _>>()?;
+        self.batch_write(requests).await
+    }
+
+    async fn batch_write(&self, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+        for chunk in requests.chunks(BATCH_WRITE_MAX) {
+            let mut pending: Vec<WriteRequest> = chunk.to_vec();
             for attempt in 0.. {
                 let resp = self
                     .client
@@ -400,7 +417,7 @@ impl DynamoStore {
             .update_expression(expression)
             .condition_expression(condition)
             .set_expression_attribute_names(names)
-            .set_expression_attribute_values(Some(values))
+            .set_expression_attribute_values((!values.is_empty()).then_some(values))
             .send()
             .await;
         match result {

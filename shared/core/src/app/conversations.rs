@@ -7,12 +7,13 @@ use serde::Serialize;
 
 use super::error::{AppError, AppResult};
 use super::services::Services;
-use super::{access, uploads};
+use super::{access, fanout, uploads};
 use crate::domain::{
-    Attachment, Caller, Conversation, ConversationId, ConversationKind, EntryKind, Member, Role,
-    Seq, StoredMessage, Title, UploadId, UserId, UserProfile, Vote,
+    Attachment, Caller, Conversation, ConversationId, ConversationKind, EntryKind, Member,
+    Retention, Role, Seq, StoredMessage, StreamEvent, Title, UploadId, UserId, UserProfile, Vote,
 };
 use crate::ports::AddMember;
+use crate::protocol::ServerFrame;
 
 /// A conversation as its member sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -31,6 +32,10 @@ pub struct ConversationView {
     pub role: Role,
     /// Members who have at least one open connection.
     pub online: u32,
+    /// Messages disappear this many days after they were sent (1, 7 or
+    /// 30); absent: kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u16>,
     /// Messages from others after `read_seq` (edits and deletes do not
     /// count), up to `UNREAD_CAP`: that value means "at least that many".
     pub unread: u32,
@@ -120,6 +125,7 @@ pub(crate) async fn direct_between(
         created_at: now,
         last_seq: Seq::ZERO,
         last_message_at: None,
+        retention: None,
     };
     let a = member(c.conversation_id, by, Role::Member, now);
     let b = member(c.conversation_id, other, Role::Member, now);
@@ -164,6 +170,7 @@ pub async fn create_group(
         created_at: now,
         last_seq: Seq::ZERO,
         last_message_at: None,
+        retention: None,
     };
     let mut all = vec![member(c.conversation_id, caller.user_id, Role::Admin, now)];
     all.extend(
@@ -241,6 +248,7 @@ pub async fn view(
         read_seq: me.read_seq,
         role: me.role,
         online,
+        retention_days: c.retention.map(Retention::as_days),
         unread,
         members,
     })
@@ -313,6 +321,45 @@ pub async fn add_member(
         AddMember::Full => Err(AppError::Conflict("the group is full")),
         AddMember::NoSuchConversation => Err(AppError::NotFound("conversation")),
     }
+}
+
+/// Sets how long the conversation keeps its messages (any member of a
+/// direct chat, admins of a group). New messages carry the time they
+/// disappear; the ones already stored are worked through by the persist
+/// function, a page per stream record, in order with the messages. Every
+/// member is told with a `retention` frame.
+pub async fn set_retention(
+    svc: &Services,
+    caller: &Caller,
+    id: ConversationId,
+    retention: Option<Retention>,
+) -> AppResult<ConversationView> {
+    let c = svc
+        .conversations
+        .conversation(id)
+        .await?
+        .ok_or(AppError::NotFound("conversation"))?;
+    let me = access::require_visible(svc, id, caller.user_id).await?;
+    if c.kind == ConversationKind::Group && me.role != Role::Admin {
+        return Err(AppError::Forbidden("only a group admin may do that"));
+    }
+    svc.conversations.set_retention(id, retention).await?;
+    let sweep = StreamEvent::Retention {
+        conversation_id: id,
+        after: Seq::ZERO,
+    };
+    let data = serde_json::to_vec(&sweep)
+        .map_err(|_| AppError::Internal("stream record could not be encoded"))?;
+    svc.stream.append(&id.to_string(), data).await?;
+    let frame = ServerFrame::Retention {
+        conversation_id: id,
+        days: retention.map(Retention::as_days),
+        set_by: caller.user_id,
+    };
+    let members = access::member_ids(svc, id).await?;
+    fanout::push_to_users(svc, &members, &frame, None).await?;
+    tracing::info!(conversation_id = %id, days = ?retention.map(Retention::as_days), "retention set");
+    view(svc, caller, id).await
 }
 
 /// Makes a member an admin, or an admin a member (admins only). A group
@@ -399,7 +446,7 @@ pub async fn attachment(
         .messages
         .entry(id, seq)
         .await?
-        .filter(StoredMessage::is_live_message)
+        .filter(|m| m.is_live_message() && !m.expired(svc.clock.now()))
         .ok_or_else(missing)?;
     let attachment = message
         .attachments
@@ -439,9 +486,15 @@ pub async fn history(
 ) -> AppResult<HistoryPage> {
     access::require_visible(svc, id, caller.user_id).await?;
     let limit = limit.unwrap_or(HISTORY_DEFAULT).clamp(1, HISTORY_MAX);
-    let messages = svc.messages.history(id, before, limit).await?;
+    let mut messages = svc.messages.history(id, before, limit).await?;
+    let now = svc.clock.now();
+    let full = messages.len() == limit;
+    // Older than the retention: gone, even while storage catches up. What
+    // is older still is gone too, so a page that met one is the last.
+    let kept = messages.len();
+    messages.retain(|m| !m.expired(now));
     let next_before = match messages.last() {
-        Some(oldest) if messages.len() == limit && oldest.seq > Seq(1) => Some(oldest.seq),
+        Some(oldest) if full && kept == messages.len() && oldest.seq > Seq(1) => Some(oldest.seq),
         _ => None,
     };
     let voted: Vec<Seq> = messages

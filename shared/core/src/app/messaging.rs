@@ -201,7 +201,7 @@ async fn request_change(
         .messages
         .entry(conversation_id, target_seq)
         .await?
-        .filter(|t| t.kind == crate::domain::EntryKind::Message)
+        .filter(|t| t.kind == crate::domain::EntryKind::Message && !t.expired(svc.clock.now()))
         .ok_or(AppError::from(ChangeRefused::Missing))?;
     let moderator = target.sender_id != caller.user_id
         && matches!(change, Change::Delete)
@@ -396,12 +396,21 @@ async fn resume(
     last_seq: Seq,
 ) -> AppResult<ServerFrame> {
     access::require(svc, conversation_id, caller.user_id).await?;
+    // Read first: every entry up to it is stored by the time the page is
+    // read, so a page that ends early has all that remains up to it.
+    let newest = svc
+        .conversations
+        .conversation(conversation_id)
+        .await?
+        .map_or(last_seq, |c| c.last_seq);
     let mut page = svc
         .messages
         .after(conversation_id, last_seq, RESUME_PAGE + 1)
         .await?;
     let more = page.len() > RESUME_PAGE;
     page.truncate(RESUME_PAGE);
+    let now = svc.clock.now();
+    page.retain(|m| !m.expired(now));
     let blocked = svc.friends.blocks(caller.user_id).await?;
     let mut sent = last_seq;
     for m in &page {
@@ -419,10 +428,13 @@ async fn resume(
         }
         sent = m.seq;
     }
+    // Entries removed by retention leave holes below `newest`: a client
+    // that is told it is there does not ask for them again.
+    let last_seq = if more { sent } else { sent.max(newest) };
     Ok(ServerFrame::Resumed {
         id,
         conversation_id,
-        last_seq: sent,
+        last_seq,
         more,
     })
 }
@@ -437,10 +449,14 @@ pub async fn persist_in_order(
 ) -> Result<(), (usize, AppError)> {
     let mut audience: Option<Vec<(ConnectionId, UserId)>> = None;
     for (i, event) in events.iter().enumerate() {
-        let persisted = match event {
-            StreamEvent::Message(m) => svc.messages.persist(m).await,
+        let (client_msg_id, message_id, persisted) = match event {
+            StreamEvent::Message(m) => (
+                &m.client_msg_id,
+                m.message_id,
+                svc.messages.persist(m).await,
+            ),
             StreamEvent::Change(c) => match svc.messages.change(c).await {
-                Ok(Ok(persisted)) => Ok(persisted),
+                Ok(Ok(persisted)) => (&c.client_msg_id, c.message_id, Ok(persisted)),
                 Ok(Err(refused)) => {
                     // Decided for good (the message was deleted meanwhile):
                     // the requester hears why; nothing was stored.
@@ -453,13 +469,22 @@ pub async fn persist_in_order(
                     }
                     continue;
                 }
-                Err(e) => Err(e),
+                Err(e) => (&c.client_msg_id, c.message_id, Err(e)),
             },
-        }
-        .map_err(|e| (i, e.into()))?;
+            StreamEvent::Retention {
+                conversation_id,
+                after,
+            } => {
+                retention_page(svc, *conversation_id, *after)
+                    .await
+                    .map_err(|e| (i, e))?;
+                continue;
+            }
+        };
+        let persisted = persisted.map_err(|e| (i, e.into()))?;
         let stored = &persisted.message;
         let ack = ServerFrame::Ack {
-            id: event.client_msg_id().clone(),
+            id: client_msg_id.clone(),
             conversation_id: event.conversation_id(),
             message_id: stored.message_id,
             status: AckStatus::Persisted,
@@ -473,7 +498,7 @@ pub async fn persist_in_order(
         // is not shown again. The stream redelivering this very record (same
         // message id) may mean an earlier run stored it but died before
         // delivering: deliver again; clients drop a seq they already have.
-        if persisted.duplicate && stored.message_id != event.message_id() {
+        if persisted.duplicate && stored.message_id != message_id {
             tracing::info!(message_id = %stored.message_id, "resend not delivered again");
             continue;
         }
@@ -484,7 +509,7 @@ pub async fn persist_in_order(
                 // At least one other member's device has it.
                 if let Some(origin) = event.origin() {
                     let delivered = ServerFrame::Ack {
-                        id: event.client_msg_id().clone(),
+                        id: client_msg_id.clone(),
                         conversation_id: event.conversation_id(),
                         message_id: stored.message_id,
                         status: AckStatus::Delivered,
@@ -497,6 +522,34 @@ pub async fn persist_in_order(
             Ok(false) => {}
             Err(e) => e.log(),
         }
+    }
+    Ok(())
+}
+
+/// Entries applied per retention page; each page is one stream record, so
+/// a long conversation is worked through in bounded steps.
+const RETENTION_PAGE: usize = 200;
+
+/// Applies the conversation's retention to a page of its stored entries
+/// (stamps when each disappears; removes those already past it) and, if
+/// more remain, appends the next page's record.
+async fn retention_page(svc: &Services, id: ConversationId, after: Seq) -> AppResult<()> {
+    let Some(c) = svc.conversations.conversation(id).await? else {
+        return Ok(());
+    };
+    let next = svc
+        .messages
+        .apply_retention(id, after, RETENTION_PAGE, c.retention, svc.clock.now())
+        .await?;
+    if let Some(after) = next {
+        append(
+            svc,
+            &StreamEvent::Retention {
+                conversation_id: id,
+                after,
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -63,6 +63,51 @@ pub struct Conversation {
     /// When the newest stored message was sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message_at: Option<DateTime<Utc>>,
+    /// Messages disappear this long after they were sent; none: kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Retention>,
+}
+
+/// How long a conversation keeps its messages: 1, 7 or 30 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u16", into = "u16")]
+pub struct Retention(u16);
+
+impl Retention {
+    pub const CHOICES: [u16; 3] = [1, 7, 30];
+
+    pub fn days(days: u16) -> Result<Self, DomainError> {
+        if Self::CHOICES.contains(&days) {
+            Ok(Self(days))
+        } else {
+            Err(DomainError::invalid(
+                "days",
+                "must be 1, 7 or 30, or null for off",
+            ))
+        }
+    }
+
+    pub fn as_days(self) -> u16 {
+        self.0
+    }
+
+    /// When a message sent at `sent_at` disappears.
+    pub fn expiry(self, sent_at: DateTime<Utc>) -> DateTime<Utc> {
+        sent_at + chrono::TimeDelta::days(i64::from(self.0))
+    }
+}
+
+impl TryFrom<u16> for Retention {
+    type Error = DomainError;
+    fn try_from(days: u16) -> Result<Self, Self::Error> {
+        Self::days(days)
+    }
+}
+
+impl From<Retention> for u16 {
+    fn from(r: Retention) -> u16 {
+        r.0
+    }
 }
 
 impl Conversation {

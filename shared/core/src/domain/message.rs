@@ -158,6 +158,12 @@ impl StreamChange {
 pub enum StreamEvent {
     Message(StreamMessage),
     Change(StreamChange),
+    /// Apply the conversation's retention to its stored entries after
+    /// `after`, a page at a time (each page appends the next).
+    Retention {
+        conversation_id: ConversationId,
+        after: Seq,
+    },
 }
 
 impl StreamEvent {
@@ -165,6 +171,9 @@ impl StreamEvent {
         match self {
             StreamEvent::Message(m) => m.conversation_id,
             StreamEvent::Change(c) => c.conversation_id,
+            StreamEvent::Retention {
+                conversation_id, ..
+            } => *conversation_id,
         }
     }
 
@@ -172,20 +181,7 @@ impl StreamEvent {
         match self {
             StreamEvent::Message(m) => m.origin.as_ref(),
             StreamEvent::Change(c) => c.origin.as_ref(),
-        }
-    }
-
-    pub fn client_msg_id(&self) -> &ClientMsgId {
-        match self {
-            StreamEvent::Message(m) => &m.client_msg_id,
-            StreamEvent::Change(c) => &c.client_msg_id,
-        }
-    }
-
-    pub fn message_id(&self) -> MessageId {
-        match self {
-            StreamEvent::Message(m) => m.message_id,
-            StreamEvent::Change(c) => c.message_id,
+            StreamEvent::Retention { .. } => None,
         }
     }
 }
@@ -276,6 +272,9 @@ pub struct StoredMessage {
     pub down: u64,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub votes_rev: u64,
+    /// When the conversation's retention removes it (absent: kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
     /// Shown to a reader who blocks the sender: the entry keeps its place
     /// and its content is withheld. Never stored.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -313,6 +312,11 @@ impl StoredMessage {
         }
     }
 
+    /// Gone by the conversation's retention (storage may lag behind).
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|t| t <= now)
+    }
+
     pub fn tally(&self) -> Tally {
         Tally {
             up: self.up,
@@ -340,6 +344,7 @@ impl StoredMessage {
             up: 0,
             down: 0,
             votes_rev: 0,
+            expires_at: None,
             withheld: false,
         }
     }
@@ -368,6 +373,7 @@ impl StoredMessage {
             up: 0,
             down: 0,
             votes_rev: 0,
+            expires_at: None,
             withheld: false,
         }
     }

@@ -13,7 +13,7 @@ mod upload;
 mod user;
 
 pub use caller::Caller;
-pub use conversation::{Conversation, ConversationKind, Member, Role, Title};
+pub use conversation::{Conversation, ConversationKind, Member, Retention, Role, Title};
 pub use emoji::{Emoji, EmojiRef, Shortcode, shortcodes_in};
 pub use friend::{FriendLink, FriendState};
 pub use ids::{

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use super::StoreError;
-use crate::domain::{Conversation, ConversationId, Member, Seq, Title, UserId};
+use crate::domain::{Conversation, ConversationId, Member, Retention, Seq, Title, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddMember {
@@ -39,6 +39,13 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<Vec<(Conversation, Member)>, StoreError>;
     /// Returns false when there is no such conversation.
     async fn set_title(&self, id: ConversationId, title: &Title) -> Result<bool, StoreError>;
+    /// Sets how long messages are kept (none: forever); false when there
+    /// is no such conversation.
+    async fn set_retention(
+        &self,
+        id: ConversationId,
+        retention: Option<Retention>,
+    ) -> Result<bool, StoreError>;
     /// Adds a member unless the conversation already holds `limit`.
     async fn add_member(&self, m: &Member, limit: usize) -> Result<AddMember, StoreError>;
     /// Changes an existing member's role; false when not a member.

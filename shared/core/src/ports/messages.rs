@@ -3,9 +3,11 @@
 use async_trait::async_trait;
 
 use super::StoreError;
+use chrono::{DateTime, Utc};
+
 use crate::domain::{
-    ChangeRefused, ConversationId, Seq, StoredMessage, StreamChange, StreamMessage, Tally, UserId,
-    Vote,
+    ChangeRefused, ConversationId, Retention, Seq, StoredMessage, StreamChange, StreamMessage,
+    Tally, UserId, Vote,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +57,18 @@ pub trait MessageLog: Send + Sync {
         user: UserId,
         seqs: &[Seq],
     ) -> Result<Vec<(Seq, Vote)>, StoreError>;
+    /// Stamps up to `limit` entries after `after` with when `retention`
+    /// removes them (none: kept), and removes those already past it, with
+    /// their idempotency keys. Returns the last seq looked at when more
+    /// entries follow.
+    async fn apply_retention(
+        &self,
+        id: ConversationId,
+        after: Seq,
+        limit: usize,
+        retention: Option<Retention>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Seq>, StoreError>;
     /// One entry by its sequence number.
     async fn entry(
         &self,

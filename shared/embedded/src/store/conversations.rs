@@ -9,7 +9,7 @@ use super::{
     read_conversation, suffixes,
 };
 use crate::error::{DbResult, from_json, to_json};
-use chitter_core::domain::{Conversation, ConversationId, Member, Seq, Title, UserId};
+use chitter_core::domain::{Conversation, ConversationId, Member, Retention, Seq, Title, UserId};
 use chitter_core::ports::{AddMember, ConversationStore, StoreError};
 
 fn count_prefix<V: redb::Value + 'static>(
@@ -145,6 +145,24 @@ impl ConversationStore for EmbeddedStore {
                 return Ok(false);
             };
             c.title = Some(title);
+            convs.insert(id.as_str(), to_json(&c)?.as_slice())?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn set_retention(
+        &self,
+        id: ConversationId,
+        retention: Option<Retention>,
+    ) -> Result<bool, StoreError> {
+        self.write(move |tx| {
+            let id = id.to_string();
+            let mut convs = tx.open_table(CONVERSATIONS)?;
+            let Some(mut c) = get_json::<Conversation>(&convs, &id)? else {
+                return Ok(false);
+            };
+            c.retention = retention;
             convs.insert(id.as_str(), to_json(&c)?.as_slice())?;
             Ok(true)
         })

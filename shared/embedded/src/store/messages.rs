@@ -3,13 +3,14 @@
 //! stores a resend once.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use redb::ReadableTable;
 
 use super::{CONVERSATIONS, DEDUPE, EmbeddedStore, MESSAGES, VOTES, get_json};
 use crate::error::{from_json, to_json};
 use chitter_core::domain::{
-    ChangeRefused, Conversation, ConversationId, Seq, StoredMessage, StreamChange, StreamMessage,
-    UserId, Vote,
+    ChangeRefused, Conversation, ConversationId, Retention, Seq, StoredMessage, StreamChange,
+    StreamMessage, UserId, Vote,
 };
 use chitter_core::ports::{MessageLog, Persisted, StoreError, Voted};
 
@@ -25,11 +26,12 @@ impl MessageLog for EmbeddedStore {
             let key = (conv.as_str(), sender.as_str(), m.client_msg_id.as_str());
             let earlier = dedupe.get(key)?.map(|v| v.value());
             if let Some(seq) = earlier {
+                // Gone by retention since: still the same message, not stored again.
                 let message = messages
                     .get((conv.as_str(), seq))?
                     .map(|v| from_json(v.value()))
                     .transpose()?
-                    .ok_or_else(|| StoreError::backend("dedupe entry without message"))?;
+                    .unwrap_or_else(|| StoredMessage::from_stream(&m, Seq(seq)));
                 return Ok(Persisted {
                     message,
                     duplicate: true,
@@ -39,7 +41,8 @@ impl MessageLog for EmbeddedStore {
             let mut c: Conversation = get_json(&convs, &conv)?
                 .ok_or_else(|| StoreError::backend("message for a missing conversation"))?;
             let seq = c.last_seq.next();
-            let stored = StoredMessage::from_stream(&m, seq);
+            let mut stored = StoredMessage::from_stream(&m, seq);
+            stored.expires_at = c.retention.map(|r| r.expiry(stored.sent_at));
             messages.insert((conv.as_str(), seq.0), to_json(&stored)?.as_slice())?;
             dedupe.insert(key, seq.0)?;
             c.last_seq = seq;
@@ -70,7 +73,7 @@ impl MessageLog for EmbeddedStore {
                     .get((conv.as_str(), seq))?
                     .map(|v| from_json(v.value()))
                     .transpose()?
-                    .ok_or_else(|| StoreError::backend("dedupe entry without message"))?;
+                    .unwrap_or_else(|| StoredMessage::from_change(&c, Seq(seq)));
                 return Ok(Ok(Persisted {
                     message,
                     duplicate: true,
@@ -88,7 +91,8 @@ impl MessageLog for EmbeddedStore {
             let mut conversation: Conversation = get_json(&convs, &conv)?
                 .ok_or_else(|| StoreError::backend("change for a missing conversation"))?;
             let seq = conversation.last_seq.next();
-            let entry = StoredMessage::from_change(&c, seq);
+            let mut entry = StoredMessage::from_change(&c, seq);
+            entry.expires_at = conversation.retention.map(|r| r.expiry(entry.sent_at));
             messages.insert((conv.as_str(), target.seq.0), to_json(&target)?.as_slice())?;
             messages.insert((conv.as_str(), seq.0), to_json(&entry)?.as_slice())?;
             dedupe.insert(key, seq.0)?;
@@ -172,6 +176,47 @@ impl MessageLog for EmbeddedStore {
         })
     }
 
+    async fn apply_retention(
+        &self,
+        id: ConversationId,
+        after: Seq,
+        limit: usize,
+        retention: Option<Retention>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Seq>, StoreError> {
+        self.write(move |tx| {
+            let conv = id.to_string();
+            let mut messages = tx.open_table(MESSAGES)?;
+            let mut dedupe = tx.open_table(DEDUPE)?;
+            let start = after.0.saturating_add(1);
+            let page: Vec<StoredMessage> = messages
+                .range((conv.as_str(), start)..=(conv.as_str(), u64::MAX))?
+                .take(limit + 1)
+                .map(|e| {
+                    e.map_err(Into::into)
+                        .and_then(|(_, v)| from_json(v.value()))
+                })
+                .collect::<crate::error::DbResult<_>>()?;
+            let more = page.len() > limit;
+            let mut last = after;
+            for mut m in page.into_iter().take(limit) {
+                last = m.seq;
+                // Past its time already: gone, whatever the new setting.
+                let was_expired = m.expired(now);
+                m.expires_at = retention.map(|r| r.expiry(m.sent_at));
+                if was_expired || m.expired(now) {
+                    messages.remove((conv.as_str(), m.seq.0))?;
+                    let sender = m.sender_id.to_string();
+                    dedupe.remove((conv.as_str(), sender.as_str(), m.client_msg_id.as_str()))?;
+                } else {
+                    messages.insert((conv.as_str(), m.seq.0), to_json(&m)?.as_slice())?;
+                }
+            }
+            Ok(more.then_some(last))
+        })
+        .await
+    }
+
     async fn entry(
         &self,
         id: ConversationId,
@@ -227,5 +272,36 @@ impl MessageLog for EmbeddedStore {
             }
             Ok(out)
         })
+    }
+}
+
+impl EmbeddedStore {
+    /// Removes the entries whose retention has passed, with their
+    /// idempotency keys: the work DynamoDB's TTL does on AWS.
+    pub async fn purge_expired_messages(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.write(move |tx| {
+            let mut messages = tx.open_table(MESSAGES)?;
+            let mut expired = Vec::new();
+            for entry in messages.iter()? {
+                let (key, value) = entry?;
+                let m: StoredMessage = from_json(value.value())?;
+                if m.expired(now) {
+                    let (conv, seq) = key.value();
+                    expired.push((
+                        conv.to_owned(),
+                        seq,
+                        m.sender_id.to_string(),
+                        m.client_msg_id,
+                    ));
+                }
+            }
+            let mut dedupe = tx.open_table(DEDUPE)?;
+            for (conv, seq, sender, client) in &expired {
+                messages.remove((conv.as_str(), *seq))?;
+                dedupe.remove((conv.as_str(), sender.as_str(), client.as_str()))?;
+            }
+            Ok(expired.len())
+        })
+        .await
     }
 }

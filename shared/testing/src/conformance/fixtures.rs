@@ -27,6 +27,7 @@ pub(crate) fn conversation(kind: ConversationKind, by: UserId) -> Conversation {
         created_at: Utc::now(),
         last_seq: Seq::ZERO,
         last_message_at: None,
+        retention: None,
     }
 }
 

@@ -306,3 +306,78 @@ pub async fn votes_count_once_per_user_even_when_cast_together<S: Store + 'stati
         "a deleted message"
     );
 }
+
+pub async fn retention_stamps_entries_and_removes_the_expired<S: Store>(s: &S) {
+    use chitter_core::domain::Retention;
+    let ada = UserId::new();
+    let id = group_with(s, &[ada]).await;
+    for i in 1..=3u64 {
+        s.persist(&message(id, ada, &format!("c-{i}"), "old"))
+            .await
+            .unwrap();
+    }
+    assert!(
+        s.set_retention(id, Some(Retention::days(1).unwrap()))
+            .await
+            .unwrap()
+    );
+    assert!(!s.set_retention(ConversationId::new(), None).await.unwrap());
+    // New entries carry their time.
+    let fresh = s.persist(&message(id, ada, "c-4", "new")).await.unwrap();
+    let expected = fresh.message.sent_at + chrono::TimeDelta::days(1);
+    assert_eq!(fresh.message.expires_at, Some(expected));
+    assert_eq!(
+        s.entry(id, Seq(4)).await.unwrap().unwrap().expires_at,
+        Some(expected)
+    );
+    // Stored ones get theirs a page at a time.
+    let now = chrono::Utc::now();
+    let retention = Some(Retention::days(1).unwrap());
+    let next = s
+        .apply_retention(id, Seq::ZERO, 2, retention, now)
+        .await
+        .unwrap();
+    assert_eq!(next, Some(Seq(2)));
+    let next = s
+        .apply_retention(id, Seq(2), 2, retention, now)
+        .await
+        .unwrap();
+    assert_eq!(next, None);
+    assert!(
+        s.after(id, Seq::ZERO, 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.expires_at.is_some())
+    );
+    // Two days on, a pass removes them all, with their idempotency keys:
+    // the same client id is then a new message.
+    let later = now + chrono::TimeDelta::days(2);
+    assert_eq!(
+        s.apply_retention(id, Seq::ZERO, 10, retention, later)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(s.after(id, Seq::ZERO, 10).await.unwrap().is_empty());
+    s.set_retention(id, None).await.unwrap();
+    let again = s.persist(&message(id, ada, "c-1", "again")).await.unwrap();
+    assert_eq!((again.message.seq, again.duplicate), (Seq(5), false));
+    assert_eq!(again.message.expires_at, None, "retention is off");
+    // Stamped, then off again: the stamp is cleared.
+    s.apply_retention(id, Seq::ZERO, 10, retention, now)
+        .await
+        .unwrap();
+    assert!(
+        s.entry(id, Seq(5))
+            .await
+            .unwrap()
+            .unwrap()
+            .expires_at
+            .is_some()
+    );
+    s.apply_retention(id, Seq::ZERO, 10, None, now)
+        .await
+        .unwrap();
+    assert_eq!(s.entry(id, Seq(5)).await.unwrap().unwrap().expires_at, None);
+}

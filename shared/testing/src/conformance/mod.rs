@@ -36,7 +36,8 @@ pub use matching::matching_pairs_each_waiting_user_once;
 pub use messages::{
     concurrent_writers_never_share_or_skip_a_number,
     edits_and_deletes_are_entries_that_change_their_target,
-    messages_get_gap_free_sequence_numbers_once, votes_count_once_per_user_even_when_cast_together,
+    messages_get_gap_free_sequence_numbers_once, retention_stamps_entries_and_removes_the_expired,
+    votes_count_once_per_user_even_when_cast_together,
 };
 pub use pusher::{ClientEnd, pushers_deliver_and_report_gone};
 pub use stream::{StreamProbe, streams_keep_each_key_in_order};
@@ -129,6 +130,11 @@ macro_rules! store_conformance {
         async fn handles_are_searched_by_prefix_in_order() {
             let s = $make;
             $crate::conformance::handles_are_searched_by_prefix_in_order(&*s).await;
+        }
+        #[tokio::test]
+        async fn retention_stamps_entries_and_removes_the_expired() {
+            let s = $make;
+            $crate::conformance::retention_stamps_entries_and_removes_the_expired(&*s).await;
         }
         #[tokio::test]
         async fn uploads_finalize_once_within_the_quota() {
