@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Api } from "../src/state/api";
 import { Chat, type ChatOptions } from "../src/state/chat";
 import type { Conversation, HistoryPage, Session } from "../src/state/types";
-import { BOB, FakeSocket, ME, MemoryStorage, conversation, message, settle, theme } from "./helpers";
+import { BOB, FakeSocket, ME, MemoryStorage, conversation, fakeUploads, message, pngFile, settle, textFile, theme } from "./helpers";
 
 const SESSION: Session = {
   user: ME,
@@ -532,5 +532,160 @@ describe("editing, deleting and voting", () => {
     socket.drop();
     expect(chat.vote("c1", 1, "up")).toBe(false);
     expect(chat.store.message("c1", 1)).not.toHaveProperty("my_vote");
+  });
+});
+
+describe("chat: files in messages, and matching", () => {
+  const PHOTO = { upload_id: "up-1", name: "photo.png", content_type: "image/png", size: 16, width: 64, height: 32 };
+  const NOTES = { upload_id: "up-2", name: "notes.txt", content_type: "text/plain", size: 6 };
+
+  async function withFiles(storage = new MemoryStorage()) {
+    const uploads = fakeUploads();
+    const made: string[] = [];
+    const env = await connected({ conversations: [conversation("c1")], history: {} }, storage, {
+      uploads: uploads.transport,
+      previews: {
+        create: () => {
+          made.push(`blob:local/${String(made.length + 1)}`);
+          return made.at(-1) ?? "";
+        },
+        revoke: () => undefined,
+      },
+    });
+    await env.chat.open("c1");
+    return { ...env, uploads };
+  }
+
+  it("joins the outbox only once every upload is finished, then sends text and files with one id", async () => {
+    const { chat, socket, uploads, storage } = await withFiles();
+    const draft = chat.draft("c1");
+    const adding = draft.add([pngFile("photo.png"), textFile("notes.txt")]);
+    await vi.waitFor(() => {
+      expect(uploads.puts.size).toBe(2);
+    });
+    // Uploads under way hold the message back: nothing is queued, nothing sent.
+    expect(chat.sendMessage("look")).toBe(false);
+    expect(chat.outbox.all()).toHaveLength(0);
+    await uploads.finish("up-1");
+    expect(chat.sendMessage("look")).toBe(false);
+    await uploads.finish("up-2");
+    await adding;
+
+    expect(chat.sendMessage("look")).toBe(true);
+    const [send] = socket.frames("send");
+    expect(send).toEqual({
+      action: "send",
+      id: send?.id,
+      conversation_id: "c1",
+      text: "look",
+      attachments: [
+        { upload_id: "up-1", name: "photo.png" },
+        { upload_id: "up-2", name: "notes.txt" },
+      ],
+    });
+    // The outbox keeps what is known of the files (for the pending bubble and a reload).
+    expect(chat.outbox.forConversation("c1")[0]?.attachments).toEqual([PHOTO, NOTES]);
+    expect(storage.getItem(`chitter.outbox.${ME.user_id}`)).toContain('"upload_id":"up-2"');
+    // The draft is empty again; the image shows from the picked bytes meanwhile.
+    expect(draft.isEmpty).toBe(true);
+    expect(chat.links.local("up-1")).toBe("blob:local/1");
+
+    // My own message, stored: it carries its files (this connection gets only the ack).
+    const id = send?.id ?? "";
+    socket.receive({ type: "ack", id, conversation_id: "c1", message_id: "m1", status: "accepted" });
+    socket.receive({ type: "ack", id, conversation_id: "c1", message_id: "m1", status: "persisted", seq: 1 });
+    expect(chat.store.messagesOf("c1")).toEqual([expect.objectContaining({ seq: 1, text: "look", attachments: [PHOTO, NOTES] })]);
+    expect(chat.outbox.all()).toHaveLength(0);
+  });
+
+  it("sends files alone without text", async () => {
+    const { chat, socket, uploads } = await withFiles();
+    const adding = chat.draft("c1").add([textFile("notes.txt")]);
+    await vi.waitFor(() => {
+      expect(uploads.puts.size).toBe(1);
+    });
+    await uploads.finish("up-1");
+    await adding;
+    expect(chat.sendMessage("   ")).toBe(true);
+    const [send] = socket.frames("send");
+    expect(send).not.toHaveProperty("text");
+    expect(send?.attachments).toEqual([{ upload_id: "up-1", name: "notes.txt" }]);
+    expect(chat.outbox.all()[0]?.text).toBe("");
+  });
+
+  it("does not send while a file failed to upload", async () => {
+    const { chat, socket, uploads } = await withFiles();
+    void chat.draft("c1").add([textFile("notes.txt")]);
+    await vi.waitFor(() => {
+      expect(uploads.puts.size).toBe(1);
+    });
+    await uploads.fail("up-1");
+    await vi.waitFor(() => {
+      expect(chat.draft("c1").failed).toBe(true);
+    });
+    expect(chat.sendMessage("with the file please")).toBe(false);
+    expect(socket.frames("send")).toEqual([]);
+  });
+
+  it("deletes the files of a refused message that is given up", async () => {
+    const { chat, socket, uploads } = await withFiles();
+    const adding = chat.draft("c1").add([textFile("notes.txt")]);
+    await vi.waitFor(() => {
+      expect(uploads.puts.size).toBe(1);
+    });
+    await uploads.finish("up-1");
+    await adding;
+    chat.sendMessage("");
+    const id = socket.frames("send")[0]?.id ?? "";
+    socket.receive({ type: "error", id, code: "not_found", message: "no such upload" });
+    expect(chat.outbox.get(id)).toMatchObject({ status: "failed", error: "no such upload" });
+    chat.discard(id);
+    expect(chat.outbox.all()).toHaveLength(0);
+    expect(uploads.log).toContain("discard up-1");
+  });
+
+  it("keeps each conversation's files apart", async () => {
+    const { chat, uploads } = await withFiles();
+    void chat.draft("c1").add([textFile("notes.txt")]);
+    await vi.waitFor(() => {
+      expect(uploads.puts.size).toBe(1);
+    });
+    expect(chat.hasDraft("c1")).toBe(true);
+    expect(chat.hasDraft("c2")).toBe(false);
+  });
+
+  it("resends, after a reload, a message with files under the same id with the same files", async () => {
+    const storage = new MemoryStorage();
+    const first = await withFiles(storage);
+    const adding = first.chat.draft("c1").add([pngFile("photo.png")]);
+    await vi.waitFor(() => {
+      expect(first.uploads.puts.size).toBe(1);
+    });
+    await first.uploads.finish("up-1");
+    await adding;
+    first.chat.sendMessage("");
+    const sent = first.socket.frames("send")[0];
+    first.chat.stop();
+
+    const second = await withFiles(storage);
+    expect(second.socket.frames("send")).toEqual([sent]);
+    expect(second.chat.outbox.forConversation("c1")[0]?.attachments).toEqual([PHOTO]);
+  });
+
+  it("opens a conversation random matching made, reading the list again for it", async () => {
+    const server: Server = { conversations: [conversation("c1")], history: {} };
+    const { chat } = await connected(server);
+    server.conversations = [...server.conversations, conversation("c2")];
+    await chat.openById("c2");
+    expect(chat.active).toBe("c2");
+    expect(chat.store.get("c2")).toBeDefined();
+  });
+
+  it("passes a matched frame on", async () => {
+    const onMatched = vi.fn();
+    const { socket } = await connected({ conversations: [], history: {} }, undefined, { onMatched });
+    const frame = { type: "matched" as const, conversation_id: "c9", with: BOB };
+    socket.receive(frame);
+    expect(onMatched).toHaveBeenCalledWith(frame);
   });
 });

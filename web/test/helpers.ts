@@ -1,5 +1,6 @@
 import type { SocketLike } from "../src/state/socket";
-import type { ClientFrame, Conversation, KeyValueStore, Message, ServerFrame, Theme } from "../src/state/types";
+import type { ClientFrame, Conversation, KeyValueStore, Message, ServerFrame, Theme, UploadView } from "../src/state/types";
+import { PutError, type UploadTransport } from "../src/state/upload";
 
 export class MemoryStorage implements KeyValueStore {
   readonly data = new Map<string, string>();
@@ -95,5 +96,88 @@ export function theme(id: string, patch: Partial<Theme> = {}): Theme {
     copies: 0,
     images: {},
     ...patch,
+  };
+}
+
+/** A PNG's signature, then zeros: enough for the type to be told from the bytes. */
+export const PNG_BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]);
+
+export function pngFile(name = "photo.png", type = "image/png"): File {
+  return new File([PNG_BYTES], name, { type });
+}
+
+export function textFile(name = "notes.txt", text = "hello\n", type = "text/plain"): File {
+  return new File([text], name, { type });
+}
+
+interface HeldPut {
+  resolve: () => void;
+  reject: (e: Error) => void;
+  progress: (loaded: number, total: number) => void;
+}
+
+/**
+ * An upload transport whose PUTs wait until the test finishes (or fails)
+ * them; finalize answers what was declared, images 64 × 32.
+ */
+export function fakeUploads() {
+  const log: string[] = [];
+  const puts = new Map<string, HeldPut>();
+  const declared = new Map<string, { contentType: string; size: number }>();
+  let n = 0;
+  const transport: UploadTransport = {
+    create: (kind, contentType, size) => {
+      const id = `up-${String(++n)}`;
+      log.push(`create ${kind} ${contentType} ${String(size)}`);
+      declared.set(id, { contentType, size });
+      return Promise.resolve({
+        upload_id: id,
+        kind,
+        upload: { method: "PUT", url: `http://storage.test/${id}`, headers: [], expires_at: "2026-01-01T10:05:00Z" },
+        finalize_by: "2026-01-01T11:00:00Z",
+      });
+    },
+    put: (request, _body, onProgress, signal) =>
+      new Promise<void>((resolve, reject) => {
+        const id = request.url.split("/").pop() ?? "";
+        log.push(`put ${id}`);
+        puts.set(id, { resolve, reject, progress: onProgress });
+        signal?.addEventListener("abort", () => {
+          log.push(`abort ${id}`);
+          reject(new PutError(0));
+        });
+      }),
+    finalize: (id) => {
+      log.push(`finalize ${id}`);
+      const d = declared.get(id) ?? { contentType: "text/plain", size: 0 };
+      const view: UploadView = {
+        upload_id: id,
+        kind: "attachment",
+        content_type: d.contentType,
+        size: d.size,
+        state: "ready",
+        created_at: "2026-01-01T10:00:00Z",
+        ...(d.contentType.startsWith("image/") ? { width: 64, height: 32 } : {}),
+      };
+      return Promise.resolve(view);
+    },
+    discard: (id) => {
+      log.push(`discard ${id}`);
+      return Promise.resolve();
+    },
+  };
+  return {
+    transport,
+    log,
+    /** The PUTs under way, by upload id. */
+    puts,
+    finish: async (id: string) => {
+      puts.get(id)?.resolve();
+      await settle();
+    },
+    fail: async (id: string, status = 500) => {
+      puts.get(id)?.reject(new PutError(status));
+      await settle();
+    },
   };
 }

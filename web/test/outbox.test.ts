@@ -206,4 +206,34 @@ describe("outbox", () => {
     expect(e.id).toMatch(/^e-[A-Za-z0-9\-_.:]{1,62}$/);
     expect(d.id).toMatch(/^d-[A-Za-z0-9\-_.:]{1,62}$/);
   });
+
+  it("keeps a message's files with it, so a reload can show them and send them again", () => {
+    const storage = new MemoryStorage();
+    const files = [
+      { upload_id: "up-1", name: "photo.png", content_type: "image/png", size: 1200, width: 64, height: 32 },
+      { upload_id: "up-2", name: "notes.txt", content_type: "text/plain", size: 6 },
+    ];
+    const first = new Outbox(storage, KEY);
+    first.addSend("c1", { text: "", attachments: files, id: "m-files" });
+    first.markSending("m-files");
+
+    const reloaded = new Outbox(storage, KEY);
+    expect(reloaded.get("m-files")).toMatchObject({ status: "queued", text: "", attachments: files });
+    expect(reloaded.next()?.id).toBe("m-files");
+    // A plain message has no files at all.
+    expect(reloaded.add("c1", "hi", "m-plain")).not.toHaveProperty("attachments");
+  });
+
+  it("drops, on load, a message whose files it could not name again", () => {
+    const storage = new MemoryStorage();
+    storage.setItem(
+      KEY,
+      JSON.stringify([
+        { id: "m-ok", conversation_id: "c1", text: "", status: "queued", attachments: [{ upload_id: "u", name: "a.txt", content_type: "text/plain", size: 1 }] },
+        { id: "m-bad", conversation_id: "c1", text: "", status: "queued", attachments: [{ name: "no id" }] },
+        { id: "m-worse", conversation_id: "c1", text: "", status: "queued", attachments: "up-1" },
+      ]),
+    );
+    expect(new Outbox(storage, KEY).all().map((o) => o.id)).toEqual(["m-ok"]);
+  });
 });

@@ -129,3 +129,18 @@ describe("unread counts", () => {
     expect(store.messagesOf("c1")[0]?.emoji).toEqual(emoji);
   });
 });
+
+describe("files in messages", () => {
+  it("keeps a message's files, and a delete takes them away with its text", () => {
+    const store = new ChatStore("u-me");
+    store.applyList([conversation("c1")]);
+    const files = [{ upload_id: "up-1", name: "photo.png", content_type: "image/png", size: 10, width: 4, height: 2 }];
+    store.addMessage(message("c1", 1, { text: "", attachments: files }));
+    expect(store.message("c1", 1)?.attachments).toEqual(files);
+    store.addMessage(message("c1", 2, { kind: "edit", target_seq: 1, text: "now with words" }));
+    expect(store.message("c1", 1)).toMatchObject({ text: "now with words", attachments: files });
+    store.addMessage(message("c1", 3, { kind: "delete", target_seq: 1, text: "" }));
+    expect(store.message("c1", 1)?.deleted_at).toBeDefined();
+    expect(store.message("c1", 1)).not.toHaveProperty("attachments");
+  });
+});

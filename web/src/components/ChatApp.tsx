@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import type { Api } from "../state/api";
 import { Chat } from "../state/chat";
 import { EmojiCache, EmojiLibrary, emojiLoader } from "../state/emoji";
+import { Matcher } from "../state/matching";
 import { ThemeLibrary } from "../state/themeLibrary";
 import { ConversationThemes } from "../state/themes";
 import type { Profile } from "../state/types";
@@ -36,25 +37,44 @@ export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
     const looks = new ConversationThemes({ load: (id) => api.conversationLooks(id) });
     return { looks, themeLibrary: new ThemeLibrary(api, looks, me.user_id) };
   }, [api, me]);
-  const chat = useMemo(() => {
+  const { chat, matcher } = useMemo(() => {
     let connectedBefore = false;
-    return new Chat({
+    let chat: Chat | null = null;
+    const matcher = new Matcher({
+      api,
+      // A new match: its conversation joins the list and opens.
+      onMatched: (id) => chat?.openById(id),
+    });
+    chat = new Chat({
       api,
       me,
       wsUrl,
       storage: window.localStorage,
       isVisible: () => !document.hidden,
+      previews: {
+        create: (file) => URL.createObjectURL(file),
+        revoke: (url) => {
+          URL.revokeObjectURL(url);
+        },
+      },
       onTheme: (frame) => {
         looks.applyFrame(frame);
+      },
+      onMatched: (frame) => {
+        matcher.onFrame(frame);
       },
       onConnected: () => {
         // Theme frames sent while away were missed.
         if (connectedBefore) looks.invalidate();
         connectedBefore = true;
+        // So was any `matched` frame; and a wait may have lapsed (or it is a reload).
+        void matcher.refresh();
       },
     });
+    return { chat, matcher };
   }, [api, me, wsUrl, looks]);
   useSubscription(chat);
+  useSubscription(matcher);
   useSubscription(cache);
   useSubscription(library);
   useSubscription(looks);
@@ -127,14 +147,25 @@ export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
     const onOnline = () => {
       chat.reconnectNow();
     };
+    // A file dropped where nothing takes it would replace the app with the file: it is refused instead.
+    const refuseStrayDrop = (event: DragEvent) => {
+      if (event.defaultPrevented || !event.dataTransfer?.types.includes("Files")) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = "none";
+    };
     document.addEventListener("visibilitychange", onVisible);
     window.addEventListener("online", onOnline);
+    window.addEventListener("dragover", refuseStrayDrop);
+    window.addEventListener("drop", refuseStrayDrop);
     return () => {
       document.removeEventListener("visibilitychange", onVisible);
       window.removeEventListener("online", onOnline);
+      window.removeEventListener("dragover", refuseStrayDrop);
+      window.removeEventListener("drop", refuseStrayDrop);
       chat.stop();
+      matcher.stop();
     };
-  }, [chat, library]);
+  }, [chat, library, matcher]);
 
   const unread = chat.store.totalUnread(chat.active);
   useEffect(() => {
@@ -148,14 +179,17 @@ export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
       <div id="app" class="app" data-view={chat.active || looks.preview ? "chat" : "list"}>
         <Sidebar
           chat={chat}
+          matcher={matcher}
           onSignOut={() => {
+            // Nobody should be matched with someone who has left (sent while the session is still known).
+            if (matcher.state.status === "waiting") void matcher.cancel();
             chat.stop();
             // Unsent messages stay on a device only while their author is signed in to it.
             chat.outbox.clear();
             onSignOut();
           }}
         />
-        <ChatPanel chat={chat} />
+        <ChatPanel chat={chat} matcher={matcher} />
       </div>
       {Manager && managerOpen && (
         <Manager

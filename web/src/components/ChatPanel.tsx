@@ -1,12 +1,15 @@
+import type { TargetedDragEvent } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Chat } from "../state/chat";
+import type { Matcher } from "../state/matching";
 import { avatarIdOf, memberName, subtitleOf, titleOf } from "../state/format";
 import { backgroundTone, themeVars } from "../state/themeStyle";
 import type { MarketTheme, Message } from "../state/types";
 import { Avatar } from "./Avatar";
 import { Composer } from "./Composer";
-import { BackIcon, CloseIcon, LogoMark, PaletteIcon } from "./icons";
+import { BackIcon, CloseIcon, LogoMark, PaletteIcon, PaperclipIcon } from "./icons";
 import { MessageList } from "./MessageList";
+import { MatchNotice } from "./RandomChat";
 import { ThemeBackground } from "./ThemeBackground";
 import { useThemes } from "./themeKit";
 
@@ -16,7 +19,12 @@ import { useThemes } from "./themeKit";
  * message list and the composer sit above it. Colours come from the custom
  * properties set on `.chat`, so a theme only has to override those.
  */
-export function ChatPanel({ chat }: { chat: Chat }) {
+/** Whether a drag carries files (not text or a link). */
+function carriesFiles(event: DragEvent): boolean {
+  return event.dataTransfer?.types.includes("Files") ?? false;
+}
+
+export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
   const scroller = useRef<HTMLDivElement>(null);
   const drafts = useRef(new Map<string, string>());
   const { looks, openThemes, preloadThemes } = useThemes();
@@ -49,6 +57,46 @@ export function ChatPanel({ chat }: { chat: Chat }) {
     setFocusComposer(c?.conversation_id ?? null);
   }
 
+  // Files dropped anywhere on the conversation are attached to the next message (not while editing).
+  const [dropping, setDropping] = useState(false);
+  /** Enters minus leaves: a drag moving between the panel's children is still over it. */
+  const dragDepth = useRef(0);
+  const canDrop = c !== undefined && !activeEdit;
+  const dropHandlers = canDrop
+    ? {
+        onDragEnter: (event: TargetedDragEvent<HTMLDivElement>) => {
+          if (!carriesFiles(event)) return;
+          event.preventDefault();
+          dragDepth.current += 1;
+          setDropping(true);
+        },
+        onDragOver: (event: TargetedDragEvent<HTMLDivElement>) => {
+          if (!carriesFiles(event)) return;
+          event.preventDefault();
+          if (event.dataTransfer) event.dataTransfer.dropEffect = "copy";
+          if (!dropping) setDropping(true);
+        },
+        onDragLeave: (event: TargetedDragEvent<HTMLDivElement>) => {
+          if (!carriesFiles(event)) return;
+          dragDepth.current = Math.max(0, dragDepth.current - 1);
+          if (dragDepth.current === 0) setDropping(false);
+        },
+        onDrop: (event: TargetedDragEvent<HTMLDivElement>) => {
+          dragDepth.current = 0;
+          setDropping(false);
+          const files = [...(event.dataTransfer?.files ?? [])];
+          if (!files.length) return;
+          event.preventDefault();
+          void chat.draft(c.conversation_id).add(files);
+        },
+      }
+    : {};
+  useEffect(() => {
+    if (canDrop) return;
+    dragDepth.current = 0;
+    setDropping(false);
+  }, [canDrop]);
+
   const typers = c ? chat.typingIn(c.conversation_id).map((u) => memberName(c, u)) : [];
   const typingText =
     typers.length === 0
@@ -76,7 +124,7 @@ export function ChatPanel({ chat }: { chat: Chat }) {
           }}
         />
       </div>
-      <div class="chat-content">
+      <div class="chat-content" {...dropHandlers}>
         {look.source === "preview" && theme && <PreviewBar theme={theme} />}
         {c ? (
           <>
@@ -119,6 +167,7 @@ export function ChatPanel({ chat }: { chat: Chat }) {
                 <PaletteIcon />
               </button>
             </header>
+            <MatchNotice matcher={matcher} conversationId={c.conversation_id} />
             <MessageList chat={chat} conversation={c} scroller={scroller} onEdit={startEdit} editingSeq={activeEdit?.seq} />
             <p id="typing" class={`typing${typingText ? " is-active" : ""}`} aria-live="polite">
               {typingText && (
@@ -139,6 +188,7 @@ export function ChatPanel({ chat }: { chat: Chat }) {
               themeEmoji={theme?.emoji}
               editing={activeEdit !== null}
               autoFocus={focusComposer === c.conversation_id}
+              draft={activeEdit ? null : chat.draft(c.conversation_id)}
               onCancelEdit={stopEdit}
               onEditLast={() => {
                 const m = chat.lastEditable(c.conversation_id);
@@ -158,6 +208,7 @@ export function ChatPanel({ chat }: { chat: Chat }) {
                   stopEdit();
                   return true;
                 }
+                // The files picked go with it (the chat takes them from the draft).
                 const sent = chat.sendMessage(text);
                 if (sent) {
                   drafts.current.delete(c.conversation_id);
@@ -167,6 +218,14 @@ export function ChatPanel({ chat }: { chat: Chat }) {
                 return sent;
               }}
             />
+            {dropping && (
+              <div class="drop-overlay" aria-hidden="true">
+                <div class="drop-overlay-card">
+                  <PaperclipIcon />
+                  Drop files to attach them
+                </div>
+              </div>
+            )}
           </>
         ) : look.source === "preview" ? (
           <SampleMessages />

@@ -1,10 +1,13 @@
 import type { ComponentType, TargetedEvent, TargetedKeyboardEvent, TargetedSubmitEvent } from "preact";
 import { useCallback, useLayoutEffect, useRef, useState } from "preact/hooks";
+import type { AttachmentDraft } from "../state/attachmentDraft";
+import { ATTACHMENT_TYPES } from "../state/attachments";
 import { type Edit, insertShortcode, shortcodeQueryAt } from "../state/shortcode";
 import type { EmojiView } from "../state/types";
+import { DraftFiles } from "./Attachments";
 import { EmojiImg, useEmoji } from "./EmojiText";
 import type { EmojiPickerProps } from "./EmojiPicker";
-import { CheckIcon, CloseIcon, PencilIcon, SendIcon, SmileIcon } from "./icons";
+import { CheckIcon, CloseIcon, PaperclipIcon, PencilIcon, SendIcon, SmileIcon } from "./icons";
 import { lazyComponent } from "./lazy";
 
 interface ComposerProps {
@@ -22,18 +25,33 @@ interface ComposerProps {
   onEditLast?: () => boolean;
   /** Take focus when shown, on any screen (editing was asked for). */
   autoFocus?: boolean;
+  /** The files picked for the next message; none while editing (an edit changes only text). */
+  draft?: AttachmentDraft | null;
 }
 
 const MAX_LENGTH = 4000;
 /** Opened by a press, so it loads then (or on hover, ahead of it). */
 const loadPicker = lazyComponent(() => import("./EmojiPicker").then((m) => m.EmojiPicker));
 const SUGGESTIONS = 8;
+/** What the file picker offers: the types a message may carry (and extensions some systems need). */
+const ACCEPT = [...ATTACHMENT_TYPES, ".txt", ".zip", ".mp3", ".ogg"].join(",");
 
 function preloadPicker() {
   void loadPicker().catch(() => undefined);
 }
 
-export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend, editing = false, onCancelEdit, onEditLast, autoFocus = false }: ComposerProps) {
+export function Composer({
+  initial,
+  themeEmoji,
+  onDraft,
+  onTyping,
+  onSend,
+  editing = false,
+  onCancelEdit,
+  onEditLast,
+  autoFocus = false,
+  draft = null,
+}: ComposerProps) {
   const { library } = useEmoji();
   const [text, setText] = useState(initial);
   /** Where the caret is; -1 while a range is selected (no autocomplete then). */
@@ -45,6 +63,7 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend, editi
   const [dismissed, setDismissed] = useState<number | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const pickerButton = useRef<HTMLButtonElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
   /** The last selection in the text, where the picker inserts (focus is in the picker then). */
   const selection = useRef({ start: initial.length, end: initial.length });
   /** Caret to set once an insertion has rendered. */
@@ -106,9 +125,18 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend, editi
     apply(insertShortcode(text, start, end, emoji.shortcode));
   }
 
+  const files = draft && !editing ? draft : null;
+  const hasFiles = files !== null && !files.isEmpty;
+  /** Files still uploading (or failed) hold the message back; files alone need no words. */
+  const canSend = editing ? Boolean(text.trim()) : (Boolean(text.trim()) || hasFiles) && (files?.settled ?? true);
+
+  function addFiles(list: File[]) {
+    if (files && list.length) void files.add(list);
+  }
+
   function submit(event: TargetedSubmitEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!text.trim()) return;
+    if (!canSend) return;
     if (onSend(text)) {
       setText("");
       setCaret(0);
@@ -209,6 +237,40 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend, editi
         </ul>
       )}
       {pickerOpen && Picker && <Picker onPick={pick} onClose={closePicker} toggle={pickerButton} themeEmoji={themeEmoji} />}
+      {files && (hasFiles || files.refusals.length > 0) && <DraftFiles draft={files} />}
+      {files && (
+        <>
+          <button
+            type="button"
+            id="attach-button"
+            class="attach-button"
+            aria-label="Attach files"
+            title="Attach files (or paste, or drop them here)"
+            aria-controls={hasFiles ? "composer-files" : undefined}
+            onClick={() => {
+              fileInput.current?.click();
+            }}
+          >
+            <PaperclipIcon />
+          </button>
+          <input
+            ref={fileInput}
+            id="composer-file-input"
+            type="file"
+            multiple
+            accept={ACCEPT}
+            hidden
+            tabIndex={-1}
+            onChange={(event) => {
+              const input = event.currentTarget;
+              const picked = [...(input.files ?? [])];
+              // The same file can be picked again.
+              input.value = "";
+              addFiles(picked);
+            }}
+          />
+        </>
+      )}
       <button
         type="button"
         ref={pickerButton}
@@ -261,6 +323,13 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend, editi
           onTyping();
         }}
         onKeyDown={keyDown}
+        onPaste={(event) => {
+          // Pasted files (a screenshot, files copied in a file manager) are attached; text pastes as text.
+          const pasted = [...(event.clipboardData?.files ?? [])];
+          if (!files || !pasted.length) return;
+          event.preventDefault();
+          addFiles(pasted);
+        }}
         onKeyUp={(event) => {
           // Caret moves by arrow, Home, End; not the keys the suggestions use.
           if (!(suggesting && ["ArrowUp", "ArrowDown", "Enter", "Tab", "Escape"].includes(event.key))) {
@@ -273,7 +342,7 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend, editi
       <span id="composer-hint" class="visually-hidden">
         {editing
           ? "Enter saves, Escape cancels, Shift+Enter starts a new line."
-          : "Enter sends, Shift+Enter starts a new line, Up arrow edits your last message. Type a colon and a name for your emoji."}
+          : "Enter sends, Shift+Enter starts a new line, Up arrow edits your last message. Type a colon and a name for your emoji. Paste or drop files to attach them."}
       </span>
       <span class="visually-hidden" aria-live="polite">
         {suggesting ? `${suggestions.length} emoji ${suggestions.length === 1 ? "suggestion" : "suggestions"}` : ""}
@@ -283,7 +352,13 @@ export function Composer({ initial, themeEmoji, onDraft, onTyping, onSend, editi
           {remaining}
         </span>
       )}
-      <button type="submit" class="send-button" aria-label={editing ? "Save edit" : "Send"} disabled={!text.trim()}>
+      <button
+        type="submit"
+        class="send-button"
+        aria-label={editing ? "Save edit" : "Send"}
+        title={!editing && hasFiles && !files.settled ? (files.uploading ? "Waiting for the files to upload" : "Retry or remove the files that failed") : undefined}
+        disabled={!canSend}
+      >
         {editing ? <CheckIcon /> : <SendIcon />}
       </button>
     </form>

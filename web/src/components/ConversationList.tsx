@@ -1,6 +1,8 @@
+import { attachmentsSummary } from "../state/attachments";
 import type { Chat } from "../state/chat";
 import { avatarIdOf, deletedLabel, memberName, shortWhen, subtitleOf, titleOf } from "../state/format";
 import { Avatar } from "./Avatar";
+import { PaperclipIcon } from "./icons";
 
 export function ConversationList({ chat }: { chat: Chat }) {
   const myId = chat.me.user_id;
@@ -25,12 +27,14 @@ export function ConversationList({ chat }: { chat: Chat }) {
         const unread = chat.store.unread(id, chat.active);
         const typers = chat.typingIn(id);
         const latest = chat.store.latest(id);
+        // A message of files alone is summed up after a paperclip.
+        const filesOnly = !typers.length && latest && latest.deleted_at === undefined && !latest.text && Boolean(latest.attachments?.length);
         const preview = typers.length
           ? `${typers.map((u) => memberName(c, u)).join(", ")} typing…`
           : latest
             ? latest.deleted_at !== undefined
               ? deletedLabel(latest)
-              : `${latest.sender_id === myId ? "You: " : ""}${latest.text}`
+              : `${latest.sender_id === myId ? "You: " : ""}${latest.text || attachmentsSummary(latest.attachments)}`
             : subtitleOf(c, myId);
         return (
           <li key={id} data-id={id} class={`conversation${active ? " active" : ""}${unread > 0 ? " has-unread" : ""}`}>
@@ -53,7 +57,10 @@ export function ConversationList({ chat }: { chat: Chat }) {
                   </time>
                 </span>
                 <span class="conversation-bottom">
-                  <span class={`conversation-preview${typers.length ? " is-typing" : ""}`}>{preview}</span>
+                  <span class={`conversation-preview${typers.length ? " is-typing" : ""}`}>
+                    {filesOnly && <PaperclipIcon class="preview-icon" />}
+                    {preview}
+                  </span>
                   <span class="meta">
                     <span class={`online-dot${c.online > 1 ? " on" : ""}`} aria-hidden="true" />
                     {c.online} online

@@ -5,6 +5,7 @@ import { clockTime, dayLabel, deletedLabel, fullTime, hueOf, memberName, otherMe
 import { type OutboxItem, kindOf } from "../state/outbox";
 import { type ConversationState, isDeleted } from "../state/store";
 import type { Message, Vote } from "../state/types";
+import { ImageViewer, MessageFiles, type OpenImage } from "./Attachments";
 import { Avatar } from "./Avatar";
 import { EmojiText } from "./EmojiText";
 import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon, MoreIcon, PencilIcon, TrashIcon, VoteIcon } from "./icons";
@@ -44,13 +45,20 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
   const isGroup = c.kind === "group";
   const others = otherMembers(c, myId);
   const [open, setOpen] = useState<OpenActions | null>(null);
+  /** The image shown full size, and what opened it (focus goes back there). */
+  const [viewing, setViewing] = useState<{ image: OpenImage; opener: HTMLElement } | null>(null);
   /** Where focus goes once the next render is on screen: a control in the list (by selector), or the list itself. */
   const focusNext = useRef<string | null>(null);
 
   // Another conversation: nothing of this one stays open.
   useEffect(() => {
     setOpen(null);
+    setViewing(null);
   }, [id]);
+
+  function openImage(image: OpenImage, opener: HTMLElement) {
+    setViewing({ image, opener });
+  }
 
   // Before paint, so a focusout check that runs after it sees where focus went.
   useLayoutEffect(() => {
@@ -136,6 +144,9 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
       const canEdit = chat.canEdit(m) && !deleting;
       const canDelete = chat.canDelete(c, m) && !deleting;
       const state = open?.seq === m.seq && (canEdit || canDelete) ? open.mode : null;
+      // A tombstone has none (and one on its way out shows none).
+      const files = deleted || deleting ? [] : (m.attachments ?? []);
+      const filesOnly = files.length > 0 && !(editing ? editing.text : m.text);
       if (deleted || deleting) classes.push("deleted");
       if (pending) classes.push("changing");
       if (editingSeq === m.seq) classes.push("is-editing");
@@ -162,7 +173,7 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
             }}
           >
             <div class="bubble-row">
-              <div class="bubble">
+              <div class={`bubble${files.length ? " has-files" : ""}${filesOnly ? " files-only" : ""}`}>
                 {isGroup && !mine && first ? (
                   <span class="who" style={{ "--avatar-hue": String(hueOf(m.sender_id)) }}>
                     {name}
@@ -180,14 +191,23 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
                     <TrashIcon class="tombstone-icon" />
                     Deleting…
                   </p>
-                ) : editing ? (
-                  <p class="text">
-                    <EmojiText text={editing.text} refs={editing.emoji} />
-                  </p>
                 ) : (
-                  <p class="text">
-                    <EmojiText text={m.text} refs={m.emoji} />
-                  </p>
+                  <>
+                    {files.length > 0 && (
+                      <MessageFiles chat={chat} conversationId={id} seq={m.seq} attachments={files} onOpenImage={openImage} />
+                    )}
+                    {editing ? (
+                      <p class="text">
+                        <EmojiText text={editing.text} refs={editing.emoji} />
+                      </p>
+                    ) : (
+                      (m.text || !files.length) && (
+                        <p class="text">
+                          <EmojiText text={m.text} refs={m.emoji} />
+                        </p>
+                      )
+                    )}
+                  </>
                 )}
                 <span class="meta">
                   {!deleted && !deleting && (editing || m.edited_at) && (
@@ -322,15 +342,19 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
       );
     } else if (entry.pending) {
       const o = entry.pending;
+      const files = o.attachments ?? [];
       classes.push("pending", o.status);
       items.push(
         <li key={entry.key} class={classes.filter(Boolean).join(" ")}>
-          <div class="bubble">
+          <div class={`bubble${files.length ? " has-files" : ""}${files.length && !o.text ? " files-only" : ""}`}>
             <span class="visually-hidden">You: </span>
-            <p class="text">
-              {/* Known once the server accepted it (the ack carries them). */}
-              <EmojiText text={o.text} refs={o.emoji} />
-            </p>
+            {files.length > 0 && <MessageFiles chat={chat} conversationId={id} seq={null} attachments={files} onOpenImage={openImage} />}
+            {(o.text || !files.length) && (
+              <p class="text">
+                {/* Known once the server accepted it (the ack carries them). */}
+                <EmojiText text={o.text} refs={o.emoji} />
+              </p>
+            )}
             <span class="meta">
               <time dateTime={o.queued_at}>{clockTime(o.queued_at)}</time>
               <PendingState item={o} />
@@ -347,6 +371,16 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
                 }}
               >
                 Retry
+              </button>
+              {/* A file that is gone fails every time: the message can be given up. */}
+              <button
+                type="button"
+                class="button link small"
+                onClick={() => {
+                  chat.discard(o.id);
+                }}
+              >
+                Dismiss
               </button>
             </div>
           )}
@@ -367,6 +401,16 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
       <ol id="messages" class="messages" aria-live="polite" aria-relevant="additions">
         {items}
       </ol>
+      {viewing && (
+        <ImageViewer
+          image={viewing.image}
+          onClose={() => {
+            const opener = viewing.opener;
+            setViewing(null);
+            if (opener.isConnected) opener.focus();
+          }}
+        />
+      )}
     </div>
   );
 }

@@ -1,10 +1,12 @@
 import type { Chat } from "../state/chat";
+import type { Matcher } from "../state/matching";
 import type { ConnectionStatus } from "../state/socket";
 import { Avatar } from "./Avatar";
 import { ConversationList } from "./ConversationList";
 import { useEmoji } from "./EmojiText";
 import { LogoMark, PaletteIcon, SignOutIcon, SmileIcon } from "./icons";
 import { NewConversation } from "./NewConversation";
+import { RandomChat } from "./RandomChat";
 import { useThemes } from "./themeKit";
 
 const STATUS_TEXT: Record<ConnectionStatus, string> = {
@@ -15,10 +17,11 @@ const STATUS_TEXT: Record<ConnectionStatus, string> = {
 
 interface SidebarProps {
   chat: Chat;
+  matcher: Matcher;
   onSignOut: () => void;
 }
 
-export function Sidebar({ chat, onSignOut }: SidebarProps) {
+export function Sidebar({ chat, matcher, onSignOut }: SidebarProps) {
   const { me, status } = chat;
   const { openManager, preloadManager } = useEmoji();
   const { openThemes, preloadThemes } = useThemes();
@@ -76,6 +79,7 @@ export function Sidebar({ chat, onSignOut }: SidebarProps) {
         </button>
       </div>
       <NewConversation chat={chat} />
+      <RandomChat chat={chat} matcher={matcher} />
       <ConversationList chat={chat} />
     </aside>
   );

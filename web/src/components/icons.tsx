@@ -211,3 +211,55 @@ export function VoteIcon(props: IconProps & { down?: boolean }) {
     </svg>
   );
 }
+
+export function PaperclipIcon(props: IconProps) {
+  return (
+    <svg {...base} class={props.class}>
+      <path d="M20.5 11.5l-8.2 8.2a5 5 0 01-7.1-7.1l8.5-8.5a3.3 3.3 0 014.7 4.7l-8.5 8.5a1.7 1.7 0 01-2.4-2.4l7.8-7.8" />
+    </svg>
+  );
+}
+
+export function FileIcon(props: IconProps) {
+  return (
+    <svg {...base} class={props.class}>
+      <path d="M14 3H7a2 2 0 00-2 2v14a2 2 0 002 2h10a2 2 0 002-2V8l-5-5z" />
+      <path d="M14 3v5h5" />
+    </svg>
+  );
+}
+
+export function DownloadIcon(props: IconProps) {
+  return (
+    <svg {...base} width={18} height={18} class={props.class}>
+      <path d="M12 4v11M7 10l5 5 5-5M5 20h14" />
+    </svg>
+  );
+}
+
+export function ExternalIcon(props: IconProps) {
+  return (
+    <svg {...base} width={16} height={16} class={props.class}>
+      <path d="M14 4h6v6M20 4l-9 9M18 14v4a2 2 0 01-2 2H6a2 2 0 01-2-2V8a2 2 0 012-2h4" />
+    </svg>
+  );
+}
+
+/** Two people with a spark between them: meeting someone new. */
+export function MeetIcon(props: IconProps) {
+  return (
+    <svg {...base} class={props.class}>
+      <circle cx="7.5" cy="8" r="3" />
+      <circle cx="16.5" cy="8" r="3" />
+      <path d="M2.5 20c.4-3.4 2.4-5.5 5-5.5s4.6 2.1 5 5.5M11.5 20c.4-3.4 2.4-5.5 5-5.5s4.6 2.1 5 5.5" />
+    </svg>
+  );
+}
+
+export function RetryIcon(props: IconProps) {
+  return (
+    <svg {...base} width={16} height={16} class={props.class}>
+      <path d="M4 12a8 8 0 0113.7-5.7L20 8.5M20 4v4.5h-4.5M20 12a8 8 0 01-13.7 5.7L4 15.5M4 20v-4.5h4.5" />
+    </svg>
+  );
+}

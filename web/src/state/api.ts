@@ -2,6 +2,7 @@
 // kept in storage, refreshed once on a 401 and then retried.
 
 import type {
+  AttachmentLink,
   Conversation,
   ConversationLooks,
   EmojiView,
@@ -9,6 +10,7 @@ import type {
   KeyValueStore,
   MarketOrder,
   MarketPage,
+  MatchState,
   Profile,
   Session,
   Theme,
@@ -155,6 +157,28 @@ export class Api {
     const query = new URLSearchParams({ limit: String(limit) });
     if (before !== undefined) query.set("before", String(before));
     return this.call<HistoryPage>("GET", `/api/conversations/${encodeURIComponent(conversationId)}/messages?${query}`);
+  }
+
+  /** A short-lived URL for a file of the message at `seq` (members only; 404 once it is gone). */
+  attachment(conversationId: string, seq: number, uploadId: string): Promise<AttachmentLink> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/messages/${String(seq)}/attachments/${encodeURIComponent(uploadId)}`;
+    return this.call<AttachmentLink>("GET", path);
+  }
+
+  // -------------------------------------------------------------- matching
+
+  match(): Promise<MatchState> {
+    return this.call<MatchState>("GET", "/api/match");
+  }
+
+  /** Asks to be matched: waiting, or matched at once. Asking again is harmless. */
+  requestMatch(): Promise<MatchState> {
+    return this.call<MatchState>("POST", "/api/match");
+  }
+
+  /** Stops waiting, or leaves my side of a match (the conversation stays). */
+  async leaveMatch(): Promise<void> {
+    await this.call<null>("DELETE", "/api/match");
   }
 
   createUpload(kind: UploadKind, contentType: string, size: number): Promise<UploadTicket> {

@@ -2,6 +2,9 @@
 // tying them together. No DOM here; the views read it and call its actions.
 
 import type { Api } from "./api";
+import { AttachmentDraft, type PreviewUrls } from "./attachmentDraft";
+import { AttachmentLinks } from "./attachmentLinks";
+import { ATTACHMENT_MAX_COUNT } from "./attachments";
 import { socketUrl } from "./config";
 import { Outbox, type OutboxItem, kindOf, outboxKey } from "./outbox";
 import { type ConnectionStatus, SocketClient, type SocketLike } from "./socket";
@@ -12,6 +15,7 @@ import type {
   Conversation,
   ErrorFrame,
   KeyValueStore,
+  MatchedFrame,
   Message,
   Profile,
   ResumedFrame,
@@ -21,6 +25,7 @@ import type {
   Vote,
   VotesFrame,
 } from "./types";
+import { type UploadTransport, apiTransport } from "./upload";
 
 export const TYPING_SHOWN_MS = 4000;
 export const TYPING_SEND_EVERY_MS = 3000;
@@ -54,6 +59,12 @@ export interface ChatOptions {
   onTheme?: (frame: ThemeFrame) => void;
   /** A new connection: whatever happened while away was not heard. */
   onConnected?: () => void;
+  /** Random matching paired me with someone (the frame may come twice). */
+  onMatched?: (frame: MatchedFrame) => void;
+  /** How files are uploaded (the API and presigned PUTs when not given). */
+  uploads?: UploadTransport;
+  /** Local URLs of picked images, to show them before they are sent (none when not given). */
+  previews?: PreviewUrls;
   random?: () => number;
   now?: () => number;
 }
@@ -61,6 +72,8 @@ export interface ChatOptions {
 export class Chat {
   readonly store: ChatStore;
   readonly outbox: Outbox;
+  /** Download URLs of files in messages. */
+  readonly links: AttachmentLinks;
   readonly me: Profile;
   active: string | null = null;
   status: ConnectionStatus = "offline";
@@ -77,6 +90,9 @@ export class Chat {
   private resumeCounter = 0;
   private voteCounter = 0;
   private readonly votesSent = new Map<string, VoteSent>();
+  /** The files picked for each conversation's next message. */
+  private readonly drafts = new Map<string, AttachmentDraft>();
+  private readonly uploads: UploadTransport;
   private stopped = false;
 
   constructor(private readonly opts: ChatOptions) {
@@ -84,6 +100,14 @@ export class Chat {
     this.me = opts.me;
     this.store = new ChatStore(opts.me.user_id);
     this.outbox = new Outbox(opts.storage, outboxKey(opts.me.user_id));
+    this.uploads = opts.uploads ?? apiTransport(opts.api);
+    this.links = new AttachmentLinks({
+      load: (conversationId, seq, uploadId) => this.api.attachment(conversationId, seq, uploadId),
+      now: opts.now,
+    });
+    this.links.subscribe(() => {
+      this.emit();
+    });
     this.socket = new SocketClient({
       connectUrl: async () => socketUrl(opts.wsUrl, (await this.api.ticket()).ticket),
       createSocket: opts.createSocket,
@@ -115,6 +139,9 @@ export class Chat {
     this.socket.stop();
     for (const timers of this.typing.values()) for (const t of timers.values()) clearTimeout(t);
     this.typing.clear();
+    // Files picked and not sent: their uploads stop, or go if finished.
+    for (const draft of this.drafts.values()) draft.dispose();
+    this.drafts.clear();
     this.listeners.clear();
   }
 
@@ -192,6 +219,9 @@ export class Chat {
       case "votes":
         this.onVotes(f);
         break;
+      case "matched":
+        this.opts.onMatched?.(f);
+        break;
       case "pong":
         return;
       default:
@@ -236,6 +266,7 @@ export class Chat {
           client_msg_id: a.id,
           text: kind === "delete" ? "" : item.text,
           ...(kind !== "delete" && emoji?.length ? { emoji } : {}),
+          ...(kind === "send" && item.attachments?.length ? { attachments: item.attachments } : {}),
           sent_at: new Date(this.now()).toISOString(),
           ...(kind === "send" ? {} : { kind, target_seq: item.target_seq }),
         });
@@ -326,13 +357,45 @@ export class Chat {
     }
   }
 
+  /**
+   * Sends text and the files picked for the open conversation. A message with
+   * files joins the outbox only once every upload is finished (false until
+   * then), so what the outbox holds can always be sent, after a reload too.
+   */
   sendMessage(text: string): boolean {
-    if (!this.active || !text.trim()) return false;
-    this.outbox.add(this.active, text);
+    const id = this.active;
+    if (!id) return false;
+    const draft = this.drafts.get(id);
+    if (draft && !draft.settled) return false;
+    const files = draft?.attachments() ?? [];
+    if (!text.trim() && !files.length) return false;
+    if (files.length > ATTACHMENT_MAX_COUNT) return false;
+    const handed = files.length ? draft?.handOff() : null;
+    for (const [uploadId, url] of handed?.previews ?? []) this.links.putLocal(uploadId, url);
+    // Files alone need no words: blank text is not sent.
+    this.outbox.addSend(id, { text: files.length && !text.trim() ? "" : text, attachments: files });
     this.typingSentAt = 0;
     this.pump();
     this.emit();
     return true;
+  }
+
+  /** The files picked for a conversation's next message. */
+  draft(conversationId: string): AttachmentDraft {
+    let draft = this.drafts.get(conversationId);
+    if (!draft) {
+      draft = new AttachmentDraft({ transport: this.uploads, previews: this.opts.previews });
+      draft.subscribe(() => {
+        this.emit();
+      });
+      this.drafts.set(conversationId, draft);
+    }
+    return draft;
+  }
+
+  /** Whether a conversation has files picked (without making a draft for it). */
+  hasDraft(conversationId: string): boolean {
+    return !(this.drafts.get(conversationId)?.isEmpty ?? true);
   }
 
   retry(id: string): void {
@@ -343,7 +406,11 @@ export class Chat {
 
   /** Gives up on a failed edit or delete (or send): the message shows as the server has it. */
   discard(id: string): void {
-    if (this.outbox.discard(id)) this.emit();
+    const item = this.outbox.get(id);
+    if (!item || !this.outbox.discard(id)) return;
+    // A send given up on never carries its files: their uploads go (best effort).
+    if (kindOf(item) === "send") for (const a of item.attachments ?? []) this.uploads.discard(a.upload_id).catch(() => undefined);
+    this.emit();
   }
 
   // ------------------------------------------------ editing, deleting, votes
@@ -536,6 +603,19 @@ export class Chat {
     await this.adopt(c);
   }
 
+  /**
+   * Opens a conversation I may not know yet (random matching made it, or
+   * brought back the one with that person): the list is read again for it.
+   */
+  async openById(id: string): Promise<void> {
+    if (!this.store.get(id)) {
+      await this.loadConversations().catch(() => undefined);
+      // A list read already under way may predate the conversation.
+      if (!this.store.get(id)) await this.loadConversations();
+    }
+    await this.open(id);
+  }
+
   private async adopt(c: Conversation): Promise<void> {
     this.store.applyList([c]);
     await this.loadConversations().catch(() => undefined);
@@ -547,7 +627,12 @@ export class Chat {
 function frameOf(item: OutboxItem): ClientFrame {
   const base = { id: item.id, conversation_id: item.conversation_id };
   const kind = kindOf(item);
-  if (kind === "send") return { action: "send", ...base, text: item.text };
+  if (kind === "send") {
+    const files = item.attachments?.map((a) => ({ upload_id: a.upload_id, name: a.name })) ?? [];
+    // A message of files alone leaves the text out.
+    if (!files.length) return { action: "send", ...base, text: item.text };
+    return { action: "send", ...base, ...(item.text.trim() ? { text: item.text } : {}), attachments: files };
+  }
   const seq = item.target_seq ?? 0;
   return kind === "edit" ? { action: "edit", ...base, seq, text: item.text } : { action: "delete", ...base, seq };
 }

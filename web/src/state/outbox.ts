@@ -4,7 +4,7 @@
 // arrives. They go out one at a time in the order made, so an edit made right
 // after a send lands after it.
 
-import type { EmojiRef, KeyValueStore } from "./types";
+import type { Attachment, EmojiRef, KeyValueStore } from "./types";
 
 export type OutboxStatus = "queued" | "sending" | "accepted" | "failed";
 
@@ -25,6 +25,12 @@ export interface OutboxItem {
   queued_at: string;
   /** The server's resolution of its `:shortcode:`s, known once accepted. */
   emoji?: EmojiRef[];
+  /**
+   * A send's files: finished uploads, with what is known of them, so the
+   * pending bubble can show them and a resend (after a reload too) names them
+   * again. A message joins the outbox only once all its uploads are finished.
+   */
+  attachments?: Attachment[];
 }
 
 export function kindOf(item: OutboxItem): OutboxKind {
@@ -82,7 +88,22 @@ export class Outbox {
   }
 
   add(conversationId: string, text: string, id: string = newClientId(), now: Date = new Date()): OutboxItem {
-    return this.push({ id, conversation_id: conversationId, text, status: "queued", queued_at: now.toISOString() });
+    return this.addSend(conversationId, { text, id, now });
+  }
+
+  /** A new message: text, files (finished uploads), or both. */
+  addSend(
+    conversationId: string,
+    { text, attachments = [], id = newClientId(), now = new Date() }: { text: string; attachments?: readonly Attachment[]; id?: string; now?: Date },
+  ): OutboxItem {
+    return this.push({
+      id,
+      conversation_id: conversationId,
+      text,
+      status: "queued",
+      queued_at: now.toISOString(),
+      ...(attachments.length ? { attachments: attachments.map((a) => ({ ...a })) } : {}),
+    });
   }
 
   /** New text for my message at `targetSeq`. */
@@ -213,6 +234,9 @@ function load(storage: KeyValueStore, key: string): OutboxItem[] {
       if (!x || typeof x !== "object") return false;
       const item = x as OutboxItem;
       if (typeof item.id !== "string" || typeof item.conversation_id !== "string" || typeof item.text !== "string") return false;
+      // Files it cannot name again cannot be sent as made.
+      const files: unknown = item.attachments;
+      if (files !== undefined && !(Array.isArray(files) && files.every(isAttachment))) return false;
       // An edit or delete names its message; one that does not (or an unknown kind) cannot be sent.
       const kind: unknown = item.kind;
       if (kind === undefined || kind === "send") return true;
@@ -221,4 +245,10 @@ function load(storage: KeyValueStore, key: string): OutboxItem[] {
   } catch {
     return [];
   }
+}
+
+function isAttachment(x: unknown): x is Attachment {
+  if (!x || typeof x !== "object") return false;
+  const a = x as Partial<Attachment>;
+  return typeof a.upload_id === "string" && typeof a.name === "string" && typeof a.content_type === "string" && typeof a.size === "number";
 }

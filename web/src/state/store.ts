@@ -259,6 +259,8 @@ export class ChatStore {
     if (change.kind === "delete") {
       next = { ...target, text: "", deleted_at: change.sent_at, deleted_by: change.sender_id };
       delete next.emoji;
+      // A deleted message's files are no longer served.
+      delete next.attachments;
     } else {
       // History and resume serve a message as it last read: an edit older than that is already in it.
       if (last === undefined && target.edited_at !== undefined && Date.parse(change.sent_at) < Date.parse(target.edited_at)) {

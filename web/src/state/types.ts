@@ -61,6 +61,8 @@ export interface Message {
   text: string;
   /** The sender's emoji that `:shortcode:`s in the text named at send time (absent: none). */
   emoji?: EmojiRef[];
+  /** Files members may download (absent: none, and once the message is deleted). */
+  attachments?: Attachment[];
   sent_at: string;
   kind?: EntryKind;
   /** Edit and delete entries: the seq of the message they change. */
@@ -89,8 +91,32 @@ export interface Ticket {
   expires_in: number;
 }
 
+/** A file as a message carries it: one of the sender's finished `attachment` uploads, named for the members. */
+export interface Attachment {
+  upload_id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  /** Images: their size in pixels, to reserve a preview's space before it loads. */
+  width?: number;
+  height?: number;
+}
+
+/** What a `send` names of a file: the upload and the name members see. */
+export interface AttachmentRef {
+  upload_id: string;
+  name: string;
+}
+
+/** Where to download a message's file: a short-lived URL. */
+export interface AttachmentLink extends Attachment {
+  url: string;
+  expires_at: string;
+}
+
 export type ClientFrame =
-  | { action: "send"; id: string; conversation_id: string; text: string }
+  /** `text` may be left out when there are attachments. */
+  | { action: "send"; id: string; conversation_id: string; text?: string; attachments?: AttachmentRef[] }
   | { action: "edit"; id: string; conversation_id: string; seq: number; text: string }
   | { action: "delete"; id: string; conversation_id: string; seq: number }
   | { action: "vote"; id?: string; conversation_id: string; seq: number; vote: Vote | "none" }
@@ -174,6 +200,13 @@ export interface ThemeFrame {
   theme?: Theme;
 }
 
+/** Random matching paired me with `with` in a direct conversation (may arrive twice). */
+export interface MatchedFrame {
+  type: "matched";
+  conversation_id: string;
+  with: Profile;
+}
+
 export type ServerFrame =
   | MessageFrame
   | AckFrame
@@ -184,7 +217,14 @@ export type ServerFrame =
   | PongFrame
   | ErrorFrame
   | ThemeFrame
-  | VotesFrame;
+  | VotesFrame
+  | MatchedFrame;
+
+/** Where I stand in random matching (GET/POST /api/match). */
+export type MatchState =
+  | { state: "idle" }
+  | { state: "waiting"; since: string }
+  | { state: "matched"; conversation_id: string; with: Profile };
 
 export interface EmojiRef {
   shortcode: string;
