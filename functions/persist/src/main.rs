@@ -13,9 +13,11 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let config = Config::from_env()?;
     let aws = AwsInit::from_env().await;
-    let (store, pusher) = (aws.store(&config.table), aws.pusher(&config.callback_url));
-    tokio::join!(store.warm(), pusher.warm());
-    let svc = Arc::new(Wiring::new(store).pusher(pusher).build());
+    let store = aws.store(&config.table);
+    let stream = aws.stream(&config.stream);
+    let pusher = aws.pusher(&config.callback_url);
+    tokio::join!(store.warm(), stream.warm(), pusher.warm());
+    let svc = Arc::new(Wiring::new(store).stream(stream).pusher(pusher).build());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<KinesisEvent>| {
         let svc = svc.clone();
         async move { chitter_persist::handle(&svc, event.payload).await }

@@ -256,3 +256,71 @@ async fn a_gone_connection_is_removed_once_past_its_handshake() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn retention_works_through_a_long_conversation_a_page_per_record() {
+    use chitter_core::domain::Retention;
+    let w = World::new();
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let (c, _) = conversations::open_direct(&w.svc, &ada, bob.user_id)
+        .await
+        .unwrap();
+    let id = c.conversation_id;
+    let datas: Vec<Value> = (0..250)
+        .map(|i| record_data(id, &ada, &format!("c-{i}"), "old", "ada-1"))
+        .collect();
+    let r = chitter_persist::handle(&w.svc, batch(&datas))
+        .await
+        .unwrap();
+    assert!(r.batch_item_failures.is_empty());
+    // Sent days ago (the fixture's time): 30 days keeps them, stamped.
+    conversations::set_retention(&w.svc, &bob, id, Some(Retention::days(30).unwrap()))
+        .await
+        .unwrap();
+
+    // The first page is applied and the next one is put on the stream.
+    let shard = w.stream.shard_of(&id.to_string());
+    let before = w.stream.read(shard, 1000).unwrap().len();
+    let first = json!({"type": "retention", "conversation_id": id, "after": 0});
+    let r = chitter_persist::handle(&w.svc, batch(&[first]))
+        .await
+        .unwrap();
+    assert!(r.batch_item_failures.is_empty());
+    let records = w.stream.read(shard, 1000).unwrap();
+    assert_eq!(records.len(), before + 1, "one record for the next page");
+    let next: Value = serde_json::from_slice(&records.last().unwrap().data).unwrap();
+    assert_eq!(
+        (next["type"].as_str(), next["after"].as_u64()),
+        (Some("retention"), Some(200))
+    );
+    let stored = w.svc.messages.after(id, Seq::ZERO, 300).await.unwrap();
+    let stamped = stored.iter().filter(|m| m.expires_at.is_some()).count();
+    assert_eq!(stamped, 200);
+
+    // That page finishes the conversation and asks for no more.
+    let r = chitter_persist::handle(&w.svc, batch(&[next]))
+        .await
+        .unwrap();
+    assert!(r.batch_item_failures.is_empty());
+    assert_eq!(w.stream.read(shard, 1000).unwrap().len(), before + 1);
+    let stored = w.svc.messages.after(id, Seq::ZERO, 300).await.unwrap();
+    assert!(stored.iter().all(|m| m.expires_at.is_some()));
+
+    // A month on, the same pass removes them, and history is empty.
+    w.clock.advance(std::time::Duration::from_secs(31 * 86_400));
+    for after in [0, 200] {
+        let page = json!({"type": "retention", "conversation_id": id, "after": after});
+        chitter_persist::handle(&w.svc, batch(&[page]))
+            .await
+            .unwrap();
+    }
+    assert!(
+        w.svc
+            .messages
+            .after(id, Seq::ZERO, 300)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

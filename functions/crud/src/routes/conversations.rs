@@ -113,8 +113,15 @@ pub async fn remove_member(
 
 #[derive(Deserialize)]
 pub struct RetentionChange {
-    /// 1, 7 or 30; null turns retention off.
+    /// 1, 7 or 30; null turns retention off. Required: a body that leaves
+    /// it out is refused rather than read as "off".
+    #[serde(deserialize_with = "present")]
     days: Option<Retention>,
+}
+
+/// A field that must be in the body, even when its value may be null.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Retention>, D::Error> {
+    Option::<Retention>::deserialize(d)
 }
 
 /// Sets how long the conversation keeps its messages.

@@ -50,6 +50,7 @@ pub(super) struct UserRef {
 #[derive(Serialize, Deserialize)]
 pub(super) struct VoteBody {
     pub(super) seq: Seq,
+    pub(super) voter: UserId,
     pub(super) ballot: Vote,
 }
 
@@ -113,7 +114,11 @@ pub(super) mod keys {
         format!("WAIT#{since_millis:020}#{user}")
     }
     pub fn vote(seq: Seq, user: UserId) -> String {
-        format!("VOTE#{:020}#{user}", seq.0)
+        format!("{}{user}", votes_of(seq))
+    }
+    /// The prefix of every ballot on one message.
+    pub fn votes_of(seq: Seq) -> String {
+        format!("VOTE#{:020}#", seq.0)
     }
     pub fn dedupe(sender: UserId, client_msg_id: &str) -> String {
         format!("DEDUPE#{sender}#{client_msg_id}")
@@ -171,6 +176,11 @@ pub(super) fn to_item<T: Serialize>(
         ttl: ttl.map(|t| t.timestamp()),
     })
     .map_err(StoreError::backend)
+}
+
+/// One value as a DynamoDB attribute, the way `to_item` writes it.
+pub(super) fn attr<T: Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
+    serde_dynamo::to_attribute_value(v).map_err(StoreError::backend)
 }
 
 pub(super) fn from_item<T: DeserializeOwned>(item: Attrs) -> Result<T, StoreError> {

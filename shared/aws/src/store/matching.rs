@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::ReturnValue;
 use chrono::{DateTime, Utc};
 
-use super::items::{UserRef, from_item, key, keys, to_item};
+use super::items::{UserRef, attr, from_item, key, keys, to_item};
 use super::{DynamoStore, RETRIES, cancellation, conflicted, failed_check, pause, s};
 use chitter_core::domain::{ConversationId, MatchState, UserId};
 use chitter_core::ports::{MatchStore, Paired, StoreError};
@@ -30,10 +30,6 @@ fn waiting_since(state: Option<&MatchState>) -> Option<DateTime<Utc>> {
         Some(MatchState::Waiting { since }) => Some(*since),
         _ => None,
     }
-}
-
-fn attr<T: serde::Serialize>(v: &T) -> Result<aws_sdk_dynamodb::types::AttributeValue, StoreError> {
-    serde_dynamo::to_attribute_value(v).map_err(StoreError::backend)
 }
 
 #[async_trait]

@@ -10,7 +10,7 @@ use chitter_core::ports::ConversationStore;
 use chrono::{DateTime, Utc};
 
 use super::items::Attrs;
-use super::items::{DedupeBody, VoteBody, from_item, key, keys, to_item};
+use super::items::{DedupeBody, VoteBody, attr, from_item, key, keys, to_item};
 use super::{DynamoStore, RETRIES, cancellation, conflicted, failed_check, n, pause, s};
 use chitter_core::domain::{
     ChangeRefused, ConversationId, Retention, Seq, StoredMessage, StreamChange, StreamMessage,
@@ -243,8 +243,18 @@ impl MessageLog for DynamoStore {
                 Vote::None => {
                     self.delete_if(key(pk.clone(), &vote_sk), condition, before_values)?
                 }
+                // A ballot goes when its message does.
                 _ => self.put_if(
-                    to_item(pk.clone(), &vote_sk, &VoteBody { seq, ballot: vote }, None)?,
+                    to_item(
+                        pk.clone(),
+                        &vote_sk,
+                        &VoteBody {
+                            seq,
+                            voter: user,
+                            ballot: vote,
+                        },
+                        message.expires_at,
+                    )?,
                     condition,
                     HashMap::new(),
                     before_values,
@@ -319,6 +329,18 @@ impl MessageLog for DynamoStore {
                     pk.clone(),
                     &keys::dedupe(m.sender_id, m.client_msg_id.as_str()),
                 ));
+                // Who voted on it goes with it (only messages with votes
+                // have ballots to look for).
+                if m.up + m.down > 0 {
+                    let ballots: Vec<VoteBody> = self
+                        .query_prefix(pk.clone(), &keys::votes_of(m.seq))
+                        .await?;
+                    gone.extend(
+                        ballots
+                            .into_iter()
+                            .map(|b| key(pk.clone(), &keys::vote(b.seq, b.voter))),
+                    );
+                }
                 continue;
             }
             // The entry and its idempotency key carry the same `ttl`.
@@ -328,6 +350,25 @@ impl MessageLog for DynamoStore {
                 &keys::dedupe(m.sender_id, m.client_msg_id.as_str()),
             );
             let entry = key(pk.clone(), &keys::message(m.seq));
+            let ballots: Vec<VoteBody> = if m.up + m.down > 0 {
+                self.query_prefix(pk.clone(), &keys::votes_of(m.seq))
+                    .await?
+            } else {
+                Vec::new()
+            };
+            // Ballots carry their message's `ttl`, so they go with it.
+            for b in &ballots {
+                let ballot = key(pk.clone(), &keys::vote(b.seq, b.voter));
+                let (expression, values) = match expires_at {
+                    Some(t) => (
+                        "SET #ttl = :ttl",
+                        HashMap::from([(":ttl".to_owned(), n(t.timestamp()))]),
+                    ),
+                    None => ("REMOVE #ttl", HashMap::new()),
+                };
+                self.update_if(ballot, expression, "attribute_exists(pk)", names(), values)
+                    .await?;
+            }
             match expires_at {
                 Some(t) => {
                     let ttl = (":ttl".to_owned(), n(t.timestamp()));
@@ -493,8 +534,4 @@ fn changed_fields(
         expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
     }
     Ok((expression.trim().to_owned(), names, values))
-}
-
-fn attr<T: serde::Serialize>(v: &T) -> Result<AttributeValue, StoreError> {
-    serde_dynamo::to_attribute_value(v).map_err(StoreError::backend)
 }

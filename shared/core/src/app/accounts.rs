@@ -214,7 +214,20 @@ pub async fn search(
             "prefix must be 1-32 characters of a-z, 0-9 and _",
         ));
     }
-    let cursor = cursor.map(str::to_lowercase).filter(|c| allowed(c));
+    let mut cursor = cursor.map(str::to_lowercase).filter(|c| allowed(c));
+    // A cursor outside the prefix's handles: past them all (nothing more),
+    // or before them all (start at the first).
+    if let Some(c) = cursor.as_deref()
+        && !c.starts_with(&prefix)
+    {
+        if c > prefix.as_str() {
+            return Ok(UserPage {
+                users: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        cursor = None;
+    }
     let limit = limit.unwrap_or(SEARCH_DEFAULT).clamp(1, SEARCH_MAX);
     let users = svc
         .users

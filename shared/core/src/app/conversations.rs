@@ -230,7 +230,11 @@ pub async fn view(
         u32::try_from(
             after
                 .iter()
-                .filter(|m| m.kind == EntryKind::Message && m.sender_id != caller.user_id)
+                .filter(|m| {
+                    m.kind == EntryKind::Message
+                        && m.sender_id != caller.user_id
+                        && !m.expired(svc.clock.now())
+                })
                 .count(),
         )
         .unwrap_or(u32::MAX)

@@ -1,6 +1,8 @@
 //! The socket's frames (the message function) and the stream's consumer
 //! (the persist function).
 
+use std::collections::HashMap;
+
 use super::error::{AppError, AppResult};
 use super::services::Services;
 use super::{access, emoji, fanout};
@@ -114,7 +116,8 @@ async fn dispatch(
     }
 }
 
-/// In a direct chat, a block either way stops messages. One read answers
+/// In a direct chat, a block either way stops messages, changes, votes
+/// and typing. One read answers
 /// the common case (the sender has no blocks at all); only otherwise is
 /// the conversation looked at. In groups a block withholds content from
 /// the blocker instead (`deliver`, history).
@@ -197,6 +200,7 @@ async fn request_change(
     change: Change,
 ) -> AppResult<ServerFrame> {
     let member = access::require(svc, conversation_id, caller.user_id).await?;
+    refuse_if_blocked(svc, caller.user_id, conversation_id).await?;
     let target = svc
         .messages
         .entry(conversation_id, target_seq)
@@ -252,6 +256,7 @@ async fn vote(
     ballot: Vote,
 ) -> AppResult<Option<ServerFrame>> {
     access::require(svc, conversation_id, caller.user_id).await?;
+    refuse_if_blocked(svc, caller.user_id, conversation_id).await?;
     let voted = svc
         .messages
         .vote(conversation_id, seq, caller.user_id, ballot)
@@ -339,6 +344,7 @@ async fn accept(
 /// `typing`: ephemeral, straight to the other members, never stored.
 async fn typing(svc: &Services, caller: &Caller, conversation_id: ConversationId) -> AppResult<()> {
     access::require(svc, conversation_id, caller.user_id).await?;
+    refuse_if_blocked(svc, caller.user_id, conversation_id).await?;
     let others: Vec<UserId> = access::member_ids(svc, conversation_id)
         .await?
         .into_iter()
@@ -409,10 +415,12 @@ async fn resume(
         .await?;
     let more = page.len() > RESUME_PAGE;
     page.truncate(RESUME_PAGE);
+    // The page goes this far even when retention hid some of it, so the
+    // next `resume` starts after it (not at the same place forever).
+    let looked = page.last().map_or(last_seq, |m| m.seq);
     let now = svc.clock.now();
     page.retain(|m| !m.expired(now));
     let blocked = svc.friends.blocks(caller.user_id).await?;
-    let mut sent = last_seq;
     for m in &page {
         let m = &m.seen_by(&blocked);
         // In order, one at a time: the connection must see them in sequence,
@@ -426,11 +434,10 @@ async fn resume(
         if let Some((_, e)) = failures.into_iter().next() {
             return Err(e.into());
         }
-        sent = m.seq;
     }
     // Entries removed by retention leave holes below `newest`: a client
     // that is told it is there does not ask for them again.
-    let last_seq = if more { sent } else { sent.max(newest) };
+    let last_seq = if more { looked } else { looked.max(newest) };
     Ok(ServerFrame::Resumed {
         id,
         conversation_id,
@@ -448,6 +455,8 @@ pub async fn persist_in_order(
     events: &[StreamEvent],
 ) -> Result<(), (usize, AppError)> {
     let mut audience: Option<Vec<(ConnectionId, UserId)>> = None;
+    // Who blocks each sender, looked up once per sender per run.
+    let mut blockers: HashMap<UserId, Vec<UserId>> = HashMap::new();
     for (i, event) in events.iter().enumerate() {
         let (client_msg_id, message_id, persisted) = match event {
             StreamEvent::Message(m) => (
@@ -504,7 +513,19 @@ pub async fn persist_in_order(
         }
         // Delivery failures are not persist failures: the message is stored
         // and a member who missed it fills the gap with `resume`.
-        match deliver(svc, &mut audience, stored, event.origin()).await {
+        let sender = stored.sender_id;
+        let blocking = match blockers.get(&sender) {
+            Some(b) => b,
+            None => match svc.friends.blocked_by(sender).await {
+                Ok(b) => blockers.entry(sender).or_insert(b),
+                Err(e) => {
+                    // The entry is stored; whoever missed it resumes.
+                    AppError::from(e).log();
+                    continue;
+                }
+            },
+        };
+        match deliver(svc, &mut audience, stored, blocking, event.origin()).await {
             Ok(true) => {
                 // At least one other member's device has it.
                 if let Some(origin) = event.origin() {
@@ -564,6 +585,7 @@ async fn deliver(
     svc: &Services,
     audience: &mut Option<Vec<(ConnectionId, UserId)>>,
     stored: &StoredMessage,
+    blockers: &[UserId],
     origin: Option<&ConnectionId>,
 ) -> AppResult<bool> {
     let connections = match audience {
@@ -584,7 +606,6 @@ async fn deliver(
         .filter(|(c, _)| Some(c) != origin)
         .collect();
     // Members who block the sender get the entry with its content withheld.
-    let blockers = svc.friends.blocked_by(stored.sender_id).await?;
     let (withheld, full): (Vec<_>, Vec<_>) = targets
         .into_iter()
         .partition(|(_, user)| blockers.contains(user));

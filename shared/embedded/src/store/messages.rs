@@ -188,6 +188,7 @@ impl MessageLog for EmbeddedStore {
             let conv = id.to_string();
             let mut messages = tx.open_table(MESSAGES)?;
             let mut dedupe = tx.open_table(DEDUPE)?;
+            let mut votes = tx.open_table(VOTES)?;
             let start = after.0.saturating_add(1);
             let page: Vec<StoredMessage> = messages
                 .range((conv.as_str(), start)..=(conv.as_str(), u64::MAX))?
@@ -208,6 +209,7 @@ impl MessageLog for EmbeddedStore {
                     messages.remove((conv.as_str(), m.seq.0))?;
                     let sender = m.sender_id.to_string();
                     dedupe.remove((conv.as_str(), sender.as_str(), m.client_msg_id.as_str()))?;
+                    remove_ballots(&mut votes, &conv, m.seq.0)?;
                 } else {
                     messages.insert((conv.as_str(), m.seq.0), to_json(&m)?.as_slice())?;
                 }
@@ -296,12 +298,30 @@ impl EmbeddedStore {
                 }
             }
             let mut dedupe = tx.open_table(DEDUPE)?;
+            let mut votes = tx.open_table(VOTES)?;
             for (conv, seq, sender, client) in &expired {
                 messages.remove((conv.as_str(), *seq))?;
                 dedupe.remove((conv.as_str(), sender.as_str(), client.as_str()))?;
+                remove_ballots(&mut votes, conv, *seq)?;
             }
             Ok(expired.len())
         })
         .await
     }
+}
+
+/// Who voted on a message, removed with it.
+fn remove_ballots(
+    votes: &mut redb::Table<(&str, u64, &str), &[u8]>,
+    conv: &str,
+    seq: u64,
+) -> crate::error::DbResult<()> {
+    let voters: Vec<String> = votes
+        .range((conv, seq, "")..(conv, seq.saturating_add(1), ""))?
+        .map(|e| e.map(|(k, _)| k.value().2.to_owned()))
+        .collect::<Result<_, _>>()?;
+    for voter in voters {
+        votes.remove((conv, seq, voter.as_str()))?;
+    }
+    Ok(())
 }
