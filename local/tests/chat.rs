@@ -1027,6 +1027,10 @@ async fn blocking_stops_messages_requests_groups_and_matches(backend: Backend) {
             .await;
         expect_refusal(ws, id, "forbidden").await;
     }
+    bob_ws
+        .send(json!({"action": "typing", "id": "t-1", "conversation_id": direct}))
+        .await;
+    expect_refusal(&mut bob_ws, "t-1", "forbidden").await;
     // No new relations.
     for (path, body) in [
         (
@@ -1125,6 +1129,14 @@ async fn users_are_found_by_handle_prefix_a_page_at_a_time(backend: Backend) {
     assert_eq!(handles(&second), ["ann3", "anna"]);
     assert!(second.body.get("next_cursor").is_none(), "{}", second.body);
     assert_eq!(handles(&search("prefix=b").await), ["bob"]);
+    assert!(
+        handles(&search("prefix=ann&cursor=b").await).is_empty(),
+        "past them all"
+    );
+    assert_eq!(
+        handles(&search("prefix=ann&limit=1&cursor=a").await),
+        ["ann1"]
+    );
     assert!(handles(&search("prefix=q").await).is_empty());
     for bad in ["prefix=", "prefix=a-b", "limit=3"] {
         let r = search(bad).await;
@@ -1292,6 +1304,15 @@ async fn retention_removes_old_messages_from_history_resume_and_storage(backend:
         (r.status, r.body["code"].as_str()),
         (400, Some("invalid_request"))
     );
+    let r = api
+        .call(
+            "PUT",
+            &format!("/api/conversations/{direct}/retention"),
+            Some(&bob.token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(r.status, 400, "leaving days out is not \"off\": {}", r.body);
     assert_eq!(retention(&carol, &direct, json!(7)).await.status, 404);
     let group = api.group(&alice, "Kept", &[&bob]).await;
     assert_eq!(
