@@ -352,9 +352,7 @@ pub async fn set_retention(
         conversation_id: id,
         after: Seq::ZERO,
     };
-    let data = serde_json::to_vec(&sweep)
-        .map_err(|_| AppError::Internal("stream record could not be encoded"))?;
-    svc.stream.append(&id.to_string(), data).await?;
+    super::messaging::append(svc, &sweep).await?;
     let frame = ServerFrame::Retention {
         conversation_id: id,
         days: retention.map(Retention::as_days),

@@ -278,7 +278,8 @@ async fn vote(
     Ok(None)
 }
 
-async fn append(svc: &Services, event: &StreamEvent) -> AppResult<()> {
+/// Puts a record on its conversation's stream partition.
+pub(crate) async fn append(svc: &Services, event: &StreamEvent) -> AppResult<()> {
     let data = serde_json::to_vec(event)
         .map_err(|_| AppError::Internal("stream record could not be encoded"))?;
     svc.stream
