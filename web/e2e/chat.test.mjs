@@ -52,7 +52,7 @@ test("two people chat in the browser, in order, with acks", async () => {
   assert.deepEqual(texts, ["Hi Bob!", "Are you there?"]);
   assert.equal(await bob.locator("#conversations li .badge").count(), 0, "an open conversation has no unread badge");
   // Bob's read position reaches Ada: both her messages show as read.
-  await ada.waitForFunction(() => document.querySelectorAll("#messages li.mine[data-seq] .state.read").length === 2);
+  await ada.waitForFunction(() => document.querySelectorAll("#messages li.mine[data-seq] .state.seen").length === 2);
   await shot(bob, "05-bob-reading");
 
   // Bob replies; Ada sees it live, as the third message.

@@ -1,4 +1,4 @@
-import type { TargetedDragEvent } from "preact";
+import type { ComponentType, TargetedDragEvent } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Chat } from "../state/chat";
 import type { Matcher } from "../state/matching";
@@ -7,7 +7,10 @@ import { backgroundTone, themeVars } from "../state/themeStyle";
 import type { MarketTheme, Message } from "../state/types";
 import { Avatar } from "./Avatar";
 import { Composer } from "./Composer";
+import type { ConversationDetailsProps } from "./ConversationDetails";
+import { BlockNotice, ConversationMenu, RetentionChip } from "./ConversationMenu";
 import { BackIcon, CloseIcon, LogoMark, PaletteIcon, PaperclipIcon } from "./icons";
+import { lazyComponent } from "./lazy";
 import { MessageList } from "./MessageList";
 import { MatchNotice } from "./RandomChat";
 import { ThemeBackground } from "./ThemeBackground";
@@ -19,6 +22,13 @@ import { useThemes } from "./themeKit";
  * message list and the composer sit above it. Colours come from the custom
  * properties set on `.chat`, so a theme only has to override those.
  */
+/** The details dialog is a separate chunk, loaded when the header's menu first opens. */
+const loadDetails = lazyComponent(() => import("./ConversationDetails").then((m) => m.ConversationDetails));
+
+function preloadDetails() {
+  void loadDetails().catch(() => undefined);
+}
+
 /** Whether a drag carries files (not text or a link). */
 function carriesFiles(event: DragEvent): boolean {
   return event.dataTransfer?.types.includes("Files") ?? false;
@@ -35,6 +45,27 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
   const vars = useMemo(() => (theme ? { ...themeVars(theme), colorScheme: backgroundTone(theme.background) } : {}), [theme]);
   const myId = chat.me.user_id;
   const title = c ? titleOf(c, myId) : "";
+  const blockState = c ? chat.blockState(c) : null;
+
+  /** The details dialog, and whether it was opened for the disappearing messages setting. */
+  const [details, setDetails] = useState<{ conversation_id: string; focusRetention: boolean } | null>(null);
+  const [Details, setDetailsView] = useState<ComponentType<ConversationDetailsProps> | null>(null);
+  const detailsOpen = c && details?.conversation_id === c.conversation_id ? details : null;
+  // Another conversation on screen (a match can open one): the details of the last one are done with.
+  useEffect(() => {
+    if (details && !detailsOpen) setDetails(null);
+  }, [details, detailsOpen]);
+  function openDetails(conversationId: string, focusRetention: boolean) {
+    loadDetails().then(
+      (component) => {
+        setDetailsView(() => component);
+        setDetails({ conversation_id: conversationId, focusRetention });
+      },
+      (e: unknown) => {
+        console.warn("chitter: could not load the conversation details", e);
+      },
+    );
+  }
 
   // Editing one of my messages in the composer; it ends with the conversation, or if the message goes.
   const [editing, setEditing] = useState<{ conversation_id: string; seq: number; text: string } | null>(null);
@@ -61,7 +92,7 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
   const [dropping, setDropping] = useState(false);
   /** Enters minus leaves: a drag moving between the panel's children is still over it. */
   const dragDepth = useRef(0);
-  const canDrop = c !== undefined && !activeEdit;
+  const canDrop = c !== undefined && !activeEdit && !blockState;
   const dropHandlers = canDrop
     ? {
         onDragEnter: (event: TargetedDragEvent<HTMLDivElement>) => {
@@ -141,9 +172,20 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
               </button>
               <Avatar id={avatarIdOf(c, myId)} name={title} group={c.kind === "group"} />
               <div class="chat-header-text">
-                <h2 id="chat-header" class="chat-title">
-                  {title}
-                </h2>
+                <div class="chat-title-row">
+                  <h2 id="chat-header" class="chat-title">
+                    {title}
+                  </h2>
+                  {c.retention_days !== undefined && (
+                    <RetentionChip
+                      days={c.retention_days}
+                      onOpen={() => {
+                        openDetails(c.conversation_id, true);
+                      }}
+                      onPreload={preloadDetails}
+                    />
+                  )}
+                </div>
                 <p class="chat-subtitle">
                   {subtitleOf(c, myId)}
                   <span aria-hidden="true"> · </span>
@@ -166,6 +208,14 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
               >
                 <PaletteIcon />
               </button>
+              <ConversationMenu
+                chat={chat}
+                conversation={c}
+                onDetails={() => {
+                  openDetails(c.conversation_id, false);
+                }}
+                onPreload={preloadDetails}
+              />
             </header>
             <MatchNotice matcher={matcher} conversationId={c.conversation_id} />
             <MessageList chat={chat} conversation={c} scroller={scroller} onEdit={startEdit} editingSeq={activeEdit?.seq} />
@@ -181,43 +231,57 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
                 </>
               )}
             </p>
-            <Composer
-              // A fresh composer for an edit, and again after it (with the draft kept meanwhile).
-              key={`${c.conversation_id}:${activeEdit ? `edit-${activeEdit.seq}` : "new"}`}
-              initial={activeEdit ? activeEdit.text : (drafts.current.get(c.conversation_id) ?? "")}
-              themeEmoji={theme?.emoji}
-              editing={activeEdit !== null}
-              autoFocus={focusComposer === c.conversation_id}
-              draft={activeEdit ? null : chat.draft(c.conversation_id)}
-              onCancelEdit={stopEdit}
-              onEditLast={() => {
-                const m = chat.lastEditable(c.conversation_id);
-                if (m) startEdit(m);
-                return m !== undefined;
-              }}
-              onDraft={(text) => {
-                if (!activeEdit) drafts.current.set(c.conversation_id, text);
-              }}
-              onTyping={() => {
-                if (!activeEdit) chat.notifyTyping();
-              }}
-              onSend={(text) => {
-                if (activeEdit) {
-                  // Unchanged text just ends the edit.
-                  chat.editMessage(c.conversation_id, activeEdit.seq, text);
-                  stopEdit();
-                  return true;
-                }
-                // The files picked go with it (the chat takes them from the draft).
-                const sent = chat.sendMessage(text);
-                if (sent) {
-                  drafts.current.delete(c.conversation_id);
-                  // Bottom of a column-reverse scroller.
-                  if (scroller.current) scroller.current.scrollTop = 0;
-                }
-                return sent;
-              }}
-            />
+            {blockState ? (
+              <BlockNotice chat={chat} conversation={c} state={blockState} />
+            ) : (
+              <Composer
+                // A fresh composer for an edit, and again after it (with the draft kept meanwhile).
+                key={`${c.conversation_id}:${activeEdit ? `edit-${activeEdit.seq}` : "new"}`}
+                initial={activeEdit ? activeEdit.text : (drafts.current.get(c.conversation_id) ?? "")}
+                themeEmoji={theme?.emoji}
+                editing={activeEdit !== null}
+                autoFocus={focusComposer === c.conversation_id}
+                draft={activeEdit ? null : chat.draft(c.conversation_id)}
+                onCancelEdit={stopEdit}
+                onEditLast={() => {
+                  const m = chat.lastEditable(c.conversation_id);
+                  if (m) startEdit(m);
+                  return m !== undefined;
+                }}
+                onDraft={(text) => {
+                  if (!activeEdit) drafts.current.set(c.conversation_id, text);
+                }}
+                onTyping={() => {
+                  if (!activeEdit) chat.notifyTyping();
+                }}
+                onSend={(text) => {
+                  if (activeEdit) {
+                    // Unchanged text just ends the edit.
+                    chat.editMessage(c.conversation_id, activeEdit.seq, text);
+                    stopEdit();
+                    return true;
+                  }
+                  // The files picked go with it (the chat takes them from the draft).
+                  const sent = chat.sendMessage(text);
+                  if (sent) {
+                    drafts.current.delete(c.conversation_id);
+                    // Bottom of a column-reverse scroller.
+                    if (scroller.current) scroller.current.scrollTop = 0;
+                  }
+                  return sent;
+                }}
+              />
+            )}
+            {detailsOpen && Details && (
+              <Details
+                chat={chat}
+                conversation={c}
+                focusRetention={detailsOpen.focusRetention}
+                onClose={() => {
+                  setDetails(null);
+                }}
+              />
+            )}
             {dropping && (
               <div class="drop-overlay" aria-hidden="true">
                 <div class="drop-overlay-card">

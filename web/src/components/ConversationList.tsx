@@ -1,8 +1,8 @@
 import { attachmentsSummary } from "../state/attachments";
 import type { Chat } from "../state/chat";
-import { avatarIdOf, deletedLabel, memberName, shortWhen, subtitleOf, titleOf } from "../state/format";
+import { avatarIdOf, badgeCount, deletedLabel, memberName, retentionLabel, shortWhen, subtitleOf, titleOf, unreadLabel } from "../state/format";
 import { Avatar } from "./Avatar";
-import { PaperclipIcon } from "./icons";
+import { PaperclipIcon, TimerIcon } from "./icons";
 
 export function ConversationList({ chat }: { chat: Chat }) {
   const myId = chat.me.user_id;
@@ -27,14 +27,18 @@ export function ConversationList({ chat }: { chat: Chat }) {
         const unread = chat.store.unread(id, chat.active);
         const typers = chat.typingIn(id);
         const latest = chat.store.latest(id);
+        const withheld = latest !== undefined && chat.withheld(latest);
         // A message of files alone is summed up after a paperclip.
-        const filesOnly = !typers.length && latest && latest.deleted_at === undefined && !latest.text && Boolean(latest.attachments?.length);
+        const filesOnly =
+          !typers.length && latest && !withheld && latest.deleted_at === undefined && !latest.text && Boolean(latest.attachments?.length);
         const preview = typers.length
           ? `${typers.map((u) => memberName(c, u)).join(", ")} typing…`
           : latest
-            ? latest.deleted_at !== undefined
-              ? deletedLabel(latest)
-              : `${latest.sender_id === myId ? "You: " : ""}${latest.text || attachmentsSummary(latest.attachments)}`
+            ? withheld
+              ? "Message from a blocked user"
+              : latest.deleted_at !== undefined
+                ? deletedLabel(latest)
+                : `${latest.sender_id === myId ? "You: " : ""}${latest.text || attachmentsSummary(latest.attachments)}`
             : subtitleOf(c, myId);
         return (
           <li key={id} data-id={id} class={`conversation${active ? " active" : ""}${unread > 0 ? " has-unread" : ""}`}>
@@ -52,6 +56,12 @@ export function ConversationList({ chat }: { chat: Chat }) {
               <span class="conversation-main">
                 <span class="conversation-top">
                   <span class="conversation-title">{title}</span>
+                  {c.retention_days !== undefined && (
+                    <span class="conversation-retention" title={`Messages disappear after ${retentionLabel(c.retention_days)}`}>
+                      <TimerIcon />
+                      <span class="visually-hidden">Messages disappear after {retentionLabel(c.retention_days)}</span>
+                    </span>
+                  )}
                   <time class="conversation-time" dateTime={c.last_active}>
                     {shortWhen(c.last_active)}
                   </time>
@@ -65,8 +75,9 @@ export function ConversationList({ chat }: { chat: Chat }) {
                     <span class={`online-dot${c.online > 1 ? " on" : ""}`} aria-hidden="true" />
                     {c.online} online
                     {unread > 0 && (
-                      <span class="badge" aria-label={`${unread} unread`}>
-                        {unread}
+                      <span class="badge">
+                        <span aria-hidden="true">{badgeCount(unread)}</span>
+                        <span class="visually-hidden">{unreadLabel(unread)}</span>
                       </span>
                     )}
                   </span>

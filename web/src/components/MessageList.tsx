@@ -1,19 +1,22 @@
 import type { ComponentChildren, RefObject, TargetedFocusEvent, TargetedKeyboardEvent } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Chat } from "../state/chat";
-import { clockTime, dayLabel, deletedLabel, fullTime, hueOf, memberName, otherMembers, sameDay, titleOf } from "../state/format";
+import { clockTime, dayLabel, deletedLabel, fullTime, hueOf, memberName, retentionNoticeText, sameDay, titleOf } from "../state/format";
 import { type OutboxItem, kindOf } from "../state/outbox";
-import { type ConversationState, isDeleted } from "../state/store";
+import { type Receipt, outboxReceipt, receiptLabel } from "../state/receipts";
+import { type ConversationNotice, type ConversationState, isDeleted } from "../state/store";
 import type { Message, Vote } from "../state/types";
 import { ImageViewer, MessageFiles, type OpenImage } from "./Attachments";
 import { Avatar } from "./Avatar";
 import { EmojiText } from "./EmojiText";
-import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon, MoreIcon, PencilIcon, TrashIcon, VoteIcon } from "./icons";
+import { AlertIcon, BlockIcon, CheckIcon, ClockIcon, DoubleCheckIcon, MoreIcon, PencilIcon, TimerIcon, TrashIcon, VoteIcon } from "./icons";
 
 /** Messages closer together than this from one sender read as one run of bubbles. */
 const RUN_GAP_MS = 5 * 60 * 1000;
 /** Older history loads when the top is this close. */
 const LOAD_OLDER_WITHIN_PX = 160;
+/** The "New messages" line is placed this far below the top, clear of the sticky day label. */
+const UNSEEN_FROM_TOP_PX = 44;
 
 interface MessageListProps {
   chat: Chat;
@@ -37,13 +40,14 @@ interface Entry {
   sentAt: string;
   message?: Message;
   pending?: OutboxItem;
+  /** A line about the conversation itself (a retention change). */
+  notice?: ConversationNotice;
 }
 
 export function MessageList({ chat, conversation: c, scroller, onEdit, editingSeq }: MessageListProps) {
   const id = c.conversation_id;
   const myId = chat.me.user_id;
   const isGroup = c.kind === "group";
-  const others = otherMembers(c, myId);
   const [open, setOpen] = useState<OpenActions | null>(null);
   /** The image shown full size, and what opened it (focus goes back there). */
   const [viewing, setViewing] = useState<{ image: OpenImage; opener: HTMLElement } | null>(null);
@@ -76,9 +80,42 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
   }
 
   // The scroller is `column-reverse`: scrollTop 0 is the newest message, and
-  // older pages added on top do not move what is on screen.
+  // older pages added on top do not move what is on screen. A conversation
+  // opens at its "New messages" line (at the top, as far as it goes), or else
+  // at the newest message: once per opening, when its history is here.
+  //
+  // Until the reader scrolls, the line stays where it was put as the list
+  // changes size (images loading, new messages below it, a narrower window).
+  const view = chat.openView?.id === id ? chat.openView : null;
+  const positioned = useRef<string | null>(null);
+  /** Kept at the line: the scrollTop it was put at, or null once the reader scrolled (or it sat at the bottom). */
+  const anchoredAt = useRef<number | null>(null);
   useLayoutEffect(() => {
-    if (scroller.current) scroller.current.scrollTop = 0;
+    const el = scroller.current;
+    if (!el) return;
+    const key = view ? `${id}:${String(view.token)}` : id;
+    if (positioned.current === key) return;
+    anchoredAt.current = null;
+    if (view?.loading) {
+      el.scrollTop = 0;
+      return;
+    }
+    positioned.current = key;
+    el.scrollTop = 0;
+    anchoredAt.current = placeAtUnseen(el);
+  });
+  useEffect(() => {
+    const el = scroller.current;
+    const list = el?.querySelector("ol");
+    if (!el || !list) return;
+    const observer = new ResizeObserver(() => {
+      if (anchoredAt.current !== null) anchoredAt.current = placeAtUnseen(el);
+    });
+    observer.observe(el);
+    observer.observe(list);
+    return () => {
+      observer.disconnect();
+    };
   }, [id, scroller]);
 
   // Keep loading older pages until the list fills the viewport.
@@ -92,14 +129,28 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
   function onScroll() {
     const el = scroller.current;
     if (!el) return;
+    // Scrolled by the reader (or to the newest on sending): the line is let go.
+    if (anchoredAt.current !== null && Math.abs(el.scrollTop - anchoredAt.current) > 2) anchoredAt.current = null;
     const fromTop = el.scrollHeight - el.clientHeight + el.scrollTop;
     if (fromTop < LOAD_OLDER_WITHIN_PX) void chat.loadOlder().catch(() => undefined);
   }
 
-  const entries: Entry[] = [
-    ...chat.store.messagesOf(id).map((m) => ({ key: `s${m.seq}`, sender: m.sender_id, sentAt: m.sent_at, message: m })),
-    ...chat.outbox.forConversation(id).map((o) => ({ key: o.id, sender: myId, sentAt: o.queued_at, pending: o })),
-  ];
+  // Stored messages by seq, each line about the conversation after the newest message there was when it came, then my unsent ones.
+  const entries: Entry[] = [];
+  const notices = chat.store.noticesOf(id);
+  let nextNotice = 0;
+  const addNotices = (before: number) => {
+    for (let n = notices[nextNotice]; n && n.after < before; n = notices[++nextNotice]) {
+      entries.push({ key: n.key, sender: "", sentAt: n.at, notice: n });
+    }
+  };
+  for (const m of chat.store.messagesOf(id)) {
+    addNotices(m.seq);
+    entries.push({ key: `s${m.seq}`, sender: m.sender_id, sentAt: m.sent_at, message: m });
+  }
+  addNotices(Infinity);
+  for (const o of chat.outbox.forConversation(id)) entries.push({ key: o.id, sender: myId, sentAt: o.queued_at, pending: o });
+  const unseen = chat.firstUnseen(id);
 
   const items: ComponentChildren[] = [];
   if (c.loadingOlder) {
@@ -128,15 +179,54 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
         </li>,
       );
     }
+    if (entry.message && entry.message.seq === unseen) {
+      items.push(
+        <li key="unseen" id="unseen-divider" class="unseen-divider">
+          <span>New messages</span>
+        </li>,
+      );
+    }
+    if (entry.notice) {
+      const n = entry.notice;
+      items.push(
+        <li key={entry.key} class="conversation-notice" data-kind={n.kind}>
+          <span>
+            <TimerIcon class="conversation-notice-icon" />
+            {retentionNoticeText(c, n.set_by, n.days, myId)}
+          </span>
+        </li>,
+      );
+      return;
+    }
     const first = newDay || !prev || !sameRun(prev, entry);
     const last = !next || !sameRun(entry, next) || !sameDay(at, new Date(next.sentAt));
     const mine = entry.sender === myId;
     const name = mine ? "You" : memberName(c, entry.sender);
     const classes = ["message", mine ? "mine" : "theirs", first ? "first" : "", last ? "last" : ""];
 
-    if (entry.message) {
+    if (entry.message && chat.withheld(entry.message)) {
+      // From someone I block: its place is kept, and nothing of it shows or can be done with it.
       const m = entry.message;
-      const read = mine && others.length > 0 && others.every((o) => (o.read_seq ?? 0) >= m.seq);
+      classes.push("withheld");
+      items.push(
+        <li key={entry.key} class={classes.filter(Boolean).join(" ")} data-seq={m.seq}>
+          {isGroup && !mine && <span class="avatar-spacer" />}
+          <div class="message-body">
+            <div class="bubble">
+              <p class="text tombstone">
+                <BlockIcon class="tombstone-icon" />
+                Message from a blocked user
+              </p>
+              <span class="meta">
+                <time dateTime={m.sent_at}>{clockTime(m.sent_at)}</time>
+              </span>
+            </div>
+          </div>
+        </li>,
+      );
+    } else if (entry.message) {
+      const m = entry.message;
+      const receipt = mine ? chat.receipt(c, m) : null;
       const { pending, failed } = chat.pendingChange(id, m.seq);
       const deleting = pending !== undefined && kindOf(pending) === "delete";
       const editing = pending !== undefined && kindOf(pending) === "edit" ? pending : undefined;
@@ -222,13 +312,8 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
                       <span class="visually-hidden">{deleting ? "Deleting" : "Saving"}</span>
                     </span>
                   ) : (
-                    mine &&
-                    !deleted && (
-                      <span class={`state${read ? " read" : ""}`} title={read ? "Read" : "Delivered"}>
-                        <DoubleCheckIcon />
-                        <span class="visually-hidden">{read ? "Read" : "Delivered"}</span>
-                      </span>
-                    )
+                    receipt &&
+                    !deleted && <ReceiptMark status={receipt.status} label={receiptLabel(receipt.status, c, receipt.seenBy)} />
                   )}
                 </span>
               </div>
@@ -357,7 +442,7 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
             )}
             <span class="meta">
               <time dateTime={o.queued_at}>{clockTime(o.queued_at)}</time>
-              <PendingState item={o} />
+              <ReceiptMark status={outboxReceipt(o)} label={receiptLabel(outboxReceipt(o))} />
             </span>
           </div>
           {o.status === "failed" && (
@@ -469,29 +554,28 @@ function votesText(n: number): string {
   return `${n} ${n === 1 ? "vote" : "votes"}`;
 }
 
-function PendingState({ item }: { item: OutboxItem }) {
-  if (item.status === "failed") {
-    return (
-      <span class="state failed" title="Not sent">
-        <AlertIcon />
-        <span class="visually-hidden">Not sent</span>
-      </span>
-    );
-  }
-  if (item.status === "accepted") {
-    return (
-      <span class="state" title="Sent">
-        <CheckIcon />
-        <span class="visually-hidden">Sent</span>
-      </span>
-    );
-  }
+/** Where my message is: a clock, one tick, two ticks, two in the read colour; or failed. */
+function ReceiptMark({ status, label }: { status: Receipt; label: string }) {
+  const icon =
+    status === "failed" ? <AlertIcon /> : status === "pending" ? <ClockIcon /> : status === "sent" ? <CheckIcon /> : <DoubleCheckIcon />;
   return (
-    <span class="state sending" title="Sending">
-      <ClockIcon />
-      <span class="visually-hidden">Sending</span>
+    <span class={`state ${status === "pending" ? "sending" : status}`} data-receipt={status} title={label}>
+      {icon}
+      <span class="visually-hidden">{label}</span>
     </span>
   );
+}
+
+/**
+ * Scrolls so the "New messages" line is near the top (as far as the list
+ * goes); returns where it put it, or null when there is no line or the list
+ * sits at its newest message anyway.
+ */
+function placeAtUnseen(el: HTMLElement): number | null {
+  const divider = el.querySelector<HTMLElement>(".unseen-divider");
+  if (!divider) return null;
+  el.scrollTop += divider.getBoundingClientRect().top - el.getBoundingClientRect().top - UNSEEN_FROM_TOP_PX;
+  return el.scrollTop < -1 ? el.scrollTop : null;
 }
 
 function sameRun(a: Entry, b: Entry): boolean {

@@ -1,13 +1,26 @@
 import type { TargetedSubmitEvent } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Chat } from "../state/chat";
 import { field } from "../state/format";
+import { PeopleSearch } from "../state/people";
 import { PlusIcon } from "./icons";
+import { PeopleResults } from "./PeopleResults";
+import { useSubscription } from "./useSubscription";
 
 export function NewConversation({ chat }: { chat: Chat }) {
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const [groupOpen, setGroupOpen] = useState(false);
+  const directForm = useRef<HTMLFormElement>(null);
+  // People whose handle starts with what is typed, as it is typed.
+  const search = useMemo(() => new PeopleSearch({ load: (prefix, cursor, limit) => chat.searchUsers(prefix, cursor, limit) }), [chat]);
+  useSubscription(search);
+  useEffect(
+    () => () => {
+      search.dispose();
+    },
+    [search],
+  );
 
   async function run(form: HTMLFormElement, action: () => Promise<void>) {
     setBusy(true);
@@ -15,6 +28,7 @@ export function NewConversation({ chat }: { chat: Chat }) {
     try {
       await action();
       form.reset();
+      if (form === directForm.current) search.clear();
       setGroupOpen(false);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -44,9 +58,9 @@ export function NewConversation({ chat }: { chat: Chat }) {
 
   return (
     <div class="new-conversation">
-      <form id="new-direct" class="inline-form" onSubmit={openDirect}>
+      <form id="new-direct" class="inline-form" onSubmit={openDirect} ref={directForm}>
         <label for="new-direct-handle" class="visually-hidden">
-          Handle to chat with
+          Handle to chat with, or the start of one to find people
         </label>
         <input
           id="new-direct-handle"
@@ -56,11 +70,34 @@ export function NewConversation({ chat }: { chat: Chat }) {
           autocapitalize="none"
           spellcheck={false}
           required
+          aria-describedby="new-direct-hint"
+          aria-controls="people-results"
+          onInput={(event) => {
+            search.setQuery(event.currentTarget.value);
+          }}
+          onKeyDown={(event) => {
+            if (event.key === "Escape" && (search.prefix !== null || search.problem)) {
+              event.preventDefault();
+              search.clear();
+            }
+          }}
         />
         <button type="submit" class="button primary" disabled={busy}>
           Open
         </button>
+        <span id="new-direct-hint" class="visually-hidden">
+          People whose handle starts with what you type are listed below as you type. Escape hides them.
+        </span>
       </form>
+      <PeopleResults
+        chat={chat}
+        search={search}
+        busy={busy}
+        onMessage={(person) => {
+          const form = directForm.current;
+          if (form) void run(form, () => chat.openDirect(person.handle));
+        }}
+      />
       <details
         class="new-group"
         open={groupOpen}

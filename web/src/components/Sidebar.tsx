@@ -1,10 +1,14 @@
+import type { ComponentType } from "preact";
+import { useState } from "preact/hooks";
 import type { Chat } from "../state/chat";
 import type { Matcher } from "../state/matching";
 import type { ConnectionStatus } from "../state/socket";
 import { Avatar } from "./Avatar";
+import type { BlockedUsersProps } from "./BlockedUsers";
 import { ConversationList } from "./ConversationList";
 import { useEmoji } from "./EmojiText";
-import { LogoMark, PaletteIcon, SignOutIcon, SmileIcon } from "./icons";
+import { BlockIcon, LogoMark, PaletteIcon, SignOutIcon, SmileIcon } from "./icons";
+import { lazyComponent } from "./lazy";
 import { NewConversation } from "./NewConversation";
 import { RandomChat } from "./RandomChat";
 import { useThemes } from "./themeKit";
@@ -14,6 +18,13 @@ const STATUS_TEXT: Record<ConnectionStatus, string> = {
   connecting: "connecting…",
   offline: "offline",
 };
+
+/** The blocked users dialog is a separate chunk, loaded when first opened (or pointed at). */
+const loadBlocked = lazyComponent(() => import("./BlockedUsers").then((m) => m.BlockedUsers));
+
+function preloadBlocked() {
+  void loadBlocked().catch(() => undefined);
+}
 
 interface SidebarProps {
   chat: Chat;
@@ -25,6 +36,8 @@ export function Sidebar({ chat, matcher, onSignOut }: SidebarProps) {
   const { me, status } = chat;
   const { openManager, preloadManager } = useEmoji();
   const { openThemes, preloadThemes } = useThemes();
+  const [Blocked, setBlocked] = useState<ComponentType<BlockedUsersProps> | null>(null);
+  const [blockedOpen, setBlockedOpen] = useState(false);
   return (
     <aside class="sidebar" aria-label="Conversations">
       <header class="sidebar-header">
@@ -74,6 +87,29 @@ export function Sidebar({ chat, matcher, onSignOut }: SidebarProps) {
           {STATUS_TEXT[status]}
         </span>
         {/* In the card, so the header has room for the screens it opens. */}
+        <button
+          type="button"
+          id="open-blocked"
+          class="icon-button me-card-button"
+          aria-label="Blocked users"
+          title="Blocked users"
+          aria-haspopup="dialog"
+          onPointerEnter={preloadBlocked}
+          onFocus={preloadBlocked}
+          onClick={() => {
+            loadBlocked().then(
+              (component) => {
+                setBlocked(() => component);
+                setBlockedOpen(true);
+              },
+              (e: unknown) => {
+                console.warn("chitter: could not load the blocked users", e);
+              },
+            );
+          }}
+        >
+          <BlockIcon />
+        </button>
         <button type="button" id="signout" class="icon-button signout-button" aria-label="Sign out" title="Sign out" onClick={onSignOut}>
           <SignOutIcon />
         </button>
@@ -81,6 +117,15 @@ export function Sidebar({ chat, matcher, onSignOut }: SidebarProps) {
       <NewConversation chat={chat} />
       <RandomChat chat={chat} matcher={matcher} />
       <ConversationList chat={chat} />
+      {blockedOpen && Blocked && (
+        <Blocked
+          chat={chat}
+          returnFocusTo="open-blocked"
+          onClose={() => {
+            setBlockedOpen(false);
+          }}
+        />
+      )}
     </aside>
   );
 }

@@ -263,3 +263,59 @@ export function RetryIcon(props: IconProps) {
     </svg>
   );
 }
+
+/** A stopwatch: messages that disappear. */
+export function TimerIcon(props: IconProps) {
+  return (
+    <svg {...base} width={16} height={16} class={props.class}>
+      <circle cx="12" cy="13.5" r="7.5" />
+      <path d="M12 9.5v4l2.5 1.5M9.5 2.5h5M19 6l-1.5 1.5" />
+    </svg>
+  );
+}
+
+/** A circle struck through: blocking someone. */
+export function BlockIcon(props: IconProps) {
+  return (
+    <svg {...base} width={16} height={16} class={props.class}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M5.6 5.6l12.8 12.8" />
+    </svg>
+  );
+}
+
+export function InfoIcon(props: IconProps) {
+  return (
+    <svg {...base} width={16} height={16} class={props.class}>
+      <circle cx="12" cy="12" r="9" />
+      <path d="M12 11v5.5M12 7.5h.01" />
+    </svg>
+  );
+}
+
+export function SearchIcon(props: IconProps) {
+  return (
+    <svg {...base} width={16} height={16} class={props.class}>
+      <circle cx="11" cy="11" r="6.5" />
+      <path d="M20 20l-4.2-4.2" />
+    </svg>
+  );
+}
+
+/** A chat bubble: write to someone. */
+export function MessageIcon(props: IconProps) {
+  return (
+    <svg {...base} width={16} height={16} class={props.class}>
+      <path d="M5 18.5l-1.5 3 4.2-1.6A9 9 0 104 12c0 2.5 1 4.8 2.6 6.5z" />
+    </svg>
+  );
+}
+
+/** A small crown: a group's admin. */
+export function CrownIcon(props: IconProps) {
+  return (
+    <svg {...base} width={14} height={14} class={props.class}>
+      <path d="M4 18h16M4.5 15L3 7l5 4 4-6 4 6 5-4-1.5 8z" />
+    </svg>
+  );
+}

@@ -12,6 +12,7 @@ import type {
   MarketPage,
   MatchState,
   Profile,
+  RetentionDays,
   Session,
   Theme,
   ThemeSpec,
@@ -20,6 +21,7 @@ import type {
   UploadList,
   UploadTicket,
   UploadView,
+  UserPage,
 } from "./types";
 
 const SESSION_KEY = "chitter.session";
@@ -151,6 +153,45 @@ export class Api {
 
   user(handle: string): Promise<Profile> {
     return this.call<Profile>("GET", `/api/users/${encodeURIComponent(handle)}`);
+  }
+
+  /** Users whose handle starts with `prefix` (1-32 of A-Z a-z 0-9 _), a page at a time, in handle order. */
+  searchUsers(prefix: string, cursor?: string, limit = 20): Promise<UserPage> {
+    const query = new URLSearchParams({ prefix, limit: String(limit) });
+    if (cursor !== undefined) query.set("cursor", cursor);
+    return this.call<UserPage>("GET", `/api/users?${query}`);
+  }
+
+  // ---------------------------------------------------------------- blocks
+
+  async blocks(): Promise<Profile[]> {
+    return (await this.call<{ blocked: Profile[] }>("GET", "/api/blocks")).blocked;
+  }
+
+  /** Blocking twice is fine. */
+  async block(userId: string): Promise<void> {
+    await this.call<null>("PUT", `/api/blocks/${encodeURIComponent(userId)}`);
+  }
+
+  async unblock(userId: string): Promise<void> {
+    await this.call<null>("DELETE", `/api/blocks/${encodeURIComponent(userId)}`);
+  }
+
+  // --------------------------------------------------- one conversation
+
+  conversation(id: string): Promise<Conversation> {
+    return this.call<Conversation>("GET", `/api/conversations/${encodeURIComponent(id)}`);
+  }
+
+  /** Promotes a member to admin or demotes an admin (group admins only; a group keeps one admin). */
+  setRole(conversationId: string, userId: string, role: "admin" | "member"): Promise<Conversation> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/members/${encodeURIComponent(userId)}`;
+    return this.call<Conversation>("PATCH", path, { role });
+  }
+
+  /** How long messages are kept (null: turned off); any member of a direct chat, admins of a group. */
+  setRetention(conversationId: string, days: RetentionDays | null): Promise<Conversation> {
+    return this.call<Conversation>("PUT", `/api/conversations/${encodeURIComponent(conversationId)}/retention`, { days });
   }
 
   history(conversationId: string, before?: number, limit = 50): Promise<HistoryPage> {

@@ -6,9 +6,12 @@ import { AttachmentDraft, type PreviewUrls } from "./attachmentDraft";
 import { AttachmentLinks } from "./attachmentLinks";
 import { ATTACHMENT_MAX_COUNT } from "./attachments";
 import { socketUrl } from "./config";
+import { ApiError } from "./api";
+import { otherMembers } from "./format";
 import { Outbox, type OutboxItem, kindOf, outboxKey } from "./outbox";
+import { type StoredReceipt, receiptOf } from "./receipts";
 import { type ConnectionStatus, SocketClient, type SocketLike } from "./socket";
-import { ChatStore, isDeleted, isMessage } from "./store";
+import { type ConversationState, ChatStore, expiryOf, isDeleted, isMessage, isWithheld } from "./store";
 import type {
   AckFrame,
   ClientFrame,
@@ -16,12 +19,15 @@ import type {
   ErrorFrame,
   KeyValueStore,
   MatchedFrame,
+  Member,
   Message,
   Profile,
   ResumedFrame,
+  RetentionDays,
   ServerFrame,
   ThemeFrame,
   TypingFrame,
+  UserPage,
   Vote,
   VotesFrame,
 } from "./types";
@@ -31,6 +37,10 @@ export const TYPING_SHOWN_MS = 4000;
 export const TYPING_SEND_EVERY_MS = 3000;
 /** Vote frames remembered for a revert on error; older ones are forgotten. */
 const VOTES_REMEMBERED = 200;
+/** Older history pages read on opening, at most, to reach the first message not yet seen. */
+const UNSEEN_PAGES = 4;
+/** The longest a timer may wait (setTimeout's limit); a later expiry is looked at again then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A vote on the wire: what my vote was before it, to put back if the server refuses it. */
 interface VoteSent {
@@ -45,6 +55,24 @@ export interface PendingChange {
   /** The newest unsent change, not failed: its text shows (an edit) or the message shows as going (a delete). */
   pending?: OutboxItem;
   failed: OutboxItem[];
+}
+
+/** The open conversation, and my read position when it was opened: "New messages" start after it. */
+export interface OpenView {
+  id: string;
+  readAt: number;
+  /** The newest entry when it was opened: later ones were seen as they came. */
+  upTo: number;
+  /** Its history (and older pages up to the first unseen message) is still on its way. */
+  loading: boolean;
+  /** Tells one opening from the next. */
+  token: number;
+}
+
+/** Why a direct chat cannot be written in: I block the other person, or a send was refused (one of us blocks the other). */
+export interface BlockState {
+  kind: "blocked" | "refused";
+  other: Member;
 }
 
 export interface ChatOptions {
@@ -77,6 +105,12 @@ export class Chat {
   readonly me: Profile;
   active: string | null = null;
   status: ConnectionStatus = "offline";
+  /** People I block, by id (from GET /api/blocks, then kept by my own changes). */
+  readonly blocked = new Map<string, Profile>();
+  /** The blocked list has been read. */
+  blocksLoaded = false;
+  /** The open conversation's "New messages" point. */
+  openView: OpenView | null = null;
 
   private readonly api: Api;
   private readonly socket: SocketClient;
@@ -94,11 +128,16 @@ export class Chat {
   private readonly drafts = new Map<string, AttachmentDraft>();
   private readonly uploads: UploadTransport;
   private stopped = false;
+  /** Direct conversations where a send was refused as `forbidden`: one of us blocks the other. */
+  private readonly refused = new Set<string>();
+  private openCounter = 0;
+  private expiryTimer: ReturnType<typeof setTimeout> | null = null;
+  private expiryAt = 0;
 
   constructor(private readonly opts: ChatOptions) {
     this.api = opts.api;
     this.me = opts.me;
-    this.store = new ChatStore(opts.me.user_id);
+    this.store = new ChatStore(opts.me.user_id, () => this.now());
     this.outbox = new Outbox(opts.storage, outboxKey(opts.me.user_id));
     this.uploads = opts.uploads ?? apiTransport(opts.api);
     this.links = new AttachmentLinks({
@@ -142,6 +181,8 @@ export class Chat {
     // Files picked and not sent: their uploads stop, or go if finished.
     for (const draft of this.drafts.values()) draft.dispose();
     this.drafts.clear();
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
     this.listeners.clear();
   }
 
@@ -177,8 +218,10 @@ export class Chat {
     }
     this.outbox.resetForReconnect();
     this.pump();
-    // Conversations started with us while we were away.
+    // Conversations started with us while we were away (and unread counts as they are now).
     void this.loadConversations().catch(() => undefined);
+    // Blocks made or lifted on another device.
+    void this.loadBlocks().catch(() => undefined);
     this.markRead();
     this.opts.onConnected?.();
     this.emit();
@@ -219,6 +262,9 @@ export class Chat {
       case "votes":
         this.onVotes(f);
         break;
+      case "retention":
+        if (this.store.applyRetention(f)) this.scheduleExpiry();
+        break;
       case "matched":
         this.opts.onMatched?.(f);
         break;
@@ -242,6 +288,7 @@ export class Chat {
     }
     if (m.sender_id === this.me.user_id) this.settle(m.client_msg_id);
     if (result.kind === "added") {
+      if (m.expires_at !== undefined) this.scheduleExpiry();
       if (isMessage(m)) this.clearTyping(m.conversation_id, m.sender_id);
       if (result.gap && !this.store.get(m.conversation_id)?.resuming) this.resume(m.conversation_id);
       if (m.conversation_id === this.active) this.markRead();
@@ -252,11 +299,16 @@ export class Chat {
     if (a.status === "accepted") {
       this.outbox.onAccepted(a.id, a.emoji);
     } else {
+      // `persisted`, or `delivered` (which follows it, and stands in for it if it got lost).
       const item = this.outbox.onPersisted(a.id);
       if (item && a.seq !== undefined) {
         // The ack carries the emoji every member gets, so this shows what they see.
         const emoji = a.emoji ?? item.emoji;
         const kind = kindOf(item);
+        const sentAt = new Date(this.now()).toISOString();
+        // Acks carry no expiry: it is the conversation's retention from now (the server's clock is close).
+        const days = this.store.get(a.conversation_id)?.retention_days;
+        const expiresAt = days === undefined ? undefined : expiryOf(sentAt, days);
         // This connection gets no `message` frame for its own entries: the ack stands in for it.
         this.onMessage({
           conversation_id: a.conversation_id,
@@ -267,21 +319,30 @@ export class Chat {
           text: kind === "delete" ? "" : item.text,
           ...(kind !== "delete" && emoji?.length ? { emoji } : {}),
           ...(kind === "send" && item.attachments?.length ? { attachments: item.attachments } : {}),
-          sent_at: new Date(this.now()).toISOString(),
+          sent_at: sentAt,
+          ...(expiresAt === undefined ? {} : { expires_at: expiresAt }),
           ...(kind === "send" ? {} : { kind, target_seq: item.target_seq }),
         });
       }
+      if (a.status === "delivered" && a.seq !== undefined) this.store.markDelivered(a.conversation_id, a.seq);
     }
     this.pump();
   }
 
   private onResumed(r: ResumedFrame): void {
     const c = this.store.get(r.conversation_id);
+    // Everything up to there has come; numbers missing below it are gone (retention), not to be asked for again.
+    this.store.resumedTo(r.conversation_id, r.last_seq);
     if (r.more) this.resume(r.conversation_id, r.last_seq);
     else if (c) c.resuming = false;
   }
 
   private onError(e: ErrorFrame): void {
+    const item = e.id ? this.outbox.get(e.id) : undefined;
+    // A send refused in a direct chat: one of us blocks the other, and the chat says so.
+    if (item && e.code === "forbidden" && kindOf(item) === "send" && this.store.get(item.conversation_id)?.kind === "direct") {
+      this.refused.add(item.conversation_id);
+    }
     if (e.id && this.outbox.onError(e.id, e.message)) {
       this.pump();
       return;
@@ -311,7 +372,8 @@ export class Chat {
   }
 
   private onTyping(t: TypingFrame): void {
-    if (t.user_id === this.me.user_id) return;
+    // Someone I block is not shown typing either.
+    if (t.user_id === this.me.user_id || this.blocked.has(t.user_id)) return;
     let timers = this.typing.get(t.conversation_id);
     if (!timers) this.typing.set(t.conversation_id, (timers = new Map<string, ReturnType<typeof setTimeout>>()));
     clearTimeout(timers.get(t.user_id));
@@ -365,6 +427,8 @@ export class Chat {
   sendMessage(text: string): boolean {
     const id = this.active;
     if (!id) return false;
+    const c = this.store.get(id);
+    if (c && this.blockState(c)?.kind === "blocked") return false;
     const draft = this.drafts.get(id);
     if (draft && !draft.settled) return false;
     const files = draft?.attachments() ?? [];
@@ -548,31 +612,72 @@ export class Chat {
     return this.listLoad;
   }
 
+  /**
+   * Shows a conversation. My read position as it opens says where "New
+   * messages" begin; its history is read (and older pages, a few at most,
+   * until the first message I have not seen is there) before it is marked read.
+   */
   async open(id: string): Promise<void> {
     const c = this.store.get(id);
     if (!c) return;
+    if (this.openView?.id !== id) {
+      this.openView = { id, readAt: c.read_seq, upTo: c.last_seq, loading: !c.historyLoaded, token: ++this.openCounter };
+    }
+    const view = this.openView;
     this.active = id;
     this.emit();
     if (!c.historyLoaded) {
-      c.historyLoaded = true;
+      view.loading = true;
       try {
-        const page = await this.api.history(id);
-        for (const m of this.store.addHistory(id, page, true)) {
-          if (m.sender_id === this.me.user_id) this.settle(m.client_msg_id);
-        }
-      } catch (e) {
-        c.historyLoaded = false;
-        throw e;
+        await this.loadHistory(c);
+        // Without the older pages the line goes above the oldest unseen message there is.
+        await this.reachUnseen(c, view.readAt).catch(() => undefined);
       } finally {
+        view.loading = false;
         this.emit();
       }
     }
     this.markRead();
   }
 
+  /** The first page of a conversation's history. */
+  private async loadHistory(c: ConversationState): Promise<void> {
+    const id = c.conversation_id;
+    c.historyLoaded = true;
+    try {
+      const page = await this.api.history(id);
+      for (const m of this.store.addHistory(id, page, true)) {
+        if (m.sender_id === this.me.user_id) this.settle(m.client_msg_id);
+      }
+      this.scheduleExpiry();
+    } catch (e) {
+      c.historyLoaded = false;
+      throw e;
+    } finally {
+      this.emit();
+    }
+  }
+
+  /** Older pages until the first entry after `readAt` is held, if others wrote after it. */
+  private async reachUnseen(c: ConversationState, readAt: number): Promise<void> {
+    if (this.store.unread(c.conversation_id, null) === 0) return;
+    for (let page = 0; page < UNSEEN_PAGES; page++) {
+      const before = c.olderBefore;
+      if (before === null || before <= readAt + 1 || c.loadingOlder) return;
+      c.loadingOlder = true;
+      try {
+        this.store.addHistory(c.conversation_id, await this.api.history(c.conversation_id, before), false);
+      } finally {
+        c.loadingOlder = false;
+      }
+      this.scheduleExpiry();
+    }
+  }
+
   /** Back to the list (the narrow layout shows one or the other). */
   close(): void {
     this.active = null;
+    this.openView = null;
     this.emit();
   }
 
@@ -584,6 +689,7 @@ export class Chat {
     try {
       const page = await this.api.history(c.conversation_id, c.olderBefore);
       this.store.addHistory(c.conversation_id, page, false);
+      this.scheduleExpiry();
       return true;
     } finally {
       c.loadingOlder = false;
@@ -620,6 +726,137 @@ export class Chat {
     this.store.applyList([c]);
     await this.loadConversations().catch(() => undefined);
     await this.open(c.conversation_id);
+  }
+
+  /** Reads one conversation again: members' roles and read positions, retention. */
+  async refreshConversation(id: string): Promise<void> {
+    this.store.applyList([await this.api.conversation(id)]);
+    this.emit();
+  }
+
+  // ----------------------------------------------------- receipts, new
+
+  /** Where my stored message is: sent, delivered or seen (and by whom). */
+  receipt(c: Conversation, m: Message): StoredReceipt {
+    return receiptOf(c, m.seq, this.me.user_id, this.store.isDelivered(c.conversation_id, m.seq));
+  }
+
+  /** The seq of the message "New messages" go above in the open conversation, if any. */
+  firstUnseen(id: string): number | undefined {
+    const view = this.openView;
+    if (view?.id !== id) return undefined;
+    return this.store.firstUnseen(id, view.readAt, view.upTo);
+  }
+
+  // ---------------------------------------------------------- retention
+
+  /** How long the conversation keeps messages (null: for good); every member hears of it by a `retention` frame. */
+  async setRetention(id: string, days: RetentionDays | null): Promise<void> {
+    this.store.applyList([await this.api.setRetention(id, days)]);
+    this.emit();
+  }
+
+  /** Lets expired messages go now, and looks again when the next one expires (one timer, never a loop). */
+  private scheduleExpiry(): void {
+    const now = this.now();
+    if (this.store.dropExpired(now)) this.emit();
+    const next = this.store.nextExpiry(now);
+    if (next === null) {
+      if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+      this.expiryTimer = null;
+      return;
+    }
+    if (this.expiryTimer !== null && this.expiryAt === next) return;
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryAt = next;
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expiryTimer = null;
+        this.scheduleExpiry();
+        this.emit();
+      },
+      Math.min(next - now, MAX_TIMER_MS),
+    );
+  }
+
+  // ------------------------------------------------------- group admins
+
+  /** Makes a member an admin or an admin a member (admins of a group only; a group keeps one admin). */
+  async setRole(conversationId: string, userId: string, role: "admin" | "member"): Promise<void> {
+    this.store.applyList([await this.api.setRole(conversationId, userId, role)]);
+    this.emit();
+  }
+
+  // ------------------------------------------------------ people, blocks
+
+  /** Users whose handle starts with `prefix`, a page at a time. */
+  searchUsers(prefix: string, cursor: string | undefined, limit: number): Promise<UserPage> {
+    return this.api.searchUsers(prefix, cursor, limit);
+  }
+
+  async loadBlocks(): Promise<void> {
+    const list = await this.api.blocks();
+    this.blocked.clear();
+    for (const p of list) this.blocked.set(p.user_id, p);
+    this.blocksLoaded = true;
+    this.emit();
+  }
+
+  isBlocked(userId: string): boolean {
+    return this.blocked.has(userId);
+  }
+
+  /**
+   * Blocks someone: neither of us can write in our direct chat, and in groups
+   * their messages reach me withheld (those already here are hidden at once).
+   */
+  async block(profile: Profile): Promise<void> {
+    await this.api.block(profile.user_id);
+    this.blocked.set(profile.user_id, profile);
+    this.emit();
+  }
+
+  /** Unblocks someone; conversations that hold their withheld messages are read again, to show them. */
+  async unblock(userId: string): Promise<void> {
+    try {
+      await this.api.unblock(userId);
+    } catch (e) {
+      // Not blocked (any more): what was wanted.
+      if (!(e instanceof ApiError && e.status === 404)) throw e;
+    }
+    this.blocked.delete(userId);
+    for (const c of this.store.conversations.values()) {
+      if (c.kind === "direct" && c.members.some((m) => m.user_id === userId)) this.refused.delete(c.conversation_id);
+      if (!this.store.holdsWithheld(c.conversation_id, userId)) continue;
+      this.store.forget(c.conversation_id);
+      if (c.conversation_id === this.active) void this.loadHistory(c).catch(() => undefined);
+    }
+    this.emit();
+  }
+
+  /** Whether a message shows as from a blocked user. */
+  withheld(m: Message): boolean {
+    return isWithheld(m, this.blocked, this.me.user_id);
+  }
+
+  /** In a direct chat: whether I block the other person, or a send was refused because one of us blocks the other. */
+  blockState(c: Conversation): BlockState | null {
+    if (c.kind !== "direct") return null;
+    const other = otherMembers(c, this.me.user_id)[0];
+    if (!other) return null;
+    if (this.blocked.has(other.user_id)) return { kind: "blocked", other };
+    if (this.refused.has(c.conversation_id)) return { kind: "refused", other };
+    return null;
+  }
+
+  /** Tries a refused direct chat again (the other person may have unblocked me): its failed sends go again. */
+  tryAgain(conversationId: string): void {
+    this.refused.delete(conversationId);
+    for (const item of this.outbox.forConversation(conversationId)) {
+      if (item.status === "failed") this.outbox.retry(item.id);
+    }
+    this.pump();
+    this.emit();
   }
 }
 

@@ -6,7 +6,7 @@ export function field(form: FormData, name: string): string {
   return typeof value === "string" ? value : "";
 }
 
-import type { Conversation, Member, Message } from "./types";
+import type { Conversation, Member, Message, RetentionDays } from "./types";
 
 export function otherMembers(c: Conversation, myId: string): Member[] {
   return c.members.filter((m) => m.user_id !== myId);
@@ -51,6 +51,44 @@ export function memberName(c: Conversation | undefined, userId: string): string 
 /** What a deleted message shows in its place. */
 export function deletedLabel(m: Pick<Message, "sender_id" | "deleted_by">): string {
   return m.deleted_by !== undefined && m.deleted_by !== m.sender_id ? "Removed by an admin" : "Message deleted";
+}
+
+/** An unread count as a badge shows it: the server stops counting at 100. */
+export function badgeCount(n: number): string {
+  return n >= 100 ? "99+" : String(n);
+}
+
+/** An unread count in words, for screen readers. */
+export function unreadLabel(n: number): string {
+  return n >= 100 ? "More than 99 unread" : `${n} unread`;
+}
+
+/** The choices for how long messages are kept, off first. */
+export const RETENTION_CHOICES: readonly (RetentionDays | null)[] = [null, 1, 7, 30];
+
+/** "1 day", "7 days"; "Off" for none. */
+export function retentionLabel(days: RetentionDays | null | undefined): string {
+  if (days === null || days === undefined) return "Off";
+  return days === 1 ? "1 day" : `${days} days`;
+}
+
+/** "1d", "7d": the header's short form. */
+export function retentionShort(days: RetentionDays): string {
+  return `${days}d`;
+}
+
+/** Someone's @handle in a conversation ("someone" when not a member any more). */
+export function memberHandle(c: Conversation | undefined, userId: string): string {
+  const handle = c?.members.find((m) => m.user_id === userId)?.handle;
+  return handle ? `@${handle}` : "Someone";
+}
+
+/** The line a retention change leaves in the message list. */
+export function retentionNoticeText(c: Conversation, setBy: string, days: RetentionDays | undefined, myId: string): string {
+  const who = setBy === myId ? "You" : memberHandle(c, setBy);
+  return days === undefined
+    ? `${who} turned off disappearing messages`
+    : `${who} set messages to disappear after ${retentionLabel(days)}`;
 }
 
 export function clockTime(iso: string): string {

@@ -8,8 +8,14 @@
 // (its text replaced, or it becomes a tombstone) and never shown themselves.
 // A change may arrive before its message (an older history page, a resume
 // filling a gap): it waits and is applied when the message comes.
+//
+// With a conversation's retention on, entries carry `expires_at` and are not
+// shown from then on (`messagesOf` checks the clock; `dropExpired` lets them
+// go, and `nextExpiry` says when to look again).
 
-import type { Conversation, HistoryPage, Message, ReadFrame, Vote, VotesFrame } from "./types";
+import type { Conversation, HistoryPage, Message, ReadFrame, RetentionDays, RetentionFrame, Vote, VotesFrame } from "./types";
+
+const DAY_MS = 86_400_000;
 
 export interface ConversationState extends Conversation {
   /** Resume point: every message up to here is held, or (never opened) was counted by the list. */
@@ -20,6 +26,25 @@ export interface ConversationState extends Conversation {
   loadingOlder: boolean;
   /** A `resume` is outstanding; further gaps wait for its `resumed`. */
   resuming: boolean;
+  /**
+   * What the list last said of unread messages: `listUnread` (absent if it
+   * did not say) of the entries after `listRead` up to `listLast`.
+   */
+  listUnread?: number;
+  listRead: number;
+  listLast: number;
+}
+
+/** A line in the message list about the conversation itself, heard live: how long it keeps messages changed. */
+export interface ConversationNotice {
+  key: string;
+  kind: "retention";
+  /** Shown after the entry with this seq (the newest there was when it came). */
+  after: number;
+  at: string;
+  set_by: string;
+  /** Absent: turned off. */
+  days?: RetentionDays;
 }
 
 export type AddResult =
@@ -33,6 +58,26 @@ export function isMessage(m: Message): boolean {
 
 export function isDeleted(m: Message): boolean {
   return m.deleted_at !== undefined;
+}
+
+/**
+ * Whether an entry shows as "from a blocked user": the server withheld it,
+ * or its sender is someone I have blocked since it came (the server withholds
+ * theirs from then on, in history too). My own are never withheld.
+ */
+export function isWithheld(m: Message, blocked: { has(userId: string): boolean }, myId: string): boolean {
+  return m.withheld === true || (m.sender_id !== myId && blocked.has(m.sender_id));
+}
+
+/** Whether an entry is past its `expires_at` at `now`. */
+export function isExpired(m: Message, now: number): boolean {
+  return m.expires_at !== undefined && Date.parse(m.expires_at) <= now;
+}
+
+/** When an entry sent at `sentAt` expires under a retention of `days`. */
+export function expiryOf(sentAt: string, days: RetentionDays): string | undefined {
+  const t = Date.parse(sentAt);
+  return Number.isNaN(t) ? undefined : new Date(t + days * DAY_MS).toISOString();
 }
 
 /** A message's vote counts and my vote, as shown. */
@@ -50,28 +95,53 @@ export class ChatStore {
   private readonly waiting = new Map<string, Map<number, Message[]>>();
   /** The seq of the newest change applied to a message, by conversation and message seq. */
   private readonly applied = new Map<string, Map<number, number>>();
+  /** My messages another member's connection took (`delivered` acks), by conversation. */
+  private readonly deliveredSeqs = new Map<string, Set<number>>();
+  /** Retention changes heard live, by conversation. */
+  private readonly notices = new Map<string, ConversationNotice[]>();
+  private noticeCounter = 0;
 
-  /** `myId`: the signed-in user, whose own messages are never unread. */
-  constructor(readonly myId = "") {}
+  /**
+   * `myId`: the signed-in user, whose own messages are never unread; `now`:
+   * the clock expiry is checked against.
+   */
+  constructor(
+    readonly myId = "",
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get(id: string): ConversationState | undefined {
     return this.conversations.get(id);
   }
 
-  /** Merges a list from the API; what this client learned live is never moved backwards. */
+  /**
+   * Merges a list (or one conversation) from the API; what this client
+   * learned live is never moved backwards. Its unread count is what the
+   * server counted up to its `last_seq`.
+   */
   applyList(list: Conversation[]): ConversationState[] {
     const added: ConversationState[] = [];
     for (const c of list) {
       const old = this.conversations.get(c.conversation_id);
+      const listed = { listUnread: c.unread, listRead: c.read_seq, listLast: c.last_seq };
       if (old) {
-        Object.assign(old, c, {
+        // A member's read position may have moved live after this was read.
+        const members = c.members.map((m) => {
+          const before = old.members.find((x) => x.user_id === m.user_id)?.read_seq ?? 0;
+          return before > (m.read_seq ?? 0) ? { ...m, read_seq: before } : m;
+        });
+        Object.assign(old, c, listed, {
+          members,
           last_seq: Math.max(old.last_seq, c.last_seq),
           read_seq: Math.max(old.read_seq, c.read_seq),
           last_active: later(old.last_active, c.last_active),
         });
+        // Absent means off: not kept from before.
+        if (c.retention_days === undefined) delete old.retention_days;
       } else {
         const fresh: ConversationState = {
           ...c,
+          ...listed,
           seen: c.last_seq,
           historyLoaded: false,
           olderBefore: null,
@@ -106,6 +176,18 @@ export class ChatStore {
     return { kind: "added", gap: m.seq > c.seen + 1 };
   }
 
+  /**
+   * A `resumed` frame: every entry up to `seq` has been sent, so numbers not
+   * held below it are gone (retention removed them) and are not asked for again.
+   */
+  resumedTo(id: string, seq: number): void {
+    const c = this.conversations.get(id);
+    if (!c) return;
+    c.seen = Math.max(c.seen, seq);
+    c.last_seq = Math.max(c.last_seq, seq);
+    this.advance(c, this.messagesMap(id));
+  }
+
   /** A page of history (newest first, no holes): everything up to its newest seq is now held. */
   addHistory(id: string, page: HistoryPage, firstPage: boolean): Message[] {
     const c = this.conversations.get(id);
@@ -127,10 +209,11 @@ export class ChatStore {
     return fresh;
   }
 
-  /** The messages to show, oldest first: edits and deletes are already applied to them. */
+  /** The messages to show, oldest first: edits and deletes are already applied to them, and expired ones are left out. */
   messagesOf(id: string): Message[] {
     const msgs = this.messages.get(id);
-    return msgs ? [...msgs.values()].filter(isMessage).sort((a, b) => a.seq - b.seq) : [];
+    const now = this.now();
+    return msgs ? [...msgs.values()].filter((m) => isMessage(m) && !isExpired(m, now)).sort((a, b) => a.seq - b.seq) : [];
   }
 
   /** Every entry held, changes included, oldest first. */
@@ -145,28 +228,153 @@ export class ChatStore {
     return m && isMessage(m) ? m : undefined;
   }
 
-  /** The newest message held (as it now reads), for the list's preview. */
+  /** The newest message held (as it now reads, not expired), for the list's preview. */
   latest(id: string): Message | undefined {
     const msgs = this.messages.get(id);
     if (!msgs) return undefined;
+    const now = this.now();
     let newest: Message | undefined;
-    for (const m of msgs.values()) if (isMessage(m) && (!newest || m.seq > newest.seq)) newest = m;
+    for (const m of msgs.values()) if (isMessage(m) && !isExpired(m, now) && (!newest || m.seq > newest.seq)) newest = m;
     return newest;
   }
 
   /**
    * Messages from others not yet read; none for the conversation on screen.
-   * Held entries count only if they are others' messages; seqs not held
-   * (known only from the list's last_seq) count as messages.
+   *
+   * Up to the list's `last_seq` the list's own count stands (the server saw
+   * every entry), unless everything after my read position there is held,
+   * which is then counted exactly; after it, others' messages held are
+   * counted as they come. Edits, deletes and my own never count. At 100 the
+   * server stops counting: 100 means 100 or more.
    */
   unread(id: string, activeId: string | null): number {
     const c = this.conversations.get(id);
     if (!c || id === activeId) return 0;
-    let unread = Math.max(0, c.last_seq - c.read_seq);
+    const from = c.read_seq;
+    const counted = c.listLast;
+    let live = 0;
+    let held = 0;
+    let heldOthers = 0;
     for (const m of this.messages.get(id)?.values() ?? []) {
-      if (m.seq > c.read_seq && m.seq <= c.last_seq && (!isMessage(m) || m.sender_id === this.myId)) unread -= 1;
+      if (m.seq <= from) continue;
+      const others = isMessage(m) && m.sender_id !== this.myId;
+      if (m.seq > counted) {
+        if (others) live += 1;
+      } else {
+        held += 1;
+        if (others) heldOthers += 1;
+      }
     }
-    return Math.max(0, unread);
+    if (from >= counted) return live;
+    const range = counted - from;
+    if (held === range) return live + heldOthers;
+    // Not held: as many as could be messages, or what the list said when read from the same place.
+    const atMost = range - (held - heldOthers);
+    const listed = c.listUnread;
+    if (listed === undefined) return live + Math.max(0, atMost);
+    return live + (from === c.listRead ? listed : Math.max(0, Math.min(listed, atMost)));
+  }
+
+  /**
+   * The first message from someone else after `readSeq` (my read position when
+   * the conversation was opened) and up to `upTo` (its newest entry then; what
+   * came later was seen as it came): where "New messages" begin.
+   */
+  firstUnseen(id: string, readSeq: number, upTo = Infinity): number | undefined {
+    return this.messagesOf(id).find((m) => m.seq > readSeq && m.seq <= upTo && m.sender_id !== this.myId)?.seq;
+  }
+
+  /** Another member's connection took my message at `seq` (a `delivered` ack). */
+  markDelivered(id: string, seq: number): void {
+    let seqs = this.deliveredSeqs.get(id);
+    if (!seqs) this.deliveredSeqs.set(id, (seqs = new Set<number>()));
+    seqs.add(seq);
+  }
+
+  isDelivered(id: string, seq: number): boolean {
+    return this.deliveredSeqs.get(id)?.has(seq) ?? false;
+  }
+
+  /**
+   * A `retention` frame: the conversation keeps messages `days` (or, without,
+   * for good). Held entries get the time they now disappear, as the server
+   * works through its stored ones, and a line says who changed it.
+   */
+  applyRetention(f: RetentionFrame): boolean {
+    const c = this.conversations.get(f.conversation_id);
+    if (!c) return false;
+    if (f.days === undefined) delete c.retention_days;
+    else c.retention_days = f.days;
+    const msgs = this.messages.get(f.conversation_id);
+    for (const [seq, m] of msgs ?? []) {
+      const next: Message = { ...m };
+      const expires = f.days === undefined ? undefined : expiryOf(m.sent_at, f.days);
+      if (expires === undefined) delete next.expires_at;
+      else next.expires_at = expires;
+      msgs?.set(seq, next);
+    }
+    const notice: ConversationNotice = {
+      key: `notice-${(++this.noticeCounter).toString(36)}`,
+      kind: "retention",
+      after: c.last_seq,
+      at: new Date(this.now()).toISOString(),
+      set_by: f.set_by,
+      ...(f.days === undefined ? {} : { days: f.days }),
+    };
+    this.notices.set(f.conversation_id, [...(this.notices.get(f.conversation_id) ?? []), notice]);
+    return true;
+  }
+
+  /** Lines about the conversation heard live, oldest first. */
+  noticesOf(id: string): readonly ConversationNotice[] {
+    return this.notices.get(id) ?? [];
+  }
+
+  /** Lets entries past their `expires_at` go; true when some did. */
+  dropExpired(now: number = this.now()): boolean {
+    let dropped = false;
+    for (const msgs of this.messages.values()) {
+      for (const [seq, m] of msgs) {
+        if (isExpired(m, now)) {
+          msgs.delete(seq);
+          dropped = true;
+        }
+      }
+    }
+    return dropped;
+  }
+
+  /** The soonest `expires_at` after `now` among held entries (ms), or null when none will expire. */
+  nextExpiry(now: number = this.now()): number | null {
+    let next: number | null = null;
+    for (const msgs of this.messages.values()) {
+      for (const m of msgs.values()) {
+        if (m.expires_at === undefined) continue;
+        const t = Date.parse(m.expires_at);
+        if (t > now && (next === null || t < next)) next = t;
+      }
+    }
+    return next;
+  }
+
+  /** Whether any entry held here has its content withheld and is from `userId`. */
+  holdsWithheld(id: string, userId: string): boolean {
+    for (const m of this.messages.get(id)?.values() ?? []) if (m.withheld && m.sender_id === userId) return true;
+    return false;
+  }
+
+  /**
+   * Forgets a conversation's entries, so its history is read again (say, to
+   * get back what was withheld while blocked); the resume point stays.
+   */
+  forget(id: string): void {
+    const c = this.conversations.get(id);
+    if (!c) return;
+    this.messages.delete(id);
+    this.waiting.delete(id);
+    this.applied.delete(id);
+    c.historyLoaded = false;
+    c.olderBefore = null;
   }
 
   totalUnread(activeId: string | null): number {

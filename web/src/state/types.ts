@@ -20,6 +20,9 @@ export interface Member extends Profile {
   read_seq?: number;
 }
 
+/** How many days a conversation keeps its messages (`retention_days`; absent: kept). */
+export type RetentionDays = 1 | 7 | 30;
+
 export interface Conversation {
   conversation_id: string;
   kind: "direct" | "group";
@@ -31,6 +34,10 @@ export interface Conversation {
   read_seq: number;
   role: "admin" | "member";
   online: number;
+  /** Messages disappear this many days after they were sent; absent: kept. */
+  retention_days?: RetentionDays;
+  /** Messages from others after `read_seq` (edits and deletes not counted); 100 means 100 or more. */
+  unread?: number;
   members: Member[];
 }
 
@@ -79,6 +86,10 @@ export interface Message {
   my_vote?: Vote;
   /** If the server sends it: grows with every vote, to tell a stale `votes` frame (lower `rev`). */
   votes_rev?: number;
+  /** The conversation's retention removes it then (absent: kept). */
+  expires_at?: string;
+  /** From someone I block: it keeps its place, with no text, emoji or files. */
+  withheld?: boolean;
 }
 
 export interface HistoryPage {
@@ -134,7 +145,8 @@ export interface AckFrame {
   id: string;
   conversation_id: string;
   message_id: string;
-  status: "accepted" | "persisted";
+  /** `delivered` follows `persisted` once another member's connection has the message. */
+  status: "accepted" | "persisted" | "delivered";
   seq?: number;
   /** What the message's `:shortcode:`s resolved to, as every member gets it (absent: none). */
   emoji?: EmojiRef[];
@@ -200,6 +212,14 @@ export interface ThemeFrame {
   theme?: Theme;
 }
 
+/** How long a conversation keeps its messages was set (`days` absent: turned off) by `set_by`. */
+export interface RetentionFrame {
+  type: "retention";
+  conversation_id: string;
+  days?: RetentionDays;
+  set_by: string;
+}
+
 /** Random matching paired me with `with` in a direct conversation (may arrive twice). */
 export interface MatchedFrame {
   type: "matched";
@@ -218,7 +238,15 @@ export type ServerFrame =
   | ErrorFrame
   | ThemeFrame
   | VotesFrame
+  | RetentionFrame
   | MatchedFrame;
+
+/** A page of users whose handle starts with a prefix (GET /api/users). */
+export interface UserPage {
+  users: Profile[];
+  /** Absent on the last page. */
+  next_cursor?: string;
+}
 
 /** Where I stand in random matching (GET/POST /api/match). */
 export type MatchState =
