@@ -24,12 +24,9 @@ impl MessageLog for DynamoStore {
         let pk = keys::conv(m.conversation_id);
         let dedupe_sk = keys::dedupe(m.sender_id, m.client_msg_id.as_str());
         for attempt in 0..=RETRIES {
-            if let Some(d) = self.get::<DedupeBody>(pk.clone(), &dedupe_sk).await? {
+            if let Some((seq, found)) = self.earlier(&pk, &dedupe_sk).await? {
                 // Gone by retention since: still the same message, not stored again.
-                let message = self
-                    .get(pk.clone(), &keys::message(d.seq))
-                    .await?
-                    .unwrap_or_else(|| StoredMessage::from_stream(m, d.seq));
+                let message = found.unwrap_or_else(|| StoredMessage::from_stream(m, seq));
                 return Ok(Persisted {
                     message,
                     duplicate: true,
@@ -100,11 +97,8 @@ impl MessageLog for DynamoStore {
         let pk = keys::conv(c.conversation_id);
         let dedupe_sk = keys::dedupe(c.sender_id, c.client_msg_id.as_str());
         for attempt in 0..=RETRIES {
-            if let Some(d) = self.get::<DedupeBody>(pk.clone(), &dedupe_sk).await? {
-                let message = self
-                    .get(pk.clone(), &keys::message(d.seq))
-                    .await?
-                    .unwrap_or_else(|| StoredMessage::from_change(c, d.seq));
+            if let Some((seq, found)) = self.earlier(&pk, &dedupe_sk).await? {
+                let message = found.unwrap_or_else(|| StoredMessage::from_change(c, seq));
                 return Ok(Ok(Persisted {
                     message,
                     duplicate: true,
@@ -457,6 +451,22 @@ impl MessageLog for DynamoStore {
 }
 
 impl DynamoStore {
+    /// What an idempotency key already names: its seq, and its entry
+    /// unless retention has removed that since.
+    async fn earlier(
+        &self,
+        pk: &str,
+        dedupe_sk: &str,
+    ) -> Result<Option<(Seq, Option<StoredMessage>)>, StoreError> {
+        match self.get::<DedupeBody>(pk.to_owned(), dedupe_sk).await? {
+            Some(d) => {
+                let entry = self.get(pk.to_owned(), &keys::message(d.seq)).await?;
+                Ok(Some((d.seq, entry)))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Messages with sort keys in `[lo, hi]`, in either direction.
     async fn range(
         &self,

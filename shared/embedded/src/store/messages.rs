@@ -27,10 +27,7 @@ impl MessageLog for EmbeddedStore {
             let earlier = dedupe.get(key)?.map(|v| v.value());
             if let Some(seq) = earlier {
                 // Gone by retention since: still the same message, not stored again.
-                let message = messages
-                    .get((conv.as_str(), seq))?
-                    .map(|v| from_json(v.value()))
-                    .transpose()?
+                let message = entry_at(&messages, &conv, seq)?
                     .unwrap_or_else(|| StoredMessage::from_stream(&m, Seq(seq)));
                 return Ok(Persisted {
                     message,
@@ -69,20 +66,14 @@ impl MessageLog for EmbeddedStore {
             let key = (conv.as_str(), sender.as_str(), c.client_msg_id.as_str());
             let earlier = dedupe.get(key)?.map(|v| v.value());
             if let Some(seq) = earlier {
-                let message = messages
-                    .get((conv.as_str(), seq))?
-                    .map(|v| from_json(v.value()))
-                    .transpose()?
+                let message = entry_at(&messages, &conv, seq)?
                     .unwrap_or_else(|| StoredMessage::from_change(&c, Seq(seq)));
                 return Ok(Ok(Persisted {
                     message,
                     duplicate: true,
                 }));
             }
-            let target: Option<StoredMessage> = messages
-                .get((conv.as_str(), c.target_seq.0))?
-                .map(|v| from_json(v.value()))
-                .transpose()?;
+            let target: Option<StoredMessage> = entry_at(&messages, &conv, c.target_seq.0)?;
             let target = match c.apply(target) {
                 Ok(t) => t,
                 Err(refused) => return Ok(Err(refused)),
@@ -118,10 +109,7 @@ impl MessageLog for EmbeddedStore {
             let voter = user.to_string();
             let mut messages = tx.open_table(MESSAGES)?;
             let mut votes = tx.open_table(VOTES)?;
-            let message: Option<StoredMessage> = messages
-                .get((conv.as_str(), seq.0))?
-                .map(|v| from_json(v.value()))
-                .transpose()?;
+            let message: Option<StoredMessage> = entry_at(&messages, &conv, seq.0)?;
             let Some(mut message) = message.filter(StoredMessage::is_live_message) else {
                 return Ok(Err(ChangeRefused::Missing));
             };
@@ -227,10 +215,7 @@ impl MessageLog for EmbeddedStore {
         self.read(|tx| {
             let id = id.to_string();
             let messages = tx.open_table(MESSAGES)?;
-            messages
-                .get((id.as_str(), seq.0))?
-                .map(|v| from_json(v.value()))
-                .transpose()
+            entry_at(&messages, &id, seq.0)
         })
     }
 
@@ -324,4 +309,16 @@ fn remove_ballots(
         votes.remove((conv, seq, voter.as_str()))?;
     }
     Ok(())
+}
+
+/// The entry at `seq` of a conversation, from an open messages table.
+fn entry_at(
+    messages: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
+    conv: &str,
+    seq: u64,
+) -> crate::error::DbResult<Option<StoredMessage>> {
+    messages
+        .get((conv, seq))?
+        .map(|v| from_json(v.value()))
+        .transpose()
 }
