@@ -129,10 +129,23 @@ test("receipts, unread and new messages, finding people, blocking, admins and di
   assert.ok(view.newestTop > 0, `the newest is below the fold: ${JSON.stringify(view)}`);
   await h.shot(bob, "52-new-messages");
   // Until Bob scrolls, the line stays put as the list changes size (here, the window did, for the screenshots).
-  const lineTop = await bob.evaluate(
-    () => document.querySelector("#unseen-divider").getBoundingClientRect().top - document.querySelector(".messages-scroller").getBoundingClientRect().top,
-  );
-  assert.ok(Math.abs(lineTop - view.lineTop) < 2, `still at the line: ${lineTop}`);
+  // The list re-anchors when its resize is observed, a frame or so later: wait for that, then check.
+  const lineTopNow = () =>
+    bob.evaluate(
+      () => document.querySelector("#unseen-divider").getBoundingClientRect().top - document.querySelector(".messages-scroller").getBoundingClientRect().top,
+    );
+  await bob
+    .waitForFunction(
+      (expected) => {
+        const top = document.querySelector("#unseen-divider").getBoundingClientRect().top - document.querySelector(".messages-scroller").getBoundingClientRect().top;
+        return Math.abs(top - expected) < 2;
+      },
+      view.lineTop,
+      { timeout: 5000 },
+    )
+    .catch(() => {});
+  const lineTop = await lineTopNow();
+  assert.ok(Math.abs(lineTop - view.lineTop) < 2, `still at the line: ${lineTop} (was ${view.lineTop})`);
   assert.equal(await bob.locator(`${conversation("alice")} .badge`).count(), 0, "read once opened");
   await alice.waitForFunction(
     () => document.querySelector("#messages li.mine[data-seq]:last-of-type .state")?.dataset.receipt === "seen",
