@@ -25,7 +25,7 @@ pub use lambda_http::Error;
 
 /// The one route table.
 pub fn router(svc: Arc<Services>) -> Router {
-    use routes::{accounts, conversations, emoji, friends, matching, themes, uploads};
+    use routes::{accounts, conversations, emoji, friends, matching, rooms, themes, uploads};
     Router::new()
         .route("/api/health", get(routes::health))
         .route("/api/auth/signup", post(accounts::signup))
@@ -39,6 +39,7 @@ pub fn router(svc: Arc<Services>) -> Router {
             get(themes::my_default).put(themes::set_my_default),
         )
         .route("/api/users", get(accounts::search))
+        .route("/api/profiles", get(accounts::profiles))
         .route("/api/users/{handle}", get(accounts::user))
         .route(
             "/api/conversations",
@@ -75,6 +76,11 @@ pub fn router(svc: Arc<Services>) -> Router {
         .route(
             "/api/conversations/{id}/my-theme",
             put(themes::set_my_conversation_theme),
+        )
+        .route("/api/rooms", get(rooms::discover).post(rooms::create))
+        .route(
+            "/api/rooms/{id}/membership",
+            put(rooms::join).delete(rooms::leave),
         )
         .route(
             "/api/match",

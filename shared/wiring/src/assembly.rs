@@ -75,6 +75,7 @@ impl<S: Store + 'static> Wiring<S> {
             friends: self.store.clone(),
             messages: self.store.clone(),
             matches: self.store.clone(),
+            rooms: self.store.clone(),
             uploads: self.store.clone(),
             emoji: self.store.clone(),
             themes: self.store,

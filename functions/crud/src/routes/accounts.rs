@@ -1,12 +1,13 @@
-//! `/api/auth/*`, `/api/me`, `/api/users/{handle}`.
+//! `/api/auth/*`, `/api/me`, `/api/users`, `/api/profiles`.
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::Response;
-use chitter_core::Services;
 use chitter_core::app::accounts;
-use chitter_core::domain::{DisplayName, Handle, Password};
+use chitter_core::domain::{DisplayName, Handle, Password, UserId};
+use chitter_core::protocol::ErrorCode;
+use chitter_core::{AppError, Services};
 use http::StatusCode;
 use serde::Deserialize;
 
@@ -105,6 +106,30 @@ pub async fn search(
     )
     .await?;
     json(StatusCode::OK, &page)
+}
+
+/// `?ids=<id>,<id>,…` (1-100): the profiles of those users who exist, for
+/// naming the senders in a room, whose view lists no members.
+pub async fn profiles(
+    State(svc): State<Arc<Services>>,
+    Authed(_): Authed,
+    query: QueryParams,
+) -> ApiResult<Response> {
+    let ids = query
+        .text("ids")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(UserId::parse)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| {
+            AppError::bad_request(
+                ErrorCode::InvalidRequest,
+                "ids must be user ids, comma-separated",
+            )
+        })?;
+    let users = accounts::profiles(&svc, &ids).await?;
+    json(StatusCode::OK, &serde_json::json!({ "users": users }))
 }
 
 pub async fn user(

@@ -5,6 +5,7 @@ pub mod conversations;
 pub mod emoji;
 pub mod friends;
 pub mod matching;
+pub mod rooms;
 pub mod themes;
 pub mod uploads;
 

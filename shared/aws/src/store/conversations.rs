@@ -13,7 +13,7 @@ use chitter_core::domain::{Conversation, ConversationId, Member, Retention, Titl
 use chitter_core::ports::{AddMember, ConversationStore, StoreError};
 
 impl DynamoStore {
-    fn membership_items(&self, m: &Member) -> Result<[Attrs; 2], StoreError> {
+    pub(super) fn membership_items(&self, m: &Member) -> Result<[Attrs; 2], StoreError> {
         Ok([
             to_item(
                 keys::conv(m.conversation_id),
@@ -32,7 +32,11 @@ impl DynamoStore {
         ])
     }
 
-    fn meta_item(&self, c: &Conversation, member_count: u64) -> Result<Attrs, StoreError> {
+    pub(super) fn meta_item(
+        &self,
+        c: &Conversation,
+        member_count: u64,
+    ) -> Result<Attrs, StoreError> {
         to_item(
             keys::conv(c.conversation_id),
             keys::META,

@@ -84,6 +84,17 @@ pub(super) mod keys {
     pub const BLOCK_PREFIX: &str = "BLOCK#";
     pub const BLOCKED_BY_PREFIX: &str = "BLOCKEDBY#";
     pub const MATCH_QUEUE: &str = "MATCHQ";
+    /// The room directory's one partition.
+    pub const ROOMS: &str = "ROOMS";
+    pub const ROOM_PREFIX: &str = "ROOM#";
+    pub const ROOM_CONN_PREFIX: &str = "RCONN#";
+    pub fn room(id: ConversationId) -> String {
+        format!("{ROOM_PREFIX}{id}")
+    }
+    /// A connection subscribed to a room, under the room.
+    pub fn room_conn(id: &ConnectionId) -> String {
+        format!("{ROOM_CONN_PREFIX}{id}")
+    }
 
     pub fn user(id: UserId) -> String {
         format!("USER#{id}")

@@ -11,6 +11,7 @@ mod friends;
 mod items;
 mod matching;
 mod messages;
+mod rooms;
 mod themes;
 mod tokens;
 mod uploads;

@@ -174,6 +174,23 @@ pub async fn profile(svc: &Services, user: UserId) -> AppResult<UserProfile> {
         .ok_or(AppError::NotFound("user"))
 }
 
+/// The most profiles one call looks up.
+pub const PROFILES_MAX: usize = 100;
+
+/// The profiles of the users among `ids` who exist, in no set order.
+pub async fn profiles(svc: &Services, ids: &[UserId]) -> AppResult<Vec<UserProfile>> {
+    if ids.is_empty() || ids.len() > PROFILES_MAX {
+        return Err(AppError::bad_request(
+            crate::protocol::ErrorCode::InvalidRequest,
+            format!("ids must name 1-{PROFILES_MAX} users"),
+        ));
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(svc.users.profiles(&ids).await?)
+}
+
 pub async fn find_by_handle(svc: &Services, handle: &str) -> AppResult<UserProfile> {
     let handle = Handle::parse(handle).map_err(|_| AppError::NotFound("user"))?;
     svc.users

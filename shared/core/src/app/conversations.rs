@@ -1,4 +1,4 @@
-//! Direct chats and groups: creation, membership, history.
+//! Direct chats, groups and rooms: creation, membership, history.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -39,6 +39,9 @@ pub struct ConversationView {
     /// Messages from others after `read_seq` (edits and deletes do not
     /// count), up to `UNREAD_CAP`: that value means "at least that many".
     pub unread: u32,
+    pub member_count: u64,
+    /// Every member of a chat or group; in a room, only the caller (see
+    /// `GET /api/profiles` for the senders).
     pub members: Vec<MemberView>,
 }
 
@@ -203,10 +206,23 @@ pub async fn view(
         .conversation(id)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
-    let members = svc.conversations.members(id).await?;
-    let me = access::visible_in(&members, caller.user_id)?.clone();
+    let (me, members, member_count, online) = if c.kind == ConversationKind::Room {
+        // A room lists only the caller; its counts come from the directory
+        // and from the connections subscribed to it.
+        let me = access::require_visible(svc, id, caller.user_id).await?;
+        let count = svc.rooms.room(id).await?.map_or(1, |r| r.members);
+        let subscribers = svc.rooms.subscribers(id, svc.clock.now()).await?;
+        let online = fanout::distinct_users(subscribers.into_iter().map(|s| s.user_id));
+        (me.clone(), vec![me], count, online)
+    } else {
+        let members = svc.conversations.members(id).await?;
+        let me = access::visible_in(&members, caller.user_id)?.clone();
+        let ids: Vec<UserId> = members.iter().map(|m| m.user_id).collect();
+        let online = svc.connections.count_online(&ids).await?;
+        let count = members.len() as u64;
+        (me, members, count, online)
+    };
     let ids: Vec<UserId> = members.iter().map(|m| m.user_id).collect();
-    let online = svc.connections.count_online(&ids).await?;
     let mut profiles: HashMap<UserId, UserProfile> = svc
         .users
         .profiles(&ids)
@@ -254,6 +270,7 @@ pub async fn view(
         online,
         retention_days: c.retention.map(Retention::as_days),
         unread,
+        member_count,
         members,
     })
 }
@@ -284,7 +301,7 @@ async fn group(
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
     let me = access::require_visible(svc, id, caller.user_id).await?;
-    if c.kind != ConversationKind::Group {
+    if !c.kind.is_titled() {
         return Err(AppError::Conflict(
             "a direct conversation has no title or member changes",
         ));
@@ -309,18 +326,17 @@ pub async fn add_member(
     id: ConversationId,
     user: UserId,
 ) -> AppResult<ConversationView> {
-    admin_of_group(svc, caller, id).await?;
+    let c = admin_of_group(svc, caller, id).await?;
+    if c.kind == ConversationKind::Room {
+        return Err(AppError::Conflict("people join a room themselves"));
+    }
     svc.users
         .user(user)
         .await?
         .ok_or(AppError::NotFound("user"))?;
     access::not_blocked(svc, caller.user_id, user).await?;
     let m = member(id, user, Role::Member, svc.clock.now());
-    match svc
-        .conversations
-        .add_member(&m, Conversation::MAX_MEMBERS)
-        .await?
-    {
+    match svc.conversations.add_member(&m, c.member_limit()).await? {
         AddMember::Added | AddMember::AlreadyMember => view(svc, caller, id).await,
         AddMember::Full => Err(AppError::Conflict("the group is full")),
         AddMember::NoSuchConversation => Err(AppError::NotFound("conversation")),
@@ -344,7 +360,7 @@ pub async fn set_retention(
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
     let me = access::require_visible(svc, id, caller.user_id).await?;
-    if c.kind == ConversationKind::Group && me.role != Role::Admin {
+    if c.kind.is_titled() && me.role != Role::Admin {
         return Err(AppError::Forbidden("only a group admin may do that"));
     }
     svc.conversations.set_retention(id, retention).await?;
@@ -358,8 +374,7 @@ pub async fn set_retention(
         days: retention.map(Retention::as_days),
         set_by: caller.user_id,
     };
-    let members = access::member_ids(svc, id).await?;
-    fanout::push_to_users(svc, &members, &frame, None).await?;
+    fanout::push_to_conversation(svc, id, &frame, None, None).await?;
     tracing::info!(conversation_id = %id, days = ?retention.map(Retention::as_days), "retention set");
     view(svc, caller, id).await
 }
@@ -374,18 +389,21 @@ pub async fn set_role(
     role: Role,
 ) -> AppResult<ConversationView> {
     admin_of_group(svc, caller, id).await?;
-    let members = svc.conversations.members(id).await?;
-    let mut target = members
-        .iter()
-        .find(|m| m.user_id == user)
-        .cloned()
+    let mut target = svc
+        .conversations
+        .member(id, user)
+        .await?
         .ok_or(AppError::NotFound("member"))?;
     if target.role == role {
         return view(svc, caller, id).await;
     }
-    let admins = members.iter().filter(|m| m.role == Role::Admin).count();
-    if role == Role::Member && admins <= 1 {
-        return Err(AppError::Conflict("a group keeps at least one admin"));
+    // Only a demotion needs the admins counted (a room's whole member list).
+    if role == Role::Member {
+        let members = svc.conversations.members(id).await?;
+        let admins = members.iter().filter(|m| m.role == Role::Admin).count();
+        if admins <= 1 {
+            return Err(AppError::Conflict("a group keeps at least one admin"));
+        }
     }
     target.role = role;
     if !svc.conversations.set_role(&target).await? {
@@ -403,24 +421,61 @@ pub async fn remove_member(
     id: ConversationId,
     user: UserId,
 ) -> AppResult<()> {
-    if user == caller.user_id {
-        group(svc, caller, id).await?;
+    let c = if user == caller.user_id {
+        group(svc, caller, id).await?.0
     } else {
-        admin_of_group(svc, caller, id).await?;
-    }
+        admin_of_group(svc, caller, id).await?
+    };
+    let Some(gone) = svc.conversations.member(id, user).await? else {
+        return Err(AppError::NotFound("member"));
+    };
     if !svc.conversations.remove_member(id, user).await? {
         return Err(AppError::NotFound("member"));
     }
-    let rest = svc.conversations.members(id).await?;
-    let has_admin = rest.iter().any(|m| m.role == Role::Admin);
-    if let Some(next) = rest.iter().min_by_key(|m| (m.joined_at, m.user_id))
-        && !has_admin
-    {
-        let mut promoted = next.clone();
-        promoted.role = Role::Admin;
-        svc.conversations.set_role(&promoted).await?;
+    // Only an admin's leaving can leave the group without one.
+    if gone.role == Role::Admin {
+        let rest = svc.conversations.members(id).await?;
+        let has_admin = rest.iter().any(|m| m.role == Role::Admin);
+        if let Some(next) = rest.iter().min_by_key(|m| (m.joined_at, m.user_id))
+            && !has_admin
+        {
+            let mut promoted = next.clone();
+            promoted.role = Role::Admin;
+            svc.conversations.set_role(&promoted).await?;
+        }
+    }
+    if c.kind == ConversationKind::Room {
+        room_membership_changed(svc, &c, user, false).await?;
     }
     tracing::info!(conversation_id = %id, user_id = %user, "member removed");
+    Ok(())
+}
+
+/// After a user joins or leaves a room: their open connections start or
+/// stop getting its deliveries, and if they are online the members hear
+/// the new count. The membership is written first and the connections read
+/// after, and a connection subscribes only while the membership stands, so
+/// a join or leave racing a connect or disconnect leaves no subscription
+/// wrong.
+pub(crate) async fn room_membership_changed(
+    svc: &Services,
+    room: &Conversation,
+    user: UserId,
+    joined: bool,
+) -> AppResult<()> {
+    let connections = svc.connections.connections_of(&[user]).await?;
+    for c in &connections {
+        if joined {
+            svc.rooms.subscribe(room.conversation_id, c).await?;
+        } else {
+            svc.rooms
+                .unsubscribe(room.conversation_id, &c.connection_id)
+                .await?;
+        }
+    }
+    if !connections.is_empty() {
+        fanout::announce_online(svc, room, None).await?;
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! by the recipients' connections; pushes run concurrently up to
 //! `push_concurrency`.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -10,7 +11,9 @@ use futures::StreamExt;
 use super::access;
 use super::error::AppResult;
 use super::services::Services;
-use crate::domain::{ConnectionId, UserId};
+use crate::domain::{
+    ConnectionId, ConnectionRecord, Conversation, ConversationId, ConversationKind, UserId,
+};
 use crate::ports::{PresenceChange, PushError};
 use crate::protocol::ServerFrame;
 
@@ -70,14 +73,127 @@ pub(crate) async fn announce_presence(
     skip: Option<&ConnectionId>,
 ) -> AppResult<()> {
     for (conversation, _) in svc.conversations.conversations_of(user).await? {
-        let members = access::member_ids(svc, conversation.conversation_id).await?;
+        announce_online(svc, &conversation, skip).await?;
+    }
+    Ok(())
+}
+
+/// Pushes one conversation's online count to its members' connections. A
+/// room counts the distinct users among its subscribed connections, which
+/// is exact however many devices each has, and costs one read and one push
+/// per online connection; the directory keeps the count it last announced.
+pub(crate) async fn announce_online(
+    svc: &Services,
+    conversation: &Conversation,
+    skip: Option<&ConnectionId>,
+) -> AppResult<()> {
+    let id = conversation.conversation_id;
+    let (online, targets) = if conversation.kind == ConversationKind::Room {
+        let now = svc.clock.now();
+        let subscribers = svc.rooms.subscribers(id, now).await?;
+        let online = distinct_users(subscribers.iter().map(|s| s.user_id));
+        svc.rooms.set_online(id, online, now).await?;
+        let targets = subscribers
+            .into_iter()
+            .map(|s| s.connection_id)
+            .filter(|c| Some(c) != skip)
+            .collect();
+        (online, targets)
+    } else {
+        let members = access::member_ids(svc, id).await?;
         let online = svc.connections.count_online(&members).await?;
-        let frame = ServerFrame::Presence {
-            conversation_id: conversation.conversation_id,
-            online,
-        };
-        let targets = connections_of(svc, &members, skip).await?;
-        push_and_prune(svc, &targets, &frame.to_json()).await;
+        (online, connections_of(svc, &members, skip).await?)
+    };
+    let frame = ServerFrame::Presence {
+        conversation_id: id,
+        online,
+    };
+    push_and_prune(svc, &targets, &frame.to_json()).await;
+    Ok(())
+}
+
+/// How many different users these are.
+pub(crate) fn distinct_users(users: impl Iterator<Item = UserId>) -> u32 {
+    let set: HashSet<UserId> = users.collect();
+    u32::try_from(set.len()).unwrap_or(u32::MAX)
+}
+
+/// Every open connection a conversation's frames reach, with its user: a
+/// room's subscribed connections (bounded by who is online, whatever the
+/// member count), or the members' connections in a chat or group (at most
+/// `Conversation::MAX_MEMBERS` members to look up).
+pub(crate) async fn audience(
+    svc: &Services,
+    conversation: ConversationId,
+) -> AppResult<Vec<(ConnectionId, UserId)>> {
+    let kind = svc
+        .conversations
+        .conversation(conversation)
+        .await?
+        .map(|c| c.kind);
+    if kind == Some(ConversationKind::Room) {
+        return Ok(svc
+            .rooms
+            .subscribers(conversation, svc.clock.now())
+            .await?
+            .into_iter()
+            .map(|s| (s.connection_id, s.user_id))
+            .collect());
+    }
+    let members = access::member_ids(svc, conversation).await?;
+    Ok(svc
+        .connections
+        .connections_of(&members)
+        .await?
+        .into_iter()
+        .map(|c| (c.connection_id, c.user_id))
+        .collect())
+}
+
+/// Pushes to the conversation's audience, but `skip` and the connections
+/// of `except` (the actor, for frames about themselves).
+pub(crate) async fn push_to_conversation(
+    svc: &Services,
+    conversation: ConversationId,
+    frame: &ServerFrame,
+    skip: Option<&ConnectionId>,
+    except: Option<UserId>,
+) -> AppResult<Failures> {
+    let targets: Vec<ConnectionId> = audience(svc, conversation)
+        .await?
+        .into_iter()
+        .filter(|(c, u)| Some(c) != skip && Some(*u) != except)
+        .map(|(c, _)| c)
+        .collect();
+    Ok(push(svc, &targets, frame).await)
+}
+
+/// Subscribes a new connection to each of its user's rooms, concurrently.
+/// Best effort per room: a room it misses, it catches up on with `resume`.
+pub(crate) async fn subscribe_rooms(svc: &Services, record: &ConnectionRecord) -> AppResult<()> {
+    let rooms = svc.rooms.rooms_of(record.user_id).await?;
+    let subscribed = futures::stream::iter(rooms)
+        .map(|room| async move { svc.rooms.subscribe(room, record).await })
+        .buffer_unordered(svc.settings.push_concurrency.max(1))
+        .collect::<Vec<_>>()
+        .await;
+    for result in subscribed {
+        if let Err(e) = result {
+            tracing::warn!(connection_id = %record.connection_id, error = %e, "room subscription failed");
+        }
+    }
+    Ok(())
+}
+
+/// Ends a closed connection's room subscriptions; their TTL (the
+/// connection's own expiry) removes any this misses.
+pub(crate) async fn unsubscribe_rooms(
+    svc: &Services,
+    user: UserId,
+    connection: &ConnectionId,
+) -> AppResult<()> {
+    for room in svc.rooms.rooms_of(user).await? {
+        svc.rooms.unsubscribe(room, connection).await?;
     }
     Ok(())
 }
@@ -159,8 +275,9 @@ async fn prune(svc: &Services, connection: &ConnectionId) -> AppResult<Option<Us
         return Ok(None);
     }
     tracing::info!(connection_id = %connection, "removing stale connection");
-    Ok(match svc.connections.remove_connection(connection).await? {
-        Some((r, PresenceChange::WentOffline)) => Some(r.user_id),
-        _ => None,
-    })
+    let Some((record, change)) = svc.connections.remove_connection(connection).await? else {
+        return Ok(None);
+    };
+    unsubscribe_rooms(svc, record.user_id, connection).await?;
+    Ok((change == PresenceChange::WentOffline).then_some(record.user_id))
 }

@@ -214,7 +214,7 @@ async fn request_change(
             .conversations
             .conversation(conversation_id)
             .await?
-            .is_some_and(|c| c.kind == ConversationKind::Group);
+            .is_some_and(|c| c.kind.is_titled());
     let c = StreamChange {
         message_id: MessageId::new(),
         conversation_id,
@@ -273,8 +273,7 @@ async fn vote(
     if !voted.changed {
         return Ok(Some(frame));
     }
-    let members = access::member_ids(svc, conversation_id).await?;
-    fanout::push_to_users(svc, &members, &frame, None).await?;
+    fanout::push_to_conversation(svc, conversation_id, &frame, None, None).await?;
     Ok(None)
 }
 
@@ -346,16 +345,11 @@ async fn accept(
 async fn typing(svc: &Services, caller: &Caller, conversation_id: ConversationId) -> AppResult<()> {
     access::require(svc, conversation_id, caller.user_id).await?;
     refuse_if_blocked(svc, caller.user_id, conversation_id).await?;
-    let others: Vec<UserId> = access::member_ids(svc, conversation_id)
-        .await?
-        .into_iter()
-        .filter(|u| *u != caller.user_id)
-        .collect();
     let frame = ServerFrame::Typing {
         conversation_id,
         user_id: caller.user_id,
     };
-    fanout::push_to_users(svc, &others, &frame, None).await?;
+    fanout::push_to_conversation(svc, conversation_id, &frame, None, Some(caller.user_id)).await?;
     Ok(())
 }
 
@@ -369,13 +363,12 @@ async fn read(
     seq: Seq,
 ) -> AppResult<()> {
     access::require(svc, conversation_id, caller.user_id).await?;
-    let last = svc
+    let c = svc
         .conversations
         .conversation(conversation_id)
         .await?
-        .ok_or(AppError::NotAMember)?
-        .last_seq;
-    let seq = seq.min(last);
+        .ok_or(AppError::NotAMember)?;
+    let seq = seq.min(c.last_seq);
     if !svc
         .conversations
         .mark_read(conversation_id, caller.user_id, seq)
@@ -388,8 +381,12 @@ async fn read(
         user_id: caller.user_id,
         seq,
     };
-    let members = access::member_ids(svc, conversation_id).await?;
-    fanout::push_to_users(svc, &members, &frame, Some(connection)).await?;
+    // A room's members are many: only the reader's own devices hear of it.
+    if c.kind == ConversationKind::Room {
+        fanout::push_to_users(svc, &[caller.user_id], &frame, Some(connection)).await?;
+    } else {
+        fanout::push_to_conversation(svc, conversation_id, &frame, Some(connection), None).await?;
+    }
     Ok(())
 }
 
@@ -576,8 +573,8 @@ async fn retention_page(svc: &Services, id: ConversationId, after: Seq) -> AppRe
     Ok(())
 }
 
-/// Pushes a stored entry to every member's connections but the one it
-/// was sent from, which has its `persisted` ack (a message sent over HTTP
+/// Pushes a stored entry to every member's connections (a room's
+/// subscribed connections) but the one it was sent from, which has its `persisted` ack (a message sent over HTTP
 /// reaches the sender's connections too). The members' connections are
 /// looked up once per run (a batch of one conversation), not once per
 /// message: a connection opened meanwhile catches up with `resume`.
@@ -591,16 +588,7 @@ async fn deliver(
 ) -> AppResult<bool> {
     let connections = match audience {
         Some(connections) => connections,
-        None => {
-            let members = access::member_ids(svc, stored.conversation_id).await?;
-            let records = svc.connections.connections_of(&members).await?;
-            audience.insert(
-                records
-                    .into_iter()
-                    .map(|c| (c.connection_id, c.user_id))
-                    .collect(),
-            )
-        }
+        None => audience.insert(fanout::audience(svc, stored.conversation_id).await?),
     };
     let targets: Vec<&(ConnectionId, UserId)> = connections
         .iter()

@@ -2,7 +2,8 @@
 //! Lambda events, HTTP or storage technology.
 //!
 //! A module may use those below it in this list, never those above:
-//! `matching` (which opens conversations); `accounts`, `conversations`,
+//! `matching` (which opens conversations) and `rooms` (which shows them);
+//! `accounts`, `conversations`,
 //! `friends`, `messaging`, `themes`, `emoji` and `uploads` (the use cases
 //! the functions call); `presence` (connections coming and going); `fanout`
 //! (the one push-and-prune path); `access` (the one membership check);
@@ -15,6 +16,7 @@ pub mod friends;
 pub mod matching;
 pub mod messaging;
 pub mod presence;
+pub mod rooms;
 pub mod themes;
 pub mod uploads;
 

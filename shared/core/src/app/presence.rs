@@ -19,7 +19,12 @@ pub async fn connect(svc: &Services, caller: &Caller, connection: ConnectionId) 
     let change = svc.connections.add_connection(&record).await?;
     tracing::info!(connection_id = %connection, user_id = %caller.user_id, "connected");
     // Best effort: the connection is registered, and failing the handshake
-    // now would leave it registered with no `$disconnect` to come.
+    // now would leave it registered with no `$disconnect` to come. Rooms
+    // are subscribed after the connection is registered and before the
+    // count is announced, so the count includes it.
+    if let Err(e) = fanout::subscribe_rooms(svc, &record).await {
+        e.log();
+    }
     if change == PresenceChange::CameOnline
         && let Err(e) = fanout::announce_presence(svc, caller.user_id, Some(&connection)).await
     {
@@ -32,6 +37,7 @@ pub async fn connect(svc: &Services, caller: &Caller, connection: ConnectionId) 
 pub async fn disconnect(svc: &Services, connection: &ConnectionId) -> AppResult<()> {
     if let Some((record, change)) = svc.connections.remove_connection(connection).await? {
         tracing::info!(connection_id = %connection, user_id = %record.user_id, "disconnected");
+        fanout::unsubscribe_rooms(svc, record.user_id, connection).await?;
         if change == PresenceChange::WentOffline {
             fanout::announce_presence(svc, record.user_id, None).await?;
         }

@@ -7,7 +7,7 @@ use super::error::{AppError, AppResult};
 use crate::auth::Auth;
 use crate::ports::{
     BlobStore, Clock, ConnectionStore, ConversationStore, EmojiStore, FriendStore, MatchStore,
-    MessageLog, MessageStream, Pusher, ThemeStore, TokenStore, UploadStore, UserStore,
+    MessageLog, MessageStream, Pusher, RoomStore, ThemeStore, TokenStore, UploadStore, UserStore,
 };
 
 /// Limits and lifetimes that the platform imposes or the operator chooses.
@@ -52,6 +52,7 @@ pub struct Services {
     pub friends: Arc<dyn FriendStore>,
     pub messages: Arc<dyn MessageLog>,
     pub matches: Arc<dyn MatchStore>,
+    pub rooms: Arc<dyn RoomStore>,
     pub uploads: Arc<dyn UploadStore>,
     pub emoji: Arc<dyn EmojiStore>,
     pub themes: Arc<dyn ThemeStore>,

@@ -15,8 +15,8 @@ use super::error::{AppError, AppResult};
 use super::services::Services;
 use super::{access, fanout, uploads};
 use crate::domain::{
-    Caller, ConversationId, ConversationKind, Role, Theme, ThemeError, ThemeId, ThemeSpec,
-    ThemeView, UploadId, UploadKind, UploadState, UserId,
+    Caller, ConversationId, Role, Theme, ThemeError, ThemeId, ThemeSpec, ThemeView, UploadId,
+    UploadKind, UploadState, UserId,
 };
 use crate::ports::{AppliedTheme, Copied, MarketOrder, ThemeScope};
 use crate::protocol::{ErrorCode, ServerFrame};
@@ -382,9 +382,9 @@ pub async fn set_for_conversation(
         .conversation(conversation)
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
-    if c.kind == ConversationKind::Group && me.role != Role::Admin {
+    if c.kind.is_titled() && me.role != Role::Admin {
         return Err(AppError::Forbidden(
-            "only a group admin may set the group's theme",
+            "only an admin may set a group's or room's theme",
         ));
     }
     let applied = match theme {
@@ -417,15 +417,12 @@ pub async fn set_for_conversation(
     };
     // The theme is set whatever the pushes do; members who miss the frame
     // see it when they next open the conversation.
-    match access::member_ids(svc, conversation).await {
-        Ok(members) => match fanout::push_to_users(svc, &members, &frame, None).await {
-            Ok(failures) => {
-                for (connection, e) in failures {
-                    tracing::warn!(%connection, error = %e, "theme change not delivered");
-                }
+    match fanout::push_to_conversation(svc, conversation, &frame, None, None).await {
+        Ok(failures) => {
+            for (connection, e) in failures {
+                tracing::warn!(%connection, error = %e, "theme change not delivered");
             }
-            Err(e) => e.log(),
-        },
+        }
         Err(e) => e.log(),
     }
     Ok(shown)

@@ -10,6 +10,17 @@ pub enum ConversationKind {
     Direct,
     /// Named, with admins who manage the members.
     Group,
+    /// Public: listed in the directory, joined and left by anyone. Its
+    /// deliveries go to the connections subscribed to it, so a message
+    /// costs one push per online connection, not a scan of the members.
+    Room,
+}
+
+impl ConversationKind {
+    /// Named, with admins: groups and rooms.
+    pub fn is_titled(self) -> bool {
+        matches!(self, Self::Group | Self::Room)
+    }
 }
 
 /// A group's name: 1-100 characters, no control characters.
@@ -114,6 +125,17 @@ impl Conversation {
     /// Groups hold at most this many members, which bounds the work of a
     /// fan-out and keeps the member list one page.
     pub const MAX_MEMBERS: usize = 256;
+    /// Rooms hold many more: their fan-out is bounded by the subscribed
+    /// connections, and their views list no members.
+    pub const MAX_ROOM_MEMBERS: usize = 100_000;
+
+    /// The most members this conversation may hold.
+    pub fn member_limit(&self) -> usize {
+        match self.kind {
+            ConversationKind::Room => Self::MAX_ROOM_MEMBERS,
+            _ => Self::MAX_MEMBERS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,7 @@ mod friends;
 mod matching;
 mod messages;
 mod pusher;
+mod rooms;
 mod stream;
 mod themes;
 mod tokens;
@@ -27,6 +28,7 @@ pub use friends::FriendStore;
 pub use matching::{MatchStore, Paired};
 pub use messages::{MessageLog, Persisted, Voted};
 pub use pusher::{PushError, Pusher};
+pub use rooms::{RoomConnection, RoomListing, RoomStore};
 pub use stream::{MessageStream, StreamError};
 pub use themes::{
     AppliedTheme, Copied, MarketOrder, MarketPage, ThemeScope, ThemeStore, market_keys,
@@ -65,6 +67,7 @@ pub trait Store:
     + FriendStore
     + MessageLog
     + MatchStore
+    + RoomStore
     + UploadStore
     + EmojiStore
     + ThemeStore
@@ -79,6 +82,7 @@ impl<T> Store for T where
         + FriendStore
         + MessageLog
         + MatchStore
+        + RoomStore
         + UploadStore
         + EmojiStore
         + ThemeStore

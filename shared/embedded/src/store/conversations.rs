@@ -12,7 +12,7 @@ use crate::error::{DbResult, from_json, to_json};
 use chitter_core::domain::{Conversation, ConversationId, Member, Retention, Seq, Title, UserId};
 use chitter_core::ports::{AddMember, ConversationStore, StoreError};
 
-fn count_prefix<V: redb::Value + 'static>(
+pub(super) fn count_prefix<V: redb::Value + 'static>(
     table: &impl ReadableTable<(&'static str, &'static str), V>,
     prefix: &str,
 ) -> DbResult<usize> {
@@ -26,7 +26,7 @@ fn count_prefix<V: redb::Value + 'static>(
     Ok(n)
 }
 
-fn insert_conversation(
+pub(super) fn insert_conversation(
     tx: &WriteTransaction,
     c: &Conversation,
     members: &[Member],

@@ -9,6 +9,7 @@ mod emoji;
 mod friends;
 mod matching;
 mod messages;
+mod rooms;
 mod themes;
 mod tokens;
 mod uploads;
@@ -60,6 +61,13 @@ const MATCH_QUEUE: TableDefinition<(i64, &str), ()> = TableDefinition::new("matc
 const BLOCKS: TableDefinition<(&str, &str), ()> = TableDefinition::new("blocks");
 /// (other, user): who blocks each user.
 const BLOCKED_BY: TableDefinition<(&str, &str), ()> = TableDefinition::new("blocked_by");
+/// room id: the directory of public rooms (ids grow with time).
+const ROOMS: TableDefinition<&str, ()> = TableDefinition::new("rooms");
+/// (room, connection) -> RoomConnection: who gets the room's deliveries.
+const ROOM_CONNECTIONS: TableDefinition<(&str, &str), Json> =
+    TableDefinition::new("room_connections");
+/// room -> the online count last announced, and when.
+const ROOM_ONLINE: TableDefinition<&str, Json> = TableDefinition::new("room_online");
 /// (owner, upload) -> Upload.
 const UPLOADS: TableDefinition<(&str, &str), Json> = TableDefinition::new("uploads");
 /// emoji id -> Emoji.
@@ -118,6 +126,9 @@ impl EmbeddedStore {
             tx.open_table(MATCH_QUEUE)?;
             tx.open_table(BLOCKS)?;
             tx.open_table(BLOCKED_BY)?;
+            tx.open_table(ROOMS)?;
+            tx.open_table(ROOM_CONNECTIONS)?;
+            tx.open_table(ROOM_ONLINE)?;
             tx.open_table(UPLOADS)?;
             tx.open_table(UPLOAD_USAGE)?;
             tx.open_table(EMOJI)?;
@@ -166,6 +177,8 @@ impl EmbeddedStore {
             let n = conns.len()?;
             conns.retain(|_, _| false)?;
             tx.open_table(USER_CONNECTIONS)?.retain(|_, _| false)?;
+            tx.open_table(ROOM_CONNECTIONS)?.retain(|_, _| false)?;
+            tx.open_table(ROOM_ONLINE)?.retain(|_, _| false)?;
             Ok(usize::try_from(n).unwrap_or(usize::MAX))
         })
         .await

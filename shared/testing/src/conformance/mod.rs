@@ -16,6 +16,7 @@ mod friends;
 mod matching;
 mod messages;
 mod pusher;
+mod rooms;
 mod stream;
 mod themes;
 mod tokens;
@@ -40,6 +41,7 @@ pub use messages::{
     votes_count_once_per_user_even_when_cast_together,
 };
 pub use pusher::{ClientEnd, pushers_deliver_and_report_gone};
+pub use rooms::rooms_are_listed_newest_first_and_reach_only_subscribed_members;
 pub use stream::{StreamProbe, streams_keep_each_key_in_order};
 pub use themes::{
     racing_copiers_are_each_counted, the_market_pages_and_counts_each_copier_once,
@@ -120,6 +122,14 @@ macro_rules! store_conformance {
         async fn matching_pairs_each_waiting_user_once() {
             let s = $make;
             $crate::conformance::matching_pairs_each_waiting_user_once(s).await;
+        }
+        #[tokio::test]
+        async fn rooms_are_listed_newest_first_and_reach_only_subscribed_members() {
+            let s = $make;
+            $crate::conformance::rooms_are_listed_newest_first_and_reach_only_subscribed_members(
+                &*s,
+            )
+            .await;
         }
         #[tokio::test]
         async fn blocks_have_two_sides_and_end_friendships() {
