@@ -7,10 +7,12 @@ use std::time::Duration;
 use anyhow::Context;
 use chitter_core::Settings;
 use chitter_core::auth::{AuthError, JwtSecret};
-use chitter_wiring::env::vars;
+use chitter_core::ports::IdentityProvider;
+use chitter_wiring::env::{Env, vars};
 use clap::{Parser, ValueEnum};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretSlice};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
@@ -110,6 +112,19 @@ pub struct Config {
     #[arg(long, env = "CHITTER_UPLOAD_URL_SECS", default_value_t = 300)]
     pub upload_url_secs: u64,
 
+    /// Sign-in with an OpenID provider: its issuer URL, exactly as its ID
+    /// tokens name it (https, or http on this machine). Unset: off.
+    #[arg(long, env = vars::OIDC_ISSUER)]
+    pub oidc_issuer: Option<String>,
+
+    /// This app's client id at the OpenID provider.
+    #[arg(long, env = vars::OIDC_CLIENT_ID)]
+    pub oidc_client_id: Option<String>,
+
+    /// The OpenID provider's name on the sign-in button.
+    #[arg(long, env = vars::OIDC_NAME)]
+    pub oidc_name: Option<String>,
+
     /// Close any connection after this many seconds (API Gateway: 7200).
     #[arg(long, env = "CHITTER_MAX_CONNECTION_SECS", default_value_t = 7200)]
     pub max_connection_secs: u64,
@@ -180,6 +195,17 @@ impl Config {
             upload_quota_bytes: self.upload_quota_bytes,
             ..Settings::default()
         }
+    }
+
+    /// The OpenID provider, read by the same rules as the crud function's.
+    pub fn identity_provider(&self) -> anyhow::Result<Option<Arc<dyn IdentityProvider>>> {
+        let env = Env::from_lookup(|name| match name {
+            vars::OIDC_ISSUER => self.oidc_issuer.clone(),
+            vars::OIDC_CLIENT_ID => self.oidc_client_id.clone(),
+            vars::OIDC_NAME => self.oidc_name.clone(),
+            _ => None,
+        });
+        Ok(env.identity_provider()?)
     }
 
     pub fn idle_timeout(&self) -> Duration {

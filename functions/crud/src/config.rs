@@ -1,9 +1,11 @@
 //! Every variable the crud function reads.
 
+use std::sync::Arc;
+
 use chitter_core::auth::JwtSecret;
+use chitter_core::ports::IdentityProvider;
 use chitter_wiring::env::{ConfigError, Env, FromEnv, vars};
 
-#[derive(Debug)]
 pub struct Config {
     pub table: String,
     /// The bucket uploads go to.
@@ -15,6 +17,8 @@ pub struct Config {
     /// The access-token signing key: required, with no per-process
     /// fallback, so that every instance accepts every other's tokens.
     pub jwt_secret: JwtSecret,
+    /// The OpenID provider people may sign in with, if any.
+    pub identity: Option<Arc<dyn IdentityProvider>>,
 }
 
 impl FromEnv for Config {
@@ -25,6 +29,7 @@ impl FromEnv for Config {
             callback_url: env.required(vars::CALLBACK_URL)?,
             stream: env.required(vars::STREAM)?,
             jwt_secret: env.jwt_secret()?,
+            identity: env.identity_provider()?,
         })
     }
 }
@@ -43,8 +48,8 @@ mod tests {
                 .then(|| "chitter".to_owned())
         });
         assert_eq!(
-            Config::read(&env).unwrap_err(),
-            ConfigError::Missing(vars::JWT_SECRET)
+            Config::read(&env).err(),
+            Some(ConfigError::Missing(vars::JWT_SECRET))
         );
     }
 }

@@ -31,6 +31,11 @@ pub fn router(svc: Arc<Services>) -> Router {
         .route("/api/auth/signup", post(accounts::signup))
         .route("/api/auth/signin", post(accounts::signin))
         .route("/api/auth/refresh", post(accounts::refresh))
+        .route(
+            "/api/auth/oidc",
+            get(accounts::oidc_provider).post(accounts::oidc_sign_in),
+        )
+        .route("/api/auth/oidc/start", post(accounts::oidc_start))
         .route("/api/auth/signout", post(accounts::signout))
         .route("/api/auth/ticket", post(accounts::ticket))
         .route("/api/me", get(accounts::me))

@@ -22,6 +22,7 @@ async fn main() -> Result<(), Error> {
             .pusher(aws.pusher(&config.callback_url))
             .stream(aws.stream(&config.stream))
             .auth(auth)
+            .identity(config.identity)
             .build(),
     );
     let api = chitter_crud::Api::new(svc);

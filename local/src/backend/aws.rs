@@ -51,6 +51,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             &resources.bucket,
         )))
         .auth(Auth::new(&secret.jwt()?, AuthSettings::default()))
+        .identity(config.identity_provider()?)
         .settings(config.settings())
         .clock(inputs.clock.clone())
         .build(),

@@ -37,6 +37,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             .pusher(inputs.connections.clone())
             .blobs(Arc::new(s3.store.clone()))
             .auth(Auth::new(&secret.jwt()?, AuthSettings::default()))
+            .identity(config.identity_provider()?)
             .settings(config.settings())
             .clock(inputs.clock.clone())
             .build(),

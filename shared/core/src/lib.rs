@@ -7,6 +7,7 @@ pub mod app;
 pub mod auth;
 pub mod authorizer;
 pub mod domain;
+pub mod oidc;
 pub mod ports;
 pub mod protocol;
 

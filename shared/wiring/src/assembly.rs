@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use chitter_core::auth::Auth;
-use chitter_core::ports::{BlobStore, Clock, MessageStream, Pusher, Store, SystemClock};
+use chitter_core::ports::{
+    BlobStore, Clock, IdentityProvider, MessageStream, Pusher, Store, SystemClock,
+};
 use chitter_core::{Services, Settings};
 
 use crate::unavailable::Unavailable;
@@ -17,6 +19,7 @@ pub struct Wiring<S> {
     blobs: Arc<dyn BlobStore>,
     clock: Arc<dyn Clock>,
     auth: Option<Auth>,
+    identity: Option<Arc<dyn IdentityProvider>>,
     settings: Settings,
 }
 
@@ -30,6 +33,7 @@ impl<S: Store + 'static> Wiring<S> {
             blobs: Arc::new(Unavailable),
             clock: Arc::new(SystemClock),
             auth: None,
+            identity: None,
             settings: Settings::default(),
         }
     }
@@ -60,6 +64,12 @@ impl<S: Store + 'static> Wiring<S> {
         self
     }
 
+    /// The OpenID provider people may sign in with (crud only).
+    pub fn identity(mut self, identity: Option<Arc<dyn IdentityProvider>>) -> Self {
+        self.identity = identity;
+        self
+    }
+
     pub fn settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
         self
@@ -84,6 +94,7 @@ impl<S: Store + 'static> Wiring<S> {
             blobs: self.blobs,
             clock: self.clock,
             auth: self.auth,
+            identity: self.identity,
             settings: self.settings,
         }
     }

@@ -2,7 +2,11 @@
 //! missing or invalid value is an error that names the variable, so that a
 //! misconfigured function fails its init with a clear message.
 
+use std::sync::Arc;
+
 use chitter_core::auth::JwtSecret;
+use chitter_core::ports::IdentityProvider;
+use chitter_openid::HttpProvider;
 
 /// Every variable a function reads, named once (`template.yaml` sets them).
 pub mod vars {
@@ -16,6 +20,13 @@ pub mod vars {
     pub const BUCKET: &str = "CHITTER_BUCKET";
     /// The access-token signing key, at least 32 bytes (crud only).
     pub const JWT_SECRET: &str = "CHITTER_JWT_SECRET";
+    /// The OpenID provider's issuer URL, exactly as its ID tokens name it;
+    /// unset or empty: no OpenID sign-in (crud only).
+    pub const OIDC_ISSUER: &str = "CHITTER_OIDC_ISSUER";
+    /// This app's client id at that provider (the tokens' audience).
+    pub const OIDC_CLIENT_ID: &str = "CHITTER_OIDC_CLIENT_ID";
+    /// The provider's name on the sign-in button; default "OpenID".
+    pub const OIDC_NAME: &str = "CHITTER_OIDC_NAME";
 }
 
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,6 +98,31 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
     }
 }
 
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    fn optional(&self, name: &'static str) -> Option<String> {
+        (self.lookup)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// The OpenID provider, when an issuer is set (then a client id must
+    /// be too). Nothing is fetched here: the adapter fetches on first use.
+    pub fn identity_provider(&self) -> Result<Option<Arc<dyn IdentityProvider>>, ConfigError> {
+        let Some(issuer) = self.optional(vars::OIDC_ISSUER) else {
+            return Ok(None);
+        };
+        let client_id = self.required(vars::OIDC_CLIENT_ID)?;
+        let name = self
+            .optional(vars::OIDC_NAME)
+            .unwrap_or_else(|| "OpenID".to_owned());
+        let provider = HttpProvider::new(&name, issuer.trim(), client_id.trim()).map_err(|_| {
+            ConfigError::Invalid {
+                name: vars::OIDC_ISSUER,
+                reason: "must be an https URL (http only on this machine)",
+            }
+        })?;
+        Ok(Some(Arc::new(provider)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +155,45 @@ mod tests {
         assert_eq!(
             format!("{:?}", ConfigError::Missing(vars::TABLE)),
             "environment variable CHITTER_TABLE is not set"
+        );
+    }
+
+    #[test]
+    fn an_openid_provider_needs_a_client_id_and_an_https_issuer() {
+        assert!(env(&[]).identity_provider().unwrap().is_none());
+        assert!(
+            env(&[(vars::OIDC_ISSUER, "")])
+                .identity_provider()
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            env(&[(vars::OIDC_ISSUER, "https://accounts.google.com")])
+                .identity_provider()
+                .err(),
+            Some(ConfigError::Missing(vars::OIDC_CLIENT_ID))
+        );
+        assert!(matches!(
+            env(&[
+                (vars::OIDC_ISSUER, "http://idp.example"),
+                (vars::OIDC_CLIENT_ID, "c")
+            ])
+            .identity_provider(),
+            Err(ConfigError::Invalid {
+                name: vars::OIDC_ISSUER,
+                ..
+            })
+        ));
+        let p = env(&[
+            (vars::OIDC_ISSUER, "https://accounts.google.com"),
+            (vars::OIDC_CLIENT_ID, "c"),
+        ])
+        .identity_provider()
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (p.issuer(), p.client_id()),
+            ("https://accounts.google.com", "c")
         );
     }
 

@@ -53,6 +53,37 @@ pub async fn signin(
     )
 }
 
+#[derive(Deserialize)]
+pub struct IdTokenBody {
+    id_token: String,
+}
+
+/// `GET /api/auth/oidc`: the provider, for the sign-in button (404 when
+/// none is configured).
+pub async fn oidc_provider(State(svc): State<Arc<Services>>) -> ApiResult<Response> {
+    json(StatusCode::OK, &accounts::oidc_provider(&svc).await?)
+}
+
+/// `POST /api/auth/oidc/start`: the provider and a fresh nonce.
+pub async fn oidc_start(State(svc): State<Arc<Services>>) -> ApiResult<Response> {
+    json(StatusCode::CREATED, &accounts::oidc_start(&svc).await?)
+}
+
+/// `POST /api/auth/oidc`: 201 with the session when the sign-in created
+/// the account, 200 after.
+pub async fn oidc_sign_in(
+    State(svc): State<Arc<Services>>,
+    JsonBody(b): JsonBody<IdTokenBody>,
+) -> ApiResult<Response> {
+    let (session, created) = accounts::oidc_sign_in(&svc, &b.id_token).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    json(status, &session)
+}
+
 pub async fn refresh(
     State(svc): State<Arc<Services>>,
     JsonBody(b): JsonBody<RefreshBody>,

@@ -99,6 +99,10 @@ pub(super) mod keys {
     pub fn user(id: UserId) -> String {
         format!("USER#{id}")
     }
+    /// An outside identity's link to its account (a SHA-256, hex).
+    pub fn identity(digest: &str) -> String {
+        format!("IDENTITY#{digest}")
+    }
     pub fn handle(h: &Handle) -> String {
         format!("HANDLE#{h}")
     }

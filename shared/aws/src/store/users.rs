@@ -9,13 +9,15 @@ use async_trait::async_trait;
 use super::DynamoStore;
 use super::items::{HandleBody, from_item, key, keys, to_item};
 use super::{cancellation, failed_check, s};
-use chitter_core::domain::{Handle, UserId, UserProfile, UserRecord};
-use chitter_core::ports::{StoreError, UserStore};
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use chitter_core::domain::{ExternalIdentity, Handle, UserId, UserProfile, UserRecord};
+use chitter_core::ports::{NewIdentity, StoreError, UserStore};
 
-#[async_trait]
-impl UserStore for DynamoStore {
-    async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
-        let items = vec![
+impl DynamoStore {
+    /// The handle claim (conditional), the profile (conditional) and the
+    /// directory entry: the writes that make an account.
+    fn account_items(&self, user: &UserRecord) -> Result<Vec<TransactWriteItem>, StoreError> {
+        Ok(vec![
             self.put(
                 to_item(
                     keys::handle(&user.handle),
@@ -41,7 +43,53 @@ impl UserStore for DynamoStore {
                 )?,
                 None,
             )?,
-        ];
+        ])
+    }
+}
+
+#[async_trait]
+impl UserStore for DynamoStore {
+    async fn create_user_with_identity(
+        &self,
+        user: &UserRecord,
+        identity: &ExternalIdentity,
+    ) -> Result<NewIdentity, StoreError> {
+        let mut items = self.account_items(user)?;
+        let link = to_item(
+            keys::identity(identity.as_str()),
+            keys::ONE,
+            &HandleBody {
+                user_id: user.user_id,
+            },
+            None,
+        )?;
+        items.push(self.put(link, Some("attribute_not_exists(pk)"))?);
+        let last = items.len() - 1;
+        match self.transact(items).await {
+            Ok(()) => Ok(NewIdentity::Created),
+            Err(e) => match cancellation(&e) {
+                Some(r) if failed_check(&r, last) => Ok(NewIdentity::IdentityTaken),
+                Some(r) if failed_check(&r, 0) => Ok(NewIdentity::HandleTaken),
+                _ => Err(StoreError::backend(e)),
+            },
+        }
+    }
+
+    async fn user_by_identity(
+        &self,
+        identity: &ExternalIdentity,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let Some(link) = self
+            .get::<HandleBody>(keys::identity(identity.as_str()), keys::ONE)
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.user(link.user_id).await
+    }
+
+    async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
+        let items = self.account_items(user)?;
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(e) if cancellation(&e).is_some_and(|r| failed_check(&r, 0)) => {

@@ -1,12 +1,22 @@
-//! Sign-up, sign-in, token refresh and connect tickets.
+//! Sign-up, sign-in (by password or OpenID), token refresh and connect
+//! tickets.
 
+use std::sync::Arc;
+
+use jsonwebtoken::jwk::JwkSet;
 use serde::{Deserialize, Serialize};
 
 use super::error::{AppError, AppResult};
 use super::services::{Services, blocking};
 use crate::auth::{SecretToken, hash_password, secs, verify_password};
-use crate::domain::{Caller, DisplayName, Handle, Password, UserId, UserProfile, UserRecord};
-use crate::ports::{StoreError, TokenGrant, TokenKind};
+use crate::domain::{
+    Caller, DisplayName, ExternalIdentity, Handle, Password, UserId, UserProfile, UserRecord,
+    handle_base,
+};
+use crate::oidc::{self, IdTokenError};
+use crate::ports::{
+    IdentityProvider, NewIdentity, ProviderInfo, StoreError, TokenGrant, TokenKind,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
@@ -111,6 +121,139 @@ async fn start_session(svc: &Services, user: &UserRecord) -> AppResult<Session> 
         expires_in: secs(auth.settings.access_ttl),
         refresh_token: refresh.expose().to_owned(),
     })
+}
+
+/// How long an OpenID sign-in may take, from its nonce to its ID token.
+pub const NONCE_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+/// ID tokens are a few KB; anything far larger is not one.
+const ID_TOKEN_MAX: usize = 16 * 1024;
+
+/// What a client needs to start an OpenID sign-in: where to send the user,
+/// and a nonce for the authorization request.
+#[derive(Debug, Clone, Serialize)]
+pub struct OidcStart {
+    #[serde(flatten)]
+    pub provider: ProviderInfo,
+    /// Single use: the ID token must carry it, and sign-in spends it, so a
+    /// token that leaks cannot be replayed.
+    pub nonce: String,
+    pub expires_in: i64,
+}
+
+fn identity_provider(svc: &Services) -> AppResult<&Arc<dyn IdentityProvider>> {
+    svc.identity
+        .as_ref()
+        .ok_or(AppError::NotFound("OpenID sign-in"))
+}
+
+/// The configured provider, for the client's sign-in button.
+pub async fn oidc_provider(svc: &Services) -> AppResult<ProviderInfo> {
+    Ok(identity_provider(svc)?.info().await?)
+}
+
+pub async fn oidc_start(svc: &Services) -> AppResult<OidcStart> {
+    let provider = identity_provider(svc)?.info().await?;
+    let nonce = SecretToken::generate();
+    let grant = TokenGrant {
+        // A nonce belongs to no account yet; the id is a placeholder.
+        user_id: UserId::new(),
+        expires_at: svc.clock.now() + NONCE_TTL,
+    };
+    svc.tokens
+        .put_token(TokenKind::Nonce, &nonce.digest(), &grant)
+        .await?;
+    Ok(OidcStart {
+        provider,
+        nonce: nonce.expose().to_owned(),
+        expires_in: secs(NONCE_TTL),
+    })
+}
+
+/// Signs in with an ID token from the configured provider: verified
+/// against its keys (fetched afresh once if the token names a new one),
+/// its nonce spent. The first sign-in of an identity creates an account
+/// (true), with a handle made from what the provider says of the user.
+pub async fn oidc_sign_in(svc: &Services, id_token: &str) -> AppResult<(Session, bool)> {
+    svc.access_tokens()?;
+    let provider = identity_provider(svc)?;
+    if id_token.len() > ID_TOKEN_MAX {
+        return Err(AppError::Unauthorized("the ID token is invalid: too long"));
+    }
+    let now = svc.clock.now();
+    let check =
+        |keys: &JwkSet| oidc::verify(id_token, keys, provider.issuer(), provider.client_id(), now);
+    let claims = match check(&*provider.keys(false).await?) {
+        Err(IdTokenError::UnknownKey) => check(&*provider.keys(true).await?),
+        other => other,
+    }
+    .map_err(|e| match e {
+        IdTokenError::UnknownKey => AppError::Unauthorized("the ID token names an unknown key"),
+        IdTokenError::Invalid(why) => AppError::Unauthorized(why),
+    })?;
+    let nonce = claims
+        .nonce
+        .as_deref()
+        .ok_or(AppError::Unauthorized("the ID token has no nonce"))?;
+    take_valid(svc, TokenKind::Nonce, nonce)
+        .await?
+        .ok_or(AppError::Unauthorized(
+            "the nonce is unknown, expired or used",
+        ))?;
+    let identity = ExternalIdentity::new(&claims.iss, &claims.sub);
+    if let Some(user) = svc.users.user_by_identity(&identity).await? {
+        return Ok((start_session(svc, &user).await?, false));
+    }
+    let hint = claims
+        .preferred_username
+        .as_deref()
+        .or_else(|| claims.email.as_deref().and_then(|e| e.split('@').next()))
+        .or(claims.name.as_deref())
+        .unwrap_or("user");
+    let base = handle_base(hint);
+    let display_name = claims
+        .name
+        .as_deref()
+        .map(|n| n.chars().take(64).collect::<String>())
+        .and_then(|n| DisplayName::parse(&n).ok());
+    for attempt in 0..8u32 {
+        let handle = if attempt == 0 {
+            base.clone()
+        } else {
+            format!("{base}{}", rand::random_range(10..10_000))
+        };
+        let handle = Handle::parse(&handle)?;
+        let user = UserRecord {
+            user_id: UserId::new(),
+            display_name: match &display_name {
+                Some(d) => d.clone(),
+                None => DisplayName::parse(handle.as_str())?,
+            },
+            handle,
+            // No password: this account signs in through its provider.
+            password_hash: String::new(),
+            created_at: now,
+        };
+        match svc
+            .users
+            .create_user_with_identity(&user, &identity)
+            .await?
+        {
+            NewIdentity::Created => {
+                tracing::info!(user_id = %user.user_id, "account created by OpenID sign-in");
+                return Ok((start_session(svc, &user).await?, true));
+            }
+            NewIdentity::HandleTaken => continue,
+            NewIdentity::IdentityTaken => {
+                let user = svc
+                    .users
+                    .user_by_identity(&identity)
+                    .await?
+                    .ok_or(AppError::Internal("identity linked to no account"))?;
+                return Ok((start_session(svc, &user).await?, false));
+            }
+        }
+    }
+    Err(AppError::Conflict("no free handle was found; try again"))
 }
 
 /// Checks an `Authorization: Bearer <access token>` header.

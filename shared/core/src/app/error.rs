@@ -3,7 +3,7 @@
 
 use crate::auth::AuthError;
 use crate::domain::{ChangeRefused, DomainError};
-use crate::ports::{BlobError, PushError, StoreError, StreamError};
+use crate::ports::{BlobError, IdpError, PushError, StoreError, StreamError};
 use crate::protocol::ErrorCode;
 
 /// The one error type of the use cases. `code` and `status` are the single
@@ -36,6 +36,8 @@ pub enum AppError {
     Delivery(#[from] PushError),
     #[error("blob storage is unavailable")]
     Blob(#[from] BlobError),
+    #[error("the identity provider is unavailable")]
+    Identity(#[from] IdpError),
     /// A failure of our own that no input explains (logged with its cause).
     #[error("internal error: {0}")]
     Internal(&'static str),
@@ -78,7 +80,8 @@ impl AppError {
             AppError::Store(_)
             | AppError::Stream(_)
             | AppError::Delivery(_)
-            | AppError::Blob(_) => ErrorCode::Unavailable,
+            | AppError::Blob(_)
+            | AppError::Identity(_) => ErrorCode::Unavailable,
             AppError::Internal(_) | AppError::Auth(_) | AppError::Task(_) => ErrorCode::Internal,
         }
     }

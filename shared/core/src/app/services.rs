@@ -6,8 +6,9 @@ use std::time::Duration;
 use super::error::{AppError, AppResult};
 use crate::auth::Auth;
 use crate::ports::{
-    BlobStore, Clock, ConnectionStore, ConversationStore, EmojiStore, FriendStore, MatchStore,
-    MessageLog, MessageStream, Pusher, RoomStore, ThemeStore, TokenStore, UploadStore, UserStore,
+    BlobStore, Clock, ConnectionStore, ConversationStore, EmojiStore, FriendStore,
+    IdentityProvider, MatchStore, MessageLog, MessageStream, Pusher, RoomStore, ThemeStore,
+    TokenStore, UploadStore, UserStore,
 };
 
 /// Limits and lifetimes that the platform imposes or the operator chooses.
@@ -59,6 +60,8 @@ pub struct Services {
     pub stream: Arc<dyn MessageStream>,
     pub pusher: Arc<dyn Pusher>,
     pub blobs: Arc<dyn BlobStore>,
+    /// The OpenID provider people may sign in with, when one is configured.
+    pub identity: Option<Arc<dyn IdentityProvider>>,
     pub clock: Arc<dyn Clock>,
     /// Access tokens: only the function that issues and checks them (crud)
     /// holds the signing key; elsewhere this is `None`.

@@ -28,7 +28,9 @@ pub use theme::{
     Background, Layer, MIN_CONTRAST, Rgb, Theme, ThemeColors, ThemeError, ThemeSpec, ThemeView,
 };
 pub use upload::{Attachment, Dimensions, FileName, MediaType, Upload, UploadKind, UploadState};
-pub use user::{DisplayName, Handle, Password, UserProfile, UserRecord};
+pub use user::{
+    DisplayName, ExternalIdentity, Handle, Password, UserProfile, UserRecord, handle_base,
+};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

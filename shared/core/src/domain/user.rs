@@ -179,3 +179,82 @@ mod tests {
         assert_eq!(format!("{p:?}"), "Password(***)");
     }
 }
+
+/// Who someone is at an OpenID provider: the issuer and the subject it
+/// names them by, kept as the SHA-256 of both, so the key has one length
+/// and shape whatever the provider's ids look like.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExternalIdentity(String);
+
+impl ExternalIdentity {
+    pub fn new(issuer: &str, subject: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        let d = Sha256::digest(format!("{issuer}\n{subject}").as_bytes());
+        Self(d.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A handle for a new account from what a provider says about the user
+/// (their preferred name, or the part of their email before the `@`):
+/// folded to a-z 0-9 _, starting with a letter, 3-28 characters, so that
+/// up to four digits can follow it when it is taken.
+pub fn handle_base(hint: &str) -> String {
+    let mut out: String = hint
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                '_'
+            }
+        })
+        .skip_while(|c| !c.is_ascii_lowercase())
+        .take(28)
+        .collect();
+    while out.ends_with('_') {
+        out.pop();
+    }
+    while out.len() < 3 {
+        out.push_str(if out.is_empty() { "user" } else { "_" });
+    }
+    out
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+
+    #[test]
+    fn handle_bases_are_valid_handles_with_room_for_digits() {
+        for (hint, want) in [
+            ("Ada.Lovelace", "ada_lovelace"),
+            ("42bob", "bob"),
+            ("", "user"),
+            ("Zoë", "zo_"),
+            ("x", "x__"),
+            ("élan", "lan"),
+            (
+                "a_very_long_name_that_goes_on_and_on",
+                "a_very_long_name_that_goes_o",
+            ),
+        ] {
+            let base = handle_base(hint);
+            assert_eq!(base, want, "{hint}");
+            assert!(Handle::parse(&format!("{base}9999")).is_ok(), "{base}");
+        }
+    }
+
+    #[test]
+    fn identities_differ_by_issuer_and_subject() {
+        let a = ExternalIdentity::new("https://a.example", "1");
+        assert_eq!(a, ExternalIdentity::new("https://a.example", "1"));
+        assert_ne!(a, ExternalIdentity::new("https://b.example", "1"));
+        assert_ne!(a, ExternalIdentity::new("https://a.example", "2"));
+        assert_eq!(a.as_str().len(), 64);
+    }
+}

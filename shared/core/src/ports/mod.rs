@@ -9,6 +9,7 @@ mod connections;
 mod conversations;
 mod emoji;
 mod friends;
+mod identity;
 mod matching;
 mod messages;
 mod pusher;
@@ -25,6 +26,7 @@ pub use connections::{ConnectionStore, PresenceChange};
 pub use conversations::{AddMember, ConversationStore};
 pub use emoji::{EmojiStore, EmojiWrite};
 pub use friends::FriendStore;
+pub use identity::{IdentityProvider, IdpError, ProviderInfo};
 pub use matching::{MatchStore, Paired};
 pub use messages::{MessageLog, Persisted, Voted};
 pub use pusher::{PushError, Pusher};
@@ -35,7 +37,7 @@ pub use themes::{
 };
 pub use tokens::{TokenGrant, TokenKind, TokenStore};
 pub use uploads::{Deleted, Finalized, UploadStore};
-pub use users::UserStore;
+pub use users::{NewIdentity, UserStore};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 

@@ -14,6 +14,8 @@ pub enum TokenKind {
     Refresh,
     /// The one-time connect ticket.
     Ticket,
+    /// The one-time nonce of an OpenID sign-in.
+    Nonce,
 }
 
 impl TokenKind {
@@ -21,6 +23,7 @@ impl TokenKind {
         match self {
             TokenKind::Refresh => "refresh",
             TokenKind::Ticket => "ticket",
+            TokenKind::Nonce => "nonce",
         }
     }
 }

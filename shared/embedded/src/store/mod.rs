@@ -32,6 +32,8 @@ type Json = &'static [u8];
 
 const USERS: TableDefinition<&str, Json> = TableDefinition::new("users");
 const HANDLES: TableDefinition<&str, &str> = TableDefinition::new("handles");
+/// external identity (see `ExternalIdentity`) -> user id.
+const IDENTITIES: TableDefinition<&str, &str> = TableDefinition::new("identities");
 const TOKENS: TableDefinition<(&str, &str), Json> = TableDefinition::new("tokens");
 const CONNECTIONS: TableDefinition<&str, Json> = TableDefinition::new("connections");
 /// (user, connection): a user's connections, in one ordered range.
@@ -112,6 +114,7 @@ impl EmbeddedStore {
             tx.open_table(USERS)?;
             tx.open_table(HANDLES)?;
             tx.open_table(TOKENS)?;
+            tx.open_table(IDENTITIES)?;
             tx.open_table(CONNECTIONS)?;
             tx.open_table(USER_CONNECTIONS)?;
             tx.open_table(CONVERSATIONS)?;

@@ -4,27 +4,70 @@
 use async_trait::async_trait;
 use redb::ReadableTable;
 
-use super::{EmbeddedStore, HANDLES, USERS, get_json};
-use crate::error::to_json;
-use chitter_core::domain::{Handle, UserId, UserProfile, UserRecord};
-use chitter_core::ports::{StoreError, UserStore};
+use redb::WriteTransaction;
+
+use super::{EmbeddedStore, HANDLES, IDENTITIES, USERS, get_json};
+use crate::error::{DbResult, to_json};
+use chitter_core::domain::{ExternalIdentity, Handle, UserId, UserProfile, UserRecord};
+use chitter_core::ports::{NewIdentity, StoreError, UserStore};
+
+/// Claims the handle and writes the user; false if the handle is taken.
+fn insert_user(tx: &WriteTransaction, user: &UserRecord) -> DbResult<bool> {
+    let mut handles = tx.open_table(HANDLES)?;
+    let id = user.user_id.to_string();
+    if handles.get(user.handle.as_str())?.is_some() {
+        return Ok(false);
+    }
+    handles.insert(user.handle.as_str(), id.as_str())?;
+    tx.open_table(USERS)?
+        .insert(id.as_str(), to_json(user)?.as_slice())?;
+    Ok(true)
+}
 
 #[async_trait]
 impl UserStore for EmbeddedStore {
     async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError> {
         let user = user.clone();
         self.write(move |tx| {
-            let mut handles = tx.open_table(HANDLES)?;
-            let id = user.user_id.to_string();
-            if handles.get(user.handle.as_str())?.is_some() {
-                return Err(StoreError::AlreadyExists.into());
+            if insert_user(tx, &user)? {
+                Ok(())
+            } else {
+                Err(StoreError::AlreadyExists.into())
             }
-            handles.insert(user.handle.as_str(), id.as_str())?;
-            tx.open_table(USERS)?
-                .insert(id.as_str(), to_json(&user)?.as_slice())?;
-            Ok(())
         })
         .await
+    }
+
+    async fn create_user_with_identity(
+        &self,
+        user: &UserRecord,
+        identity: &ExternalIdentity,
+    ) -> Result<NewIdentity, StoreError> {
+        let (user, identity) = (user.clone(), identity.clone());
+        self.write(move |tx| {
+            let mut identities = tx.open_table(IDENTITIES)?;
+            if identities.get(identity.as_str())?.is_some() {
+                return Ok(NewIdentity::IdentityTaken);
+            }
+            if !insert_user(tx, &user)? {
+                return Ok(NewIdentity::HandleTaken);
+            }
+            identities.insert(identity.as_str(), user.user_id.to_string().as_str())?;
+            Ok(NewIdentity::Created)
+        })
+        .await
+    }
+
+    async fn user_by_identity(
+        &self,
+        identity: &ExternalIdentity,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        self.read(|tx| {
+            let Some(id) = tx.open_table(IDENTITIES)?.get(identity.as_str())? else {
+                return Ok(None);
+            };
+            get_json(&tx.open_table(USERS)?, id.value())
+        })
     }
 
     async fn user(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {

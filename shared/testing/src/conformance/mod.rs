@@ -50,7 +50,8 @@ pub use themes::{
 pub use tokens::tokens_are_single_use;
 pub use uploads::{racing_finalizes_never_pass_the_quota, uploads_finalize_once_within_the_quota};
 pub use users::{
-    handles_are_searched_by_prefix_in_order, handles_are_unique, profiles_are_read_in_bulk,
+    handles_are_searched_by_prefix_in_order, handles_are_unique, identities_link_one_account_each,
+    profiles_are_read_in_bulk,
 };
 
 /// Instantiates the store conformance bodies for a backend. `$make` is an
@@ -62,6 +63,11 @@ macro_rules! store_conformance {
         async fn handles_are_unique() {
             let s = $make;
             $crate::conformance::handles_are_unique(&*s).await;
+        }
+        #[tokio::test]
+        async fn identities_link_one_account_each() {
+            let s = $make;
+            $crate::conformance::identities_link_one_account_each(&*s).await;
         }
         #[tokio::test]
         async fn profiles_are_read_in_bulk() {

@@ -74,3 +74,57 @@ pub async fn handles_are_searched_by_prefix_in_order<S: Store>(s: &S) {
     );
     assert!(s.search_handles("qqz", None, 10).await.unwrap().is_empty());
 }
+
+/// An outside identity links to one account, made with it in one write:
+/// a taken handle writes nothing, and a second account for the same
+/// identity is refused whatever its handle.
+pub async fn identities_link_one_account_each<S: Store>(s: &S) {
+    use chitter_core::domain::ExternalIdentity;
+    use chitter_core::ports::NewIdentity;
+    let identity = ExternalIdentity::new("https://idp.example", "subject-1");
+    assert!(s.user_by_identity(&identity).await.unwrap().is_none());
+    let taken = user("idtaken");
+    s.create_user(&taken).await.unwrap();
+    let mut clash = user("idother");
+    clash.handle = taken.handle.clone();
+    assert_eq!(
+        s.create_user_with_identity(&clash, &identity)
+            .await
+            .unwrap(),
+        NewIdentity::HandleTaken
+    );
+    assert!(
+        s.user_by_identity(&identity).await.unwrap().is_none(),
+        "nothing linked"
+    );
+    assert!(
+        s.user(clash.user_id).await.unwrap().is_none(),
+        "nothing created"
+    );
+
+    let first = user("idfirst");
+    assert_eq!(
+        s.create_user_with_identity(&first, &identity)
+            .await
+            .unwrap(),
+        NewIdentity::Created
+    );
+    assert_eq!(
+        s.user_by_identity(&identity).await.unwrap(),
+        Some(first.clone())
+    );
+    let second = user("idsecond");
+    assert_eq!(
+        s.create_user_with_identity(&second, &identity)
+            .await
+            .unwrap(),
+        NewIdentity::IdentityTaken
+    );
+    assert!(s.user(second.user_id).await.unwrap().is_none());
+    assert!(
+        s.user_by_handle(&second.handle).await.unwrap().is_none(),
+        "the handle was not claimed"
+    );
+    let other = ExternalIdentity::new("https://idp.example", "subject-2");
+    assert!(s.user_by_identity(&other).await.unwrap().is_none());
+}
