@@ -4,6 +4,7 @@ import type { Api } from "../state/api";
 import { Chat } from "../state/chat";
 import { EmojiCache, EmojiLibrary, emojiLoader } from "../state/emoji";
 import { Matcher } from "../state/matching";
+import { RoomDirectory } from "../state/rooms";
 import { ThemeLibrary } from "../state/themeLibrary";
 import { ConversationThemes } from "../state/themes";
 import type { Profile } from "../state/types";
@@ -11,6 +12,7 @@ import { ChatPanel } from "./ChatPanel";
 import type { EmojiManagerProps } from "./EmojiManager";
 import { EmojiContext, type EmojiKit } from "./EmojiText";
 import { lazyComponent } from "./lazy";
+import type { RoomsDialogProps } from "./RoomsDialog";
 import { Sidebar } from "./Sidebar";
 import { ThemeContext, type ThemeKit, type ThemesView } from "./themeKit";
 import type { ThemesDialogProps } from "./ThemesDialog";
@@ -27,6 +29,12 @@ interface ChatAppProps {
 const loadManager = lazyComponent(() => import("./EmojiManager").then((m) => m.EmojiManager));
 /** So is the themes screen (its editor and market load further chunks). */
 const loadThemes = lazyComponent(() => import("./ThemesDialog").then((m) => m.ThemesDialog));
+/** And the public rooms. */
+const loadRooms = lazyComponent(() => import("./RoomsDialog").then((m) => m.RoomsDialog));
+
+function preloadRooms() {
+  void loadRooms().catch(() => undefined);
+}
 
 export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
   const { cache, library } = useMemo(() => {
@@ -73,6 +81,21 @@ export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
     });
     return { chat, matcher };
   }, [api, me, wsUrl, looks]);
+  // Kept while signed in, so the pages read stay shown as it is read again.
+  const directory = useMemo(() => new RoomDirectory({ rooms: (after, limit) => chat.listRooms(after, limit) }), [chat]);
+  const [Rooms, setRooms] = useState<ComponentType<RoomsDialogProps> | null>(null);
+  const [roomsOpen, setRoomsOpen] = useState(false);
+  const openRooms = useCallback(() => {
+    loadRooms().then(
+      (component) => {
+        setRooms(() => component);
+        setRoomsOpen(true);
+      },
+      (e: unknown) => {
+        console.warn("chitter: could not load the rooms", e);
+      },
+    );
+  }, []);
   useSubscription(chat);
   useSubscription(matcher);
   useSubscription(cache);
@@ -188,6 +211,8 @@ export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
             chat.outbox.clear();
             onSignOut();
           }}
+          onOpenRooms={openRooms}
+          onPreloadRooms={preloadRooms}
         />
         <ChatPanel chat={chat} matcher={matcher} />
       </div>
@@ -199,6 +224,15 @@ export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
           }}
         />
       )}
+      {Rooms && roomsOpen && (
+        <Rooms
+          chat={chat}
+          directory={directory}
+          onClose={() => {
+            setRoomsOpen(false);
+          }}
+        />
+      )}
       {/* Kept once loaded, so the market keeps its pages while a theme is tried on in the chat. */}
       {Themes && (
         <Themes
@@ -207,6 +241,7 @@ export function ChatApp({ api, me, wsUrl, onSignOut }: ChatAppProps) {
           open={themesOpen}
           view={themesView}
           conversation={active ?? null}
+          people={chat.profiles}
           onClose={() => {
             setThemesOpen(false);
           }}

@@ -2,10 +2,10 @@ import type { ComponentType, TargetedDragEvent } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Chat } from "../state/chat";
 import type { Matcher } from "../state/matching";
-import { avatarIdOf, memberName, subtitleOf, titleOf } from "../state/format";
+import { memberName, subtitleOf, titleOf } from "../state/format";
 import { backgroundTone, themeVars } from "../state/themeStyle";
 import type { MarketTheme, Message } from "../state/types";
-import { Avatar } from "./Avatar";
+import { ConversationAvatar, RoomBadge } from "./Avatar";
 import { Composer } from "./Composer";
 import type { ConversationDetailsProps } from "./ConversationDetails";
 import { BlockNotice, ConversationMenu, RetentionChip } from "./ConversationMenu";
@@ -128,7 +128,7 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
     setDropping(false);
   }, [canDrop]);
 
-  const typers = c ? chat.typingIn(c.conversation_id).map((u) => memberName(c, u)) : [];
+  const typers = c ? chat.typingIn(c.conversation_id).map((u) => memberName(c, u, chat.profiles)) : [];
   const typingText =
     typers.length === 0
       ? ""
@@ -139,7 +139,7 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
   return (
     <section
       class="chat"
-      aria-label={c ? `Conversation with ${title}` : "Conversation"}
+      aria-label={c ? (c.kind === "room" ? `Room ${title}` : `Conversation with ${title}`) : "Conversation"}
       style={vars}
       data-theme={look.source}
       data-theme-id={theme?.theme_id}
@@ -170,12 +170,13 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
               >
                 <BackIcon />
               </button>
-              <Avatar id={avatarIdOf(c, myId)} name={title} group={c.kind === "group"} />
+              <ConversationAvatar c={c} myId={myId} title={title} />
               <div class="chat-header-text">
                 <div class="chat-title-row">
                   <h2 id="chat-header" class="chat-title">
                     {title}
                   </h2>
+                  {c.kind === "room" && <RoomBadge />}
                   {c.retention_days !== undefined && (
                     <RetentionChip
                       days={c.retention_days}
@@ -187,10 +188,10 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
                   )}
                 </div>
                 <p class="chat-subtitle">
-                  {subtitleOf(c, myId)}
+                  <span id="chat-members">{subtitleOf(c, myId)}</span>
                   <span aria-hidden="true"> · </span>
                   <span class={`online-dot${c.online > 1 ? " on" : ""}`} aria-hidden="true" />
-                  {c.online} online
+                  <span id="chat-online">{c.online.toLocaleString()} online</span>
                 </p>
               </div>
               <button

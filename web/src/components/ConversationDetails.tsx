@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../state/api";
 import type { Chat } from "../state/chat";
-import { RETENTION_CHOICES, avatarIdOf, retentionLabel, subtitleOf, titleOf } from "../state/format";
+import { RETENTION_CHOICES, countLabel, memberCount, retentionLabel, subtitleOf, titleOf } from "../state/format";
 import type { ConversationState } from "../state/store";
 import type { Member, RetentionDays } from "../state/types";
-import { Avatar } from "./Avatar";
+import { Avatar, ConversationAvatar } from "./Avatar";
 import { MENU_BUTTON_ID } from "./ConversationMenu";
 import { CloseIcon, CrownIcon, TimerIcon } from "./icons";
 
@@ -18,9 +18,10 @@ export interface ConversationDetailsProps {
 
 /**
  * A conversation's details, as a modal dialog: how long it keeps messages
- * (any member of a direct chat, a group's admins, may change it) and who is
- * in it with their roles; a group's admins make others admins or take it
- * back. Read again from the server each time it opens.
+ * (any member of a direct chat, a group's or room's admins, may change it)
+ * and who is in it with their roles; a group's admins make others admins or
+ * take it back. A room lists no members (it may have thousands): how many,
+ * and how many are online. Read again from the server each time it opens.
  */
 export function ConversationDetails({ chat, conversation: c, focusRetention, onClose }: ConversationDetailsProps) {
   const dialog = useRef<HTMLDialogElement>(null);
@@ -49,10 +50,10 @@ export function ConversationDetails({ chat, conversation: c, focusRetention, onC
       }}
     >
       <header class="details-header">
-        <Avatar id={avatarIdOf(c, myId)} name={title} group={c.kind === "group"} />
+        <ConversationAvatar c={c} myId={myId} title={title} />
         <div class="details-heading">
           <h2 id="conversation-details-title">{title}</h2>
-          <p class="details-subtitle">{subtitleOf(c, myId)}</p>
+          <p class="details-subtitle">{c.kind === "room" ? `Public room · ${subtitleOf(c, myId)}` : subtitleOf(c, myId)}</p>
         </div>
         <button
           type="button"
@@ -67,7 +68,7 @@ export function ConversationDetails({ chat, conversation: c, focusRetention, onC
       </header>
       <div class="details-body">
         <RetentionSetting chat={chat} conversation={c} />
-        <Members chat={chat} conversation={c} />
+        {c.kind === "room" ? <RoomPeople conversation={c} /> : <Members chat={chat} conversation={c} />}
       </div>
     </dialog>
   );
@@ -92,7 +93,7 @@ function RetentionSetting({ chat, conversation: c }: { chat: Chat; conversation:
     } catch (e) {
       setError(
         e instanceof ApiError && e.status === 403
-          ? "Only the group’s admins can change this."
+          ? `Only the ${c.kind}’s admins can change this.`
           : "Couldn’t change it. Check your connection and try again.",
       );
     } finally {
@@ -109,7 +110,7 @@ function RetentionSetting({ chat, conversation: c }: { chat: Chat; conversation:
       <p id="retention-hint" class="field-hint">
         {canChange
           ? "Messages disappear for everyone this long after they’re sent, older ones too."
-          : "Only the group’s admins can change how long messages are kept."}
+          : `Only the ${c.kind}’s admins can change how long messages are kept.`}
       </p>
       {/* Each choice applies at once, so they are buttons (arrow keys would set every value passed). */}
       <div id="retention-choices" class="retention-choices" role="group" aria-labelledby="retention-title" aria-describedby="retention-hint">
@@ -142,6 +143,33 @@ function RetentionSetting({ chat, conversation: c }: { chat: Chat; conversation:
       )}
       <p class="visually-hidden" role="status">
         {saving !== undefined ? "Saving…" : announcement}
+      </p>
+    </section>
+  );
+}
+
+/** A room's people in numbers: it may have thousands, so none are listed. */
+function RoomPeople({ conversation: c }: { conversation: ConversationState }) {
+  const members = memberCount(c);
+  return (
+    <section class="details-section" aria-labelledby="room-people-title">
+      <h3 id="room-people-title" class="details-section-title">
+        People
+      </h3>
+      <dl id="room-people" class="room-facts">
+        <div class="room-fact">
+          <dt>Members</dt>
+          <dd id="details-member-count">{members.toLocaleString()}</dd>
+        </div>
+        <div class="room-fact">
+          <dt>Online now</dt>
+          <dd id="details-online">{c.online.toLocaleString()}</dd>
+        </div>
+      </dl>
+      <p class="field-hint">
+        {countLabel(members, "person is", "people are")} in this room. Anyone can find it in Rooms and join it, and everyone in it
+        sees what’s said here.
+        {c.role === "admin" && " As an admin, you can remove anyone’s message."}
       </p>
     </section>
   );

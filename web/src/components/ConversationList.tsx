@@ -1,7 +1,7 @@
 import { attachmentsSummary } from "../state/attachments";
 import type { Chat } from "../state/chat";
-import { avatarIdOf, badgeCount, deletedLabel, memberName, retentionLabel, shortWhen, subtitleOf, titleOf, unreadLabel } from "../state/format";
-import { Avatar } from "./Avatar";
+import { badgeCount, deletedLabel, memberName, retentionLabel, shortWhen, subtitleOf, titleOf, unreadLabel } from "../state/format";
+import { ConversationAvatar, RoomBadge } from "./Avatar";
 import { PaperclipIcon, TimerIcon } from "./icons";
 
 export function ConversationList({ chat }: { chat: Chat }) {
@@ -12,7 +12,7 @@ export function ConversationList({ chat }: { chat: Chat }) {
     return (
       <div class="conversations-empty">
         <p>No conversations yet.</p>
-        <p class="hint">Open one with someone’s handle above.</p>
+        <p class="hint">Open one with someone’s handle above, or join a public room.</p>
         <ul id="conversations" class="conversations" />
       </div>
     );
@@ -32,7 +32,7 @@ export function ConversationList({ chat }: { chat: Chat }) {
         const filesOnly =
           !typers.length && latest && !withheld && latest.deleted_at === undefined && !latest.text && Boolean(latest.attachments?.length);
         const preview = typers.length
-          ? `${typers.map((u) => memberName(c, u)).join(", ")} typing…`
+          ? `${typers.map((u) => memberName(c, u, chat.profiles)).join(", ")} typing…`
           : latest
             ? withheld
               ? "Message from a blocked user"
@@ -52,10 +52,11 @@ export function ConversationList({ chat }: { chat: Chat }) {
                 });
               }}
             >
-              <Avatar id={avatarIdOf(c, myId)} name={title} group={c.kind === "group"} />
+              <ConversationAvatar c={c} myId={myId} title={title} />
               <span class="conversation-main">
                 <span class="conversation-top">
                   <span class="conversation-title">{title}</span>
+                  {c.kind === "room" && <RoomBadge />}
                   {c.retention_days !== undefined && (
                     <span class="conversation-retention" title={`Messages disappear after ${retentionLabel(c.retention_days)}`}>
                       <TimerIcon />

@@ -4,9 +4,11 @@ import type { BlockState, Chat } from "../state/chat";
 import { otherMembers, retentionLabel, retentionShort } from "../state/format";
 import type { ConversationState } from "../state/store";
 import type { RetentionDays } from "../state/types";
-import { BlockIcon, InfoIcon, MoreIcon, TimerIcon } from "./icons";
+import { BlockIcon, InfoIcon, LeaveIcon, MoreIcon, TimerIcon } from "./icons";
 
 export const MENU_BUTTON_ID = "conversation-menu-button";
+/** The sidebar's way to the room directory: focus goes there once a room is left. */
+export const ROOMS_BUTTON_ID = "open-rooms";
 
 interface ConversationMenuProps {
   chat: Chat;
@@ -18,12 +20,12 @@ interface ConversationMenuProps {
 
 /**
  * The chat header's "⋯": the conversation's details (members, roles,
- * disappearing messages) and, in a direct chat, blocking the other person
- * (asked inline first) or unblocking them. Escape or leaving it closes it,
- * with focus back on its button.
+ * disappearing messages); in a direct chat, blocking the other person
+ * (asked inline first) or unblocking them; in a room, leaving it (asked
+ * inline first). Escape or leaving it closes it, with focus back on its button.
  */
 export function ConversationMenu({ chat, conversation: c, onDetails, onPreload }: ConversationMenuProps) {
-  const [mode, setMode] = useState<"closed" | "menu" | "confirm">("closed");
+  const [mode, setMode] = useState<"closed" | "menu" | "confirm" | "confirm-leave">("closed");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
   const root = useRef<HTMLDivElement>(null);
@@ -32,6 +34,7 @@ export function ConversationMenu({ chat, conversation: c, onDetails, onPreload }
   const focusNext = useRef<string | null>(null);
   const other = c.kind === "direct" ? otherMembers(c, chat.me.user_id)[0] : undefined;
   const blocked = other ? chat.isBlocked(other.user_id) : false;
+  const isRoom = c.kind === "room";
 
   // Another conversation: the menu of this one goes.
   useEffect(() => {
@@ -73,6 +76,21 @@ export function ConversationMenu({ chat, conversation: c, onDetails, onPreload }
     } catch {
       setError(blocked ? "Couldn’t unblock. Try again." : "Couldn’t block. Try again.");
     } finally {
+      setBusy(false);
+    }
+  }
+
+  async function leave() {
+    setBusy(true);
+    setError("");
+    try {
+      await chat.leaveRoom(c.conversation_id);
+      // This menu goes with the room: focus goes to where rooms are found again, once the list shows (phones).
+      setTimeout(() => {
+        document.getElementById(ROOMS_BUTTON_ID)?.focus();
+      }, 0);
+    } catch {
+      setError("Couldn’t leave the room. Try again.");
       setBusy(false);
     }
   }
@@ -133,8 +151,22 @@ export function ConversationMenu({ chat, conversation: c, onDetails, onPreload }
             }}
           >
             <InfoIcon />
-            {c.kind === "group" ? "Members and settings" : "Details and settings"}
+            {c.kind === "group" ? "Members and settings" : isRoom ? "Room details and settings" : "Details and settings"}
           </button>
+          {isRoom && (
+            <button
+              type="button"
+              class="message-menu-item danger"
+              data-action="leave"
+              onClick={() => {
+                setMode("confirm-leave");
+                focusNext.current = "[data-action=confirm-leave]";
+              }}
+            >
+              <LeaveIcon />
+              Leave room
+            </button>
+          )}
           {other &&
             (blocked ? (
               <button
@@ -165,6 +197,41 @@ export function ConversationMenu({ chat, conversation: c, onDetails, onPreload }
             ))}
           {error && (
             <p class="field-error header-menu-error" role="alert">
+              {error}
+            </p>
+          )}
+        </div>
+      )}
+      {mode === "confirm-leave" && isRoom && (
+        <div id="conversation-menu" class="header-menu header-confirm" role="group" aria-label="Leave this room?">
+          <p>
+            Leave <strong>{c.title ?? "this room"}</strong>? It goes from your conversations. You can join again from Rooms.
+          </p>
+          <div class="message-confirm-actions">
+            <button
+              type="button"
+              class="button danger small"
+              data-action="confirm-leave"
+              disabled={busy}
+              onClick={() => {
+                void leave();
+              }}
+            >
+              {busy ? "Leaving…" : "Leave"}
+            </button>
+            <button
+              type="button"
+              class="button ghost small"
+              data-action="cancel-leave"
+              onClick={() => {
+                close(true);
+              }}
+            >
+              Cancel
+            </button>
+          </div>
+          {error && (
+            <p class="field-error" role="alert">
               {error}
             </p>
           )}

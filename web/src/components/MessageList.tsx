@@ -1,7 +1,7 @@
 import type { ComponentChildren, RefObject, TargetedFocusEvent, TargetedKeyboardEvent } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Chat } from "../state/chat";
-import { clockTime, dayLabel, deletedLabel, fullTime, hueOf, memberName, retentionNoticeText, sameDay, titleOf } from "../state/format";
+import { clockTime, dayLabel, deletedLabel, fullTime, hueOf, isGroupLike, memberName, retentionNoticeText, sameDay, titleOf } from "../state/format";
 import { type OutboxItem, kindOf } from "../state/outbox";
 import { type Receipt, outboxReceipt, receiptLabel } from "../state/receipts";
 import { type ConversationNotice, type ConversationState, isDeleted } from "../state/store";
@@ -47,7 +47,8 @@ interface Entry {
 export function MessageList({ chat, conversation: c, scroller, onEdit, editingSeq }: MessageListProps) {
   const id = c.conversation_id;
   const myId = chat.me.user_id;
-  const isGroup = c.kind === "group";
+  // Rooms show senders like groups do.
+  const isGroup = isGroupLike(c);
   const [open, setOpen] = useState<OpenActions | null>(null);
   /** The image shown full size, and what opened it (focus goes back there). */
   const [viewing, setViewing] = useState<{ image: OpenImage; opener: HTMLElement } | null>(null);
@@ -192,7 +193,7 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
         <li key={entry.key} class="conversation-notice" data-kind={n.kind}>
           <span>
             <TimerIcon class="conversation-notice-icon" />
-            {retentionNoticeText(c, n.set_by, n.days, myId)}
+            {retentionNoticeText(c, n.set_by, n.days, myId, chat.profiles)}
           </span>
         </li>,
       );
@@ -201,7 +202,7 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
     const first = newDay || !prev || !sameRun(prev, entry);
     const last = !next || !sameRun(entry, next) || !sameDay(at, new Date(next.sentAt));
     const mine = entry.sender === myId;
-    const name = mine ? "You" : memberName(c, entry.sender);
+    const name = mine ? "You" : memberName(c, entry.sender, chat.profiles);
     const classes = ["message", mine ? "mine" : "theirs", first ? "first" : "", last ? "last" : ""];
 
     if (entry.message && chat.withheld(entry.message)) {

@@ -7,7 +7,8 @@ import { Avatar } from "./Avatar";
 import type { BlockedUsersProps } from "./BlockedUsers";
 import { ConversationList } from "./ConversationList";
 import { useEmoji } from "./EmojiText";
-import { BlockIcon, LogoMark, PaletteIcon, SignOutIcon, SmileIcon } from "./icons";
+import { ROOMS_BUTTON_ID } from "./ConversationMenu";
+import { BlockIcon, HashIcon, LogoMark, PaletteIcon, SignOutIcon, SmileIcon } from "./icons";
 import { lazyComponent } from "./lazy";
 import { NewConversation } from "./NewConversation";
 import { RandomChat } from "./RandomChat";
@@ -30,9 +31,13 @@ interface SidebarProps {
   chat: Chat;
   matcher: Matcher;
   onSignOut: () => void;
+  /** Shows the public rooms. */
+  onOpenRooms: () => void;
+  /** The rooms screen is likely next: load it ahead. */
+  onPreloadRooms: () => void;
 }
 
-export function Sidebar({ chat, matcher, onSignOut }: SidebarProps) {
+export function Sidebar({ chat, matcher, onSignOut, onOpenRooms, onPreloadRooms }: SidebarProps) {
   const { me, status } = chat;
   const { openManager, preloadManager } = useEmoji();
   const { openThemes, preloadThemes } = useThemes();
@@ -116,6 +121,26 @@ export function Sidebar({ chat, matcher, onSignOut }: SidebarProps) {
       </div>
       <NewConversation chat={chat} />
       <RandomChat chat={chat} matcher={matcher} />
+      <div class="rooms-entry-wrap">
+        <button
+          type="button"
+          id={ROOMS_BUTTON_ID}
+          class="match-entry rooms-entry"
+          aria-haspopup="dialog"
+          aria-describedby="open-rooms-hint"
+          onClick={onOpenRooms}
+          onPointerEnter={onPreloadRooms}
+          onFocus={onPreloadRooms}
+        >
+          <HashIcon class="match-entry-icon" />
+          <span class="match-entry-text">
+            <span class="match-entry-title">Rooms</span>
+            <span id="open-rooms-hint" class="match-entry-hint">
+              Public rooms anyone can join
+            </span>
+          </span>
+        </button>
+      </div>
       <ConversationList chat={chat} />
       {blockedOpen && Blocked && (
         <Blocked

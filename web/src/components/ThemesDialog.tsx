@@ -1,7 +1,7 @@
 import type { ComponentType, TargetedKeyboardEvent } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Api } from "../state/api";
-import { memberName } from "../state/format";
+import { type PeopleLookup, memberName } from "../state/format";
 import { MAX_THEMES, themeErrorMessage } from "../state/themeLibrary";
 import type { ConversationState } from "../state/store";
 import type { Profile, Theme, ThemeSource } from "../state/types";
@@ -20,6 +20,8 @@ export interface ThemesDialogProps {
   view: { view: ThemesView; at: number };
   /** The conversation on screen, which "here" means. */
   conversation: ConversationState | null;
+  /** Names of people the conversation does not list (a room's admins). */
+  people?: PeopleLookup;
   onClose: () => void;
 }
 
@@ -29,7 +31,7 @@ const loadMarket = lazyComponent(() => import("./Market").then((m) => m.Market))
 
 type Tab = "library" | "market";
 
-export function ThemesDialog({ api, me, open, view, conversation, onClose }: ThemesDialogProps) {
+export function ThemesDialog({ api, me, open, view, conversation, people, onClose }: ThemesDialogProps) {
   const { library, looks } = useThemes();
   const dialog = useRef<HTMLDialogElement>(null);
   const [tab, setTab] = useState<Tab>("library");
@@ -159,6 +161,7 @@ export function ThemesDialog({ api, me, open, view, conversation, onClose }: The
             <LibraryView
               me={me}
               conversation={conversation}
+              people={people}
               announce={setAnnouncement}
               onEdit={(id) => {
                 edit(id);
@@ -202,18 +205,19 @@ const SOURCE_TEXT: Record<ThemeSource, string> = {
 interface LibraryViewProps {
   me: Profile;
   conversation: ConversationState | null;
+  people: PeopleLookup | undefined;
   announce: (s: string) => void;
   onEdit: (id: string | null) => void;
 }
 
-function LibraryView({ me, conversation, announce, onEdit }: LibraryViewProps) {
+function LibraryView({ me, conversation, people, announce, onEdit }: LibraryViewProps) {
   const { library, looks } = useThemes();
   const [error, setError] = useState("");
   const cid = conversation?.conversation_id ?? null;
   const state = cid ? looks.lookup(cid) : null;
   const current = state?.status === "ready" ? state.looks : null;
   const canSetForAll = conversation ? conversation.kind === "direct" || conversation.role === "admin" : false;
-  const title = conversation ? (conversation.kind === "group" ? conversation.title ?? "this group" : `your chat with ${memberName(conversation, conversation.members.find((m) => m.user_id !== me.user_id)?.user_id ?? "")}`) : "";
+  const title = conversation ? (conversation.kind !== "direct" ? conversation.title ?? `this ${conversation.kind}` : `your chat with ${memberName(conversation, conversation.members.find((m) => m.user_id !== me.user_id)?.user_id ?? "")}`) : "";
 
   async function run(action: () => Promise<unknown>, done: string) {
     setError("");
@@ -235,7 +239,7 @@ function LibraryView({ me, conversation, announce, onEdit }: LibraryViewProps) {
   };
 
   const setBy = current?.conversation_set_by;
-  const setByName = setBy === me.user_id ? "you" : setBy && conversation ? memberName(conversation, setBy) : "";
+  const setByName = setBy === me.user_id ? "you" : setBy && conversation ? memberName(conversation, setBy, people) : "";
   const items = [...library.items].reverse();
   const shownName = current ? (current.shown === "builtin" ? "Built-in" : (current[current.shown]?.name ?? "")) : "";
 
@@ -290,7 +294,7 @@ function LibraryView({ me, conversation, announce, onEdit }: LibraryViewProps) {
         </dl>
         {conversation && !canSetForAll && (
           <p id="group-admin-note" class="field-hint">
-            Only admins of {conversation.title ?? "this group"} can set the theme everyone here sees.
+            Only admins of {conversation.title ?? `this ${conversation.kind}`} can set the theme everyone here sees.
           </p>
         )}
         <p class="form-error" role="alert">

@@ -319,3 +319,19 @@ export function CrownIcon(props: IconProps) {
     </svg>
   );
 }
+
+export function HashIcon(props: IconProps) {
+  return (
+    <svg {...base} class={props.class}>
+      <path d="M5 9h15M4 15h15M10 3L8 21M16 3l-2 18" />
+    </svg>
+  );
+}
+
+export function LeaveIcon(props: IconProps) {
+  return (
+    <svg {...base} class={props.class}>
+      <path d="M14 4h4a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-4M9 16l-4-4 4-4M5 12h11" />
+    </svg>
+  );
+}

@@ -13,6 +13,7 @@ import type {
   MatchState,
   Profile,
   RetentionDays,
+  RoomPage,
   Session,
   Theme,
   ThemeSpec,
@@ -160,6 +161,36 @@ export class Api {
     const query = new URLSearchParams({ prefix, limit: String(limit) });
     if (cursor !== undefined) query.set("cursor", cursor);
     return this.call<UserPage>("GET", `/api/users?${query}`);
+  }
+
+  /** The profiles of these users (1-100 ids); ids the server does not know are left out. */
+  async profiles(ids: readonly string[]): Promise<Profile[]> {
+    const query = ids.map(encodeURIComponent).join(",");
+    return (await this.call<{ users: Profile[] }>("GET", `/api/profiles?ids=${query}`)).users;
+  }
+
+  // ----------------------------------------------------------------- rooms
+
+  /** The public rooms, newest first, a page at a time (`after`: the previous page's `next_after`). */
+  rooms(after?: string, limit = 20): Promise<RoomPage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (after !== undefined) query.set("after", after);
+    return this.call<RoomPage>("GET", `/api/rooms?${query}`);
+  }
+
+  /** A new room, with me as its admin. */
+  createRoom(title: string): Promise<Conversation> {
+    return this.call<Conversation>("POST", "/api/rooms", { title });
+  }
+
+  /** Joins a room (joining twice is fine); 404 when there is no such room. */
+  joinRoom(id: string): Promise<Conversation> {
+    return this.call<Conversation>("PUT", `/api/rooms/${encodeURIComponent(id)}/membership`);
+  }
+
+  /** Leaves a room: it goes from my list, and its frames stop. */
+  async leaveRoom(id: string): Promise<void> {
+    await this.call<null>("DELETE", `/api/rooms/${encodeURIComponent(id)}/membership`);
   }
 
   // ---------------------------------------------------------------- blocks

@@ -7,8 +7,9 @@ import { AttachmentLinks } from "./attachmentLinks";
 import { ATTACHMENT_MAX_COUNT } from "./attachments";
 import { socketUrl } from "./config";
 import { ApiError } from "./api";
-import { otherMembers } from "./format";
+import { isGroupLike, otherMembers } from "./format";
 import { Outbox, type OutboxItem, kindOf, outboxKey } from "./outbox";
+import { ProfileCache } from "./profiles";
 import { type StoredReceipt, receiptOf } from "./receipts";
 import { type ConnectionStatus, SocketClient, type SocketLike } from "./socket";
 import { type ConversationState, ChatStore, expiryOf, isDeleted, isMessage, isWithheld } from "./store";
@@ -24,6 +25,7 @@ import type {
   Profile,
   ResumedFrame,
   RetentionDays,
+  RoomPage,
   ServerFrame,
   ThemeFrame,
   TypingFrame,
@@ -111,6 +113,8 @@ export class Chat {
   blocksLoaded = false;
   /** The open conversation's "New messages" point. */
   openView: OpenView | null = null;
+  /** Names of people conversations do not list (a room's senders), looked up by id. */
+  readonly profiles: ProfileCache;
 
   private readonly api: Api;
   private readonly socket: SocketClient;
@@ -133,6 +137,11 @@ export class Chat {
   private openCounter = 0;
   private expiryTimer: ReturnType<typeof setTimeout> | null = null;
   private expiryAt = 0;
+  /** Rooms I left: a list read before I did, and frames on their way, do not bring them back. */
+  private readonly left = new Set<string>();
+  /** Which list reading was the latest when I joined each room (a reading from before cannot say I left it). */
+  private readonly joinedAt = new Map<string, number>();
+  private listReads = 0;
 
   constructor(private readonly opts: ChatOptions) {
     this.api = opts.api;
@@ -145,6 +154,10 @@ export class Chat {
       now: opts.now,
     });
     this.links.subscribe(() => {
+      this.emit();
+    });
+    this.profiles = new ProfileCache({ load: (ids) => this.api.profiles(ids) });
+    this.profiles.subscribe(() => {
       this.emit();
     });
     this.socket = new SocketClient({
@@ -251,19 +264,21 @@ export class Chat {
         this.store.applyRead(f, this.me.user_id);
         break;
       case "presence":
-        this.store.applyPresence(f.conversation_id, f.online);
+        if (!this.left.has(f.conversation_id)) this.store.applyPresence(f.conversation_id, f.online);
         break;
       case "error":
         this.onError(f);
         break;
       case "theme":
         this.opts.onTheme?.(f);
+        this.wantNames(f.conversation_id, [f.set_by]);
         break;
       case "votes":
         this.onVotes(f);
         break;
       case "retention":
         if (this.store.applyRetention(f)) this.scheduleExpiry();
+        this.wantNames(f.conversation_id, [f.set_by]);
         break;
       case "matched":
         this.opts.onMatched?.(f);
@@ -279,6 +294,8 @@ export class Chat {
   private onMessage(m: Message): void {
     const result = this.store.addMessage(m);
     if (result.kind === "unknown-conversation") {
+      // Still on its way when I left the room.
+      if (this.left.has(m.conversation_id)) return;
       // A conversation someone just started with us: the list brings it, and
       // its history loads when opened. Kept meanwhile, as the list may have
       // been read before this message was stored.
@@ -288,6 +305,7 @@ export class Chat {
     }
     if (m.sender_id === this.me.user_id) this.settle(m.client_msg_id);
     if (result.kind === "added") {
+      this.wantNames(m.conversation_id, idsOf([m]));
       if (m.expires_at !== undefined) this.scheduleExpiry();
       if (isMessage(m)) this.clearTyping(m.conversation_id, m.sender_id);
       if (result.gap && !this.store.get(m.conversation_id)?.resuming) this.resume(m.conversation_id);
@@ -374,6 +392,7 @@ export class Chat {
   private onTyping(t: TypingFrame): void {
     // Someone I block is not shown typing either.
     if (t.user_id === this.me.user_id || this.blocked.has(t.user_id)) return;
+    this.wantNames(t.conversation_id, [t.user_id]);
     let timers = this.typing.get(t.conversation_id);
     if (!timers) this.typing.set(t.conversation_id, (timers = new Map<string, ReturnType<typeof setTimeout>>()));
     clearTimeout(timers.get(t.user_id));
@@ -392,6 +411,17 @@ export class Chat {
     if (timer === undefined) return;
     clearTimeout(timer);
     timers?.delete(userId);
+  }
+
+  /**
+   * Looks up the names of people a conversation does not list (in a room,
+   * everyone but me); ids asked for together go in one request.
+   */
+  private wantNames(conversationId: string, userIds: Iterable<string>): void {
+    const c = this.store.get(conversationId);
+    if (!c) return;
+    const unlisted = [...userIds].filter((id) => id !== this.me.user_id && !c.members.some((m) => m.user_id === id));
+    if (unlisted.length) this.profiles.want(unlisted);
   }
 
   /** Who is typing in a conversation right now. */
@@ -484,10 +514,10 @@ export class Chat {
     return isMessage(m) && !isDeleted(m) && m.sender_id === this.me.user_id;
   }
 
-  /** My own messages, and in a group I am an admin of anyone's, can be deleted. */
+  /** My own messages, and in a group or room I am an admin of anyone's, can be deleted. */
   canDelete(c: Conversation, m: Message): boolean {
     if (!isMessage(m) || isDeleted(m)) return false;
-    return m.sender_id === this.me.user_id || (c.kind === "group" && c.role === "admin");
+    return m.sender_id === this.me.user_id || (isGroupLike(c) && c.role === "admin");
   }
 
   /** My unsent edits and deletes of a message. */
@@ -596,11 +626,24 @@ export class Chat {
   // ------------------------------------------------------ conversations
 
   loadConversations(): Promise<void> {
-    this.listLoad ??= this.api
+    this.listLoad ??= this.readList();
+    return this.listLoad;
+  }
+
+  private readList(): Promise<void> {
+    const reading = ++this.listReads;
+    const held = new Set(this.store.conversations.keys());
+    return this.api
       .conversations()
       .then((list) => {
         if (this.stopped) return;
-        this.store.applyList(list);
+        this.store.applyList(list.filter((c) => !this.left.has(c.conversation_id)));
+        // A room that is not listed any more was left on another device, or an admin removed me.
+        const listed = new Set(list.map((c) => c.conversation_id));
+        for (const id of held) {
+          if (listed.has(id) || this.store.get(id)?.kind !== "room" || (this.joinedAt.get(id) ?? 0) >= reading) continue;
+          this.dropConversation(id);
+        }
         const orphans = this.orphans;
         this.orphans = [];
         for (const m of orphans) if (this.store.get(m.conversation_id)) this.onMessage(m);
@@ -609,7 +652,6 @@ export class Chat {
       .finally(() => {
         this.listLoad = null;
       });
-    return this.listLoad;
   }
 
   /**
@@ -617,15 +659,18 @@ export class Chat {
    * messages" begin; its history is read (and older pages, a few at most,
    * until the first message I have not seen is there) before it is marked read.
    */
-  async open(id: string): Promise<void> {
+  async open(id: string, viewIsFresh = false): Promise<void> {
     const c = this.store.get(id);
     if (!c) return;
-    if (this.openView?.id !== id) {
+    const opening = this.openView?.id !== id;
+    if (opening || !this.openView) {
       this.openView = { id, readAt: c.read_seq, upTo: c.last_seq, loading: !c.historyLoaded, token: ++this.openCounter };
     }
     const view = this.openView;
     this.active = id;
     this.emit();
+    // No frame says how many are in a room: its count is read again as it opens.
+    if (opening && c.kind === "room" && !viewIsFresh) void this.refreshConversation(id).catch(() => undefined);
     if (!c.historyLoaded) {
       view.loading = true;
       try {
@@ -646,6 +691,7 @@ export class Chat {
     c.historyLoaded = true;
     try {
       const page = await this.api.history(id);
+      this.wantNames(id, idsOf(page.messages));
       for (const m of this.store.addHistory(id, page, true)) {
         if (m.sender_id === this.me.user_id) this.settle(m.client_msg_id);
       }
@@ -666,7 +712,9 @@ export class Chat {
       if (before === null || before <= readAt + 1 || c.loadingOlder) return;
       c.loadingOlder = true;
       try {
-        this.store.addHistory(c.conversation_id, await this.api.history(c.conversation_id, before), false);
+        const page = await this.api.history(c.conversation_id, before);
+        this.wantNames(c.conversation_id, idsOf(page.messages));
+        this.store.addHistory(c.conversation_id, page, false);
       } finally {
         c.loadingOlder = false;
       }
@@ -688,6 +736,7 @@ export class Chat {
     this.emit();
     try {
       const page = await this.api.history(c.conversation_id, c.olderBefore);
+      this.wantNames(c.conversation_id, idsOf(page.messages));
       this.store.addHistory(c.conversation_id, page, false);
       this.scheduleExpiry();
       return true;
@@ -725,7 +774,71 @@ export class Chat {
   private async adopt(c: Conversation): Promise<void> {
     this.store.applyList([c]);
     await this.loadConversations().catch(() => undefined);
-    await this.open(c.conversation_id);
+    await this.open(c.conversation_id, true);
+  }
+
+  // ---------------------------------------------------------------- rooms
+
+  /** A page of the public room directory, newest first. */
+  listRooms(after: string | undefined, limit: number): Promise<RoomPage> {
+    return this.api.rooms(after, limit);
+  }
+
+  /** Starts a public room (I am its admin) and opens it. */
+  async createRoom(title: string): Promise<Conversation> {
+    const c = await this.api.createRoom(title.trim());
+    this.joinedAt.set(c.conversation_id, this.listReads);
+    await this.adopt(c);
+    return c;
+  }
+
+  /** Joins a public room (again, if I left it) and opens it. */
+  async joinRoom(id: string): Promise<Conversation> {
+    // Its frames count again from the moment I am in (its presence may overtake the answer).
+    this.left.delete(id);
+    const c = await this.api.joinRoom(id);
+    this.joinedAt.set(id, this.listReads);
+    await this.adopt(c);
+    return c;
+  }
+
+  /** Whether I left this room since the page loaded (a directory read before may still say joined). */
+  hasLeft(id: string): boolean {
+    return this.left.has(id);
+  }
+
+  /** Leaves a room: it goes from the list, with what was unsent in it, and its frames stop. */
+  async leaveRoom(id: string): Promise<void> {
+    try {
+      await this.api.leaveRoom(id);
+    } catch (e) {
+      // No such room (any more): gone all the same.
+      if (!(e instanceof ApiError && e.status === 404)) throw e;
+    }
+    this.left.add(id);
+    this.dropConversation(id);
+    this.emit();
+  }
+
+  /** Forgets a conversation I am no longer in, and everything of it here. */
+  private dropConversation(id: string): void {
+    for (const item of this.outbox.dropConversation(id)) {
+      for (const a of item.attachments ?? []) this.uploads.discard(a.upload_id).catch(() => undefined);
+    }
+    this.drafts.get(id)?.dispose();
+    this.drafts.delete(id);
+    for (const t of this.typing.get(id)?.values() ?? []) clearTimeout(t);
+    this.typing.delete(id);
+    this.readSent.delete(id);
+    this.refused.delete(id);
+    this.joinedAt.delete(id);
+    this.store.remove(id);
+    if (this.active === id) {
+      this.active = null;
+      this.openView = null;
+    }
+    // What was on the wire may have been one of its items: the next goes.
+    this.pump();
   }
 
   /** Reads one conversation again: members' roles and read positions, retention. */
@@ -858,6 +971,16 @@ export class Chat {
     this.pump();
     this.emit();
   }
+}
+
+/** The people entries name: their senders, and who deleted them. */
+function idsOf(entries: readonly Message[]): string[] {
+  const ids: string[] = [];
+  for (const m of entries) {
+    ids.push(m.sender_id);
+    if (m.deleted_by !== undefined) ids.push(m.deleted_by);
+  }
+  return ids;
 }
 
 /** The frame that puts an outbox item on the wire. */

@@ -6,20 +6,41 @@ export function field(form: FormData, name: string): string {
   return typeof value === "string" ? value : "";
 }
 
-import type { Conversation, Member, Message, RetentionDays } from "./types";
+import type { Conversation, Member, Message, Profile, RetentionDays } from "./types";
+
+/** Where names of people a conversation does not list come from (the profile cache). */
+export interface PeopleLookup {
+  get(userId: string): Profile | undefined;
+}
+
+/** Groups and rooms: many people, named by their title, senders shown by name. */
+export function isGroupLike(c: Pick<Conversation, "kind">): boolean {
+  return c.kind !== "direct";
+}
+
+/** How many members a conversation has (a room's view lists only me). */
+export function memberCount(c: Conversation): number {
+  return c.member_count ?? c.members.length;
+}
+
+/** "1 member", "2,048 members". */
+export function countLabel(n: number, one: string, many: string): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
+}
 
 export function otherMembers(c: Conversation, myId: string): Member[] {
   return c.members.filter((m) => m.user_id !== myId);
 }
 
 export function titleOf(c: Conversation, myId: string): string {
+  if (c.kind === "room") return c.title ?? "Room";
   if (c.kind === "group") return c.title ?? "Group";
   const other = otherMembers(c, myId)[0];
   return other ? other.display_name : "Direct";
 }
 
 export function subtitleOf(c: Conversation, myId: string): string {
-  if (c.kind === "group") return `${c.members.length} members`;
+  if (isGroupLike(c)) return countLabel(memberCount(c), "member", "members");
   const other = otherMembers(c, myId)[0];
   return other ? `@${other.handle}` : "";
 }
@@ -40,12 +61,14 @@ export function hueOf(id: string): number {
 
 /** Whose colour a conversation wears: the other person's in a direct chat, its own in a group. */
 export function avatarIdOf(c: Conversation, myId: string): string {
-  if (c.kind === "group") return c.conversation_id;
+  if (isGroupLike(c)) return c.conversation_id;
   return otherMembers(c, myId)[0]?.user_id ?? c.conversation_id;
 }
 
-export function memberName(c: Conversation | undefined, userId: string): string {
-  return c?.members.find((m) => m.user_id === userId)?.display_name ?? "Someone";
+/** Someone's name: from the conversation's members, else from `people` (a room's senders), else "Someone". */
+export function memberName(c: Conversation | undefined, userId: string, people?: PeopleLookup): string {
+  const p = c?.members.find((m) => m.user_id === userId) ?? people?.get(userId);
+  return p ? p.display_name || p.handle : "Someone";
 }
 
 /** What a deleted message shows in its place. */
@@ -77,15 +100,21 @@ export function retentionShort(days: RetentionDays): string {
   return `${days}d`;
 }
 
-/** Someone's @handle in a conversation ("someone" when not a member any more). */
-export function memberHandle(c: Conversation | undefined, userId: string): string {
-  const handle = c?.members.find((m) => m.user_id === userId)?.handle;
+/** Someone's @handle in a conversation ("Someone" when not known: not a member any more, or not looked up yet). */
+export function memberHandle(c: Conversation | undefined, userId: string, people?: PeopleLookup): string {
+  const handle = (c?.members.find((m) => m.user_id === userId) ?? people?.get(userId))?.handle;
   return handle ? `@${handle}` : "Someone";
 }
 
 /** The line a retention change leaves in the message list. */
-export function retentionNoticeText(c: Conversation, setBy: string, days: RetentionDays | undefined, myId: string): string {
-  const who = setBy === myId ? "You" : memberHandle(c, setBy);
+export function retentionNoticeText(
+  c: Conversation,
+  setBy: string,
+  days: RetentionDays | undefined,
+  myId: string,
+  people?: PeopleLookup,
+): string {
+  const who = setBy === myId ? "You" : memberHandle(c, setBy, people);
   return days === undefined
     ? `${who} turned off disappearing messages`
     : `${who} set messages to disappear after ${retentionLabel(days)}`;

@@ -141,6 +141,16 @@ export class Outbox {
     return true;
   }
 
+  /** Drops everything for a conversation I am no longer in (sent or not); returns what went. */
+  dropConversation(conversationId: string): OutboxItem[] {
+    const gone = this.items.filter((item) => item.conversation_id === conversationId);
+    if (!gone.length) return gone;
+    if (gone.some((item) => item.id === this.inFlight)) this.inFlight = null;
+    this.items = this.items.filter((item) => item.conversation_id !== conversationId);
+    this.save();
+    return gone;
+  }
+
   private push(item: OutboxItem): OutboxItem {
     this.items.push(item);
     this.save();

@@ -5,7 +5,8 @@
 // then sent (one tick). Once stored it is sent too, delivered (two ticks) when
 // a `delivered` ack said another member's connection took it, and seen (two
 // ticks in the read colour) once another member's read position reaches it:
-// in a direct chat the other person's, in a group anyone's but mine.
+// in a direct chat the other person's, in a group anyone's but mine. A room
+// hears no one's read position but mine, so its messages stop at delivered.
 
 import { type OutboxItem } from "./outbox";
 import type { Conversation, Member } from "./types";
@@ -28,7 +29,7 @@ export function seenBy(c: Conversation, seq: number, myId: string): Member[] {
 
 /** A stored message of mine: seen beats delivered (a reader's device had it), delivered beats sent. */
 export function receiptOf(c: Conversation, seq: number, myId: string, delivered: boolean): StoredReceipt {
-  const readers = seenBy(c, seq, myId);
+  const readers = c.kind === "room" ? [] : seenBy(c, seq, myId);
   if (readers.length > 0) return { status: "seen", seenBy: readers };
   return { status: delivered ? "delivered" : "sent", seenBy: [] };
 }

@@ -16,6 +16,13 @@
 import type { Conversation, HistoryPage, Message, ReadFrame, RetentionDays, RetentionFrame, Vote, VotesFrame } from "./types";
 
 const DAY_MS = 86_400_000;
+/**
+ * A `presence` count for a conversation not in the list yet (a room joined a
+ * moment ago, whose frame overtook the join's answer) is kept this long.
+ */
+export const PRESENCE_HELD_MS = 10_000;
+/** Counts kept for conversations not in the list, at most. */
+const PRESENCE_HELD_MAX = 20;
 
 export interface ConversationState extends Conversation {
   /** Resume point: every message up to here is held, or (never opened) was counted by the list. */
@@ -100,6 +107,8 @@ export class ChatStore {
   /** Retention changes heard live, by conversation. */
   private readonly notices = new Map<string, ConversationNotice[]>();
   private noticeCounter = 0;
+  /** Online counts heard for conversations not held yet, and when. */
+  private readonly heldPresence = new Map<string, { online: number; at: number }>();
 
   /**
    * `myId`: the signed-in user, whose own messages are never unread; `now`:
@@ -148,6 +157,10 @@ export class ChatStore {
           loadingOlder: false,
           resuming: false,
         };
+        // A count heard just before is newer than the view (which may have been read before I came online in it).
+        const held = this.heldPresence.get(c.conversation_id);
+        if (held && this.now() - held.at <= PRESENCE_HELD_MS) setOnline(fresh, held.online);
+        this.heldPresence.delete(c.conversation_id);
         this.conversations.set(c.conversation_id, fresh);
         added.push(fresh);
       }
@@ -419,9 +432,36 @@ export class ChatStore {
     if (member) member.read_seq = Math.max(member.read_seq ?? 0, r.seq);
   }
 
-  applyPresence(conversationId: string, online: number): void {
+  /**
+   * A `presence` frame: how many people are online in a conversation now (in
+   * a room, distinct people with a connection open). One for a conversation
+   * not held yet is kept a short while for when it comes.
+   */
+  applyPresence(conversationId: string, online: number): boolean {
     const c = this.conversations.get(conversationId);
-    if (c) c.online = online;
+    if (c) {
+      setOnline(c, online);
+      return true;
+    }
+    this.heldPresence.delete(conversationId);
+    this.heldPresence.set(conversationId, { online, at: this.now() });
+    if (this.heldPresence.size > PRESENCE_HELD_MAX) {
+      const oldest = this.heldPresence.keys().next();
+      if (!oldest.done) this.heldPresence.delete(oldest.value);
+    }
+    return false;
+  }
+
+  /** Drops a conversation and all it holds (a room I left). */
+  remove(id: string): boolean {
+    const had = this.conversations.delete(id);
+    this.messages.delete(id);
+    this.waiting.delete(id);
+    this.applied.delete(id);
+    this.deliveredSeqs.delete(id);
+    this.notices.delete(id);
+    this.heldPresence.delete(id);
+    return had;
   }
 
   /** Most recently active first. */
@@ -498,6 +538,12 @@ export class ChatStore {
   private advance(c: ConversationState, msgs: Map<number, Message>): void {
     while (msgs.has(c.seen + 1)) c.seen += 1;
   }
+}
+
+/** A conversation's online count; everyone online in a room is in it, so someone who joined since its view was read counts at once. */
+function setOnline(c: Conversation, online: number): void {
+  c.online = online;
+  if (c.kind === "room" && c.member_count !== undefined && online > c.member_count) c.member_count = online;
 }
 
 /** A delete entry and a deleted message come without text. */

@@ -23,9 +23,12 @@ export interface Member extends Profile {
 /** How many days a conversation keeps its messages (`retention_days`; absent: kept). */
 export type RetentionDays = 1 | 7 | 30;
 
+/** A direct chat, a group (members added by its admins), or a public room (anyone joins). */
+export type ConversationKind = "direct" | "group" | "room";
+
 export interface Conversation {
   conversation_id: string;
-  kind: "direct" | "group";
+  kind: ConversationKind;
   title?: string;
   created_by: string;
   created_at: string;
@@ -38,7 +41,31 @@ export interface Conversation {
   retention_days?: RetentionDays;
   /** Messages from others after `read_seq` (edits and deletes not counted); 100 means 100 or more. */
   unread?: number;
+  /** How many members it has (absent from older servers: `members` is all of them). */
+  member_count?: number;
+  /** Everyone in it; in a room only me (a room may have 100,000 members). */
   members: Member[];
+}
+
+/** A public room as the directory lists it (GET /api/rooms). */
+export interface RoomSummary {
+  conversation_id: string;
+  title: string;
+  created_by: string;
+  created_at: string;
+  last_active: string;
+  member_count: number;
+  /** People with a connection open now. */
+  online: number;
+  /** I am a member. */
+  joined: boolean;
+}
+
+/** A page of the room directory, newest rooms first. */
+export interface RoomPage {
+  rooms: RoomSummary[];
+  /** `after` for the next page; absent on the last page. */
+  next_after?: string;
 }
 
 /**

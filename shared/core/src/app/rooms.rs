@@ -95,14 +95,17 @@ pub async fn discover(
             format!("limit must be 1-{DIRECTORY_MAX}"),
         ));
     }
-    let listings = svc.rooms.rooms(after, limit).await?;
+    // One more than asked tells whether another page follows.
+    let mut listings = svc.rooms.rooms(after, limit + 1).await?;
+    let more = listings.len() > limit;
+    listings.truncate(limit);
     let mine: HashSet<ConversationId> = svc
         .rooms
         .rooms_of(caller.user_id)
         .await?
         .into_iter()
         .collect();
-    let next_after = (listings.len() == limit)
+    let next_after = more
         .then(|| listings.last().map(|l| l.room.conversation_id))
         .flatten();
     let rooms = listings
