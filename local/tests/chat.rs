@@ -1364,6 +1364,12 @@ async fn retention_removes_old_messages_from_history_resume_and_storage(backend:
         (done["last_seq"].as_u64(), done["more"].as_bool()),
         (Some(3), Some(false))
     );
+    // A message past its retention takes no votes, even before it is swept.
+    bob_ws
+        .send(json!({"action": "vote", "conversation_id": direct, "seq": 2, "vote": "up"}))
+        .await;
+    let refused = bob_ws.next_of(&["error", "votes"]).await;
+    assert_eq!(refused["code"], "not_found", "{refused}");
     if matches!(backend, Backend::Embedded) {
         // The sweep removes them from storage (DynamoDB's TTL does on AWS).
         let swept = api.call("POST", "/_local/sweep", None, None).await;

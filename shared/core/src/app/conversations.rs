@@ -409,6 +409,20 @@ pub async fn set_role(
     if !svc.conversations.set_role(&target).await? {
         return Err(AppError::NotFound("member"));
     }
+    // Two admins demoting each other at once both pass the count above;
+    // whoever finds no admin left afterwards undoes its own demotion.
+    if role == Role::Member
+        && !svc
+            .conversations
+            .members(id)
+            .await?
+            .iter()
+            .any(|m| m.role == Role::Admin)
+    {
+        target.role = Role::Admin;
+        svc.conversations.set_role(&target).await?;
+        return Err(AppError::Conflict("a group keeps at least one admin"));
+    }
     tracing::info!(conversation_id = %id, ?role, "role changed");
     view(svc, caller, id).await
 }

@@ -257,6 +257,15 @@ async fn vote(
 ) -> AppResult<Option<ServerFrame>> {
     access::require(svc, conversation_id, caller.user_id).await?;
     refuse_if_blocked(svc, caller.user_id, conversation_id).await?;
+    // A message past its retention is gone, even before storage removes it.
+    if svc
+        .messages
+        .entry(conversation_id, seq)
+        .await?
+        .is_some_and(|m| m.expired(svc.clock.now()))
+    {
+        return Err(AppError::NotFound("message"));
+    }
     let voted = svc
         .messages
         .vote(conversation_id, seq, caller.user_id, ballot)
