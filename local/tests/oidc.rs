@@ -157,6 +157,10 @@ async fn forged_misdirected_expired_and_replayed_id_tokens_are_refused(backend: 
     c["azp"] = json!("someone-else");
     refused(&api, &valid(&c), "authorized party").await;
 
+    let mut c = provider.claims("u", &nonce(&api).await);
+    c["aud"] = json!([CLIENT_ID, "someone-else"]);
+    refused(&api, &valid(&c), "several audiences, no authorized party").await;
+
     let mut c = provider.claims("u", "");
     c.as_object_mut().unwrap().remove("nonce");
     refused(&api, &valid(&c), "no nonce").await;

@@ -119,7 +119,10 @@ async fn rooms_are_found_paged_joined_and_left(backend: Backend) {
     assert!(second.get("next_after").is_none(), "{second}");
     let exact = directory(&api, &bob, "?limit=3").await;
     assert_eq!(exact["rooms"].as_array().unwrap().len(), 3);
-    assert!(exact.get("next_after").is_none(), "a full last page: {exact}");
+    assert!(
+        exact.get("next_after").is_none(),
+        "a full last page: {exact}"
+    );
     for query in ["?limit=0", "?limit=51", "?after=nope"] {
         let r = api
             .call("GET", &format!("/api/rooms{query}"), Some(&bob.token), None)

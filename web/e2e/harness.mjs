@@ -26,10 +26,19 @@ export class Harness {
   browser = null;
   dataDir = "";
 
+  /** `args`: more flags for chitter-local (e.g. `--oidc-issuer`); `env`: more environment for it. */
+  constructor({ args = [], env = {} } = {}) {
+    this.args = args;
+    this.env = env;
+  }
+
   async start() {
     mkdirSync(ARTIFACTS, { recursive: true });
     this.dataDir = mkdtempSync(join(tmpdir(), "chitter-web-"));
-    this.server = spawn(BINARY, ["--port", "0", "--data-dir", this.dataDir], { stdio: ["ignore", "pipe", "ignore"] });
+    this.server = spawn(BINARY, ["--port", "0", "--data-dir", this.dataDir, ...this.args], {
+      stdio: ["ignore", "pipe", "ignore"],
+      env: { ...process.env, ...this.env },
+    });
     const listening = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("chitter-local did not start")), WAIT);
       createInterface({ input: this.server.stdout }).on("line", (line) => {

@@ -33,6 +33,8 @@ pub struct IdClaims {
     pub nbf: Option<i64>,
     #[serde(default)]
     pub nonce: Option<String>,
+    /// One audience or several.
+    pub aud: Audience,
     /// The party the token was issued to, when the audience has several.
     #[serde(default)]
     pub azp: Option<String>,
@@ -42,6 +44,13 @@ pub struct IdClaims {
     pub name: Option<String>,
     #[serde(default)]
     pub preferred_username: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -102,8 +111,13 @@ pub fn verify(
     {
         return Err(Invalid("not valid yet"));
     }
-    if claims.azp.as_deref().is_some_and(|azp| azp != client_id) {
-        return Err(Invalid("issued to another party"));
+    // OpenID Connect Core 3.1.3.7: with several audiences the token must
+    // say it was issued to us; `azp`, when present, must be us.
+    let several = matches!(&claims.aud, Audience::Many(a) if a.len() > 1);
+    match claims.azp.as_deref() {
+        Some(azp) if azp != client_id => return Err(Invalid("issued to another party")),
+        None if several => return Err(Invalid("several audiences and no authorized party")),
+        _ => {}
     }
     if claims.sub.is_empty() || claims.sub.len() > 255 {
         return Err(Invalid("subject"));

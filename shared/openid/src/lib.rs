@@ -45,8 +45,9 @@ struct Discovery {
 }
 
 struct Keys {
-    set: Arc<JwkSet>,
-    fetched: Instant,
+    set: Option<Arc<JwkSet>>,
+    /// The last fetch tried, whether it worked or not.
+    tried: Instant,
 }
 
 type HttpClient = Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
@@ -70,10 +71,22 @@ impl std::fmt::Debug for HttpProvider {
     }
 }
 
-fn is_loopback(url: &str) -> bool {
-    let rest = url.strip_prefix("http://").unwrap_or_default();
-    let host = rest.split(['/', ':']).next().unwrap_or_default();
-    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+/// An https URL, or http to this machine; never with credentials in it.
+fn allowed(url: &str) -> bool {
+    let Ok(uri) = url.parse::<http::Uri>() else {
+        return false;
+    };
+    let Some(authority) = uri.authority() else {
+        return false;
+    };
+    if authority.as_str().contains('@') {
+        return false;
+    }
+    match uri.scheme_str() {
+        Some("https") => true,
+        Some("http") => matches!(authority.host(), "127.0.0.1" | "localhost" | "[::1]"),
+        _ => false,
+    }
 }
 
 fn unavailable(e: impl Into<chitter_core::ports::BoxError>) -> IdpError {
@@ -84,7 +97,7 @@ impl HttpProvider {
     /// `issuer` exactly as the provider's tokens name it (Google:
     /// `https://accounts.google.com`).
     pub fn new(name: &str, issuer: &str, client_id: &str) -> Result<Self, ConfigError> {
-        if !(issuer.starts_with("https://") || is_loopback(issuer)) {
+        if !allowed(issuer) {
             return Err(ConfigError::Issuer);
         }
         Ok(Self {
@@ -113,8 +126,8 @@ impl HttpProvider {
 
     /// GETs a JSON document from the provider (https, or http on loopback).
     async fn get<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, IdpError> {
-        if !(url.starts_with("https://") || is_loopback(url)) {
-            return Err(unavailable(format!("refusing a plain-http URL: {url}")));
+        if !allowed(url) {
+            return Err(unavailable(format!("refusing the URL {url}")));
         }
         let uri: http::Uri = url.parse().map_err(unavailable)?;
         let http = self.http().await?;
@@ -197,20 +210,39 @@ impl IdentityProvider for HttpProvider {
     async fn keys(&self, fresh: bool) -> Result<Arc<JwkSet>, IdpError> {
         // Held across the fetch: concurrent sign-ins wait for one fetch
         // instead of each making their own.
+        // Failed fetches count too, so an outage is not asked again on every
+        // sign-in; meanwhile the keys held are used.
         let mut cached = self.keys.lock().await;
         if let Some(k) = cached.as_ref() {
-            let age = k.fetched.elapsed();
-            let stale = age > KEYS_MAX_AGE || (fresh && age > REFETCH_AFTER);
-            if !stale {
-                return Ok(k.set.clone());
+            let age = k.tried.elapsed();
+            let due = match &k.set {
+                Some(_) => age > KEYS_MAX_AGE || (fresh && age > REFETCH_AFTER),
+                None => age > REFETCH_AFTER,
+            };
+            if !due {
+                return k
+                    .set
+                    .clone()
+                    .ok_or_else(|| unavailable("the provider's keys could not be fetched lately"));
             }
         }
-        let set = self.fetch_keys().await?;
+        let held = cached.as_ref().and_then(|k| k.set.clone());
+        let fetched = self.fetch_keys().await;
+        let set = match (&fetched, held) {
+            (Ok(set), _) => Some(set.clone()),
+            (Err(e), held) => {
+                tracing::warn!(error = %e, "the OpenID provider's keys could not be fetched");
+                held
+            }
+        };
         *cached = Some(Keys {
             set: set.clone(),
-            fetched: Instant::now(),
+            tried: Instant::now(),
         });
-        Ok(set)
+        match set {
+            Some(set) => Ok(set),
+            None => fetched,
+        }
     }
 }
 
@@ -223,9 +255,12 @@ mod tests {
         assert!(HttpProvider::new("G", "https://accounts.google.com", "id").is_ok());
         assert!(HttpProvider::new("L", "http://127.0.0.1:8080", "id").is_ok());
         assert!(HttpProvider::new("L", "http://localhost/realm", "id").is_ok());
+        assert!(HttpProvider::new("L", "http://[::1]:8080", "id").is_ok());
         for bad in [
             "http://example.com",
             "http://127.0.0.1.example.com",
+            "http://127.0.0.1:1@evil.example/keys",
+            "https://user:pw@idp.example",
             "ftp://x",
             "",
         ] {

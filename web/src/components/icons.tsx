@@ -335,3 +335,12 @@ export function LeaveIcon(props: IconProps) {
     </svg>
   );
 }
+
+export function KeyIcon(props: IconProps) {
+  return (
+    <svg {...base} width={18} height={18} class={props.class}>
+      <circle cx="8" cy="15" r="4" />
+      <path d="M10.85 12.15L19 4M16 7l2.5 2.5M14 9l2 2" />
+    </svg>
+  );
+}

@@ -11,6 +11,8 @@ import type {
   MarketOrder,
   MarketPage,
   MatchState,
+  OidcProvider,
+  OidcStart,
   Profile,
   RetentionDays,
   RoomPage,
@@ -117,6 +119,28 @@ export class Api {
 
   async authenticate(mode: "signin" | "signup", handle: string, password: string): Promise<Session> {
     const session = await this.call<Session>("POST", `/api/auth/${mode}`, { handle, password }, false);
+    this.saveSession(session);
+    return session;
+  }
+
+  /** The OpenID provider one may sign in with; null when none is configured. */
+  async oidcProvider(): Promise<OidcProvider | null> {
+    try {
+      return await this.call<OidcProvider>("GET", "/api/auth/oidc", undefined, false);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  /** The provider again, with a single-use nonce for the ID token to carry. */
+  oidcStart(): Promise<OidcStart> {
+    return this.call<OidcStart>("POST", "/api/auth/oidc/start", undefined, false);
+  }
+
+  /** Signs in with the provider's ID token (201 when this created the account, 200 after). */
+  async oidcSignIn(idToken: string): Promise<Session> {
+    const session = await this.call<Session>("POST", "/api/auth/oidc", { id_token: idToken }, false);
     this.saveSession(session);
     return session;
   }

@@ -14,6 +14,21 @@ export interface Session {
   refresh_token: string;
 }
 
+/** The OpenID provider one may sign in with (`GET /api/auth/oidc`). */
+export interface OidcProvider {
+  /** For the button: "Sign in with {name}". */
+  name: string;
+  issuer: string;
+  client_id: string;
+  authorization_endpoint: string;
+}
+
+/** `POST /api/auth/oidc/start`: the provider and a single-use nonce for the ID token. */
+export interface OidcStart extends OidcProvider {
+  nonce: string;
+  expires_in: number;
+}
+
 export interface Member extends Profile {
   role?: "admin" | "member";
   joined_at?: string;
@@ -43,7 +58,7 @@ export interface Conversation {
   unread?: number;
   /** How many members it has (absent from older servers: `members` is all of them). */
   member_count?: number;
-  /** Everyone in it; in a room only me (a room may have 100,000 members). */
+  /** Everyone in it; in a room only me (a room may have 10,000 members). */
   members: Member[];
 }
 

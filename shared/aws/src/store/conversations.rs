@@ -238,7 +238,7 @@ impl ConversationStore for DynamoStore {
             self.put(member, Some("attribute_not_exists(pk)"))?,
             self.put(member_of, None)?,
         ];
-        match self.transact(items).await {
+        match self.transact_retrying(items).await {
             Ok(()) => Ok(AddMember::Added),
             Err(e) => match cancellation(&e) {
                 Some(r) if failed_check(&r, 1) => Ok(AddMember::AlreadyMember),
@@ -283,7 +283,7 @@ impl ConversationStore for DynamoStore {
                 HashMap::from([(":minus".to_owned(), n(-1))]),
             )?,
         ];
-        match self.transact(items).await {
+        match self.transact_retrying(items).await {
             Ok(()) => Ok(true),
             Err(e) if cancellation(&e).is_some_and(|r| failed_check(&r, 0)) => Ok(false),
             Err(e) => Err(StoreError::backend(e)),

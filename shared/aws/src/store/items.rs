@@ -88,6 +88,11 @@ pub(super) mod keys {
     pub const ROOMS: &str = "ROOMS";
     pub const ROOM_PREFIX: &str = "ROOM#";
     pub const ROOM_CONN_PREFIX: &str = "RCONN#";
+    pub const SUBSCRIBED_PREFIX: &str = "RSUB#";
+    /// A room a connection is subscribed to, under the connection.
+    pub fn subscribed(room: ConversationId) -> String {
+        format!("{SUBSCRIBED_PREFIX}{room}")
+    }
     pub fn room(id: ConversationId) -> String {
         format!("{ROOM_PREFIX}{id}")
     }

@@ -232,6 +232,31 @@ impl DynamoStore {
             .map(|_| ())
     }
 
+    /// `transact`, retried (with backoff) while DynamoDB cancels it only
+    /// because another transaction held one of its items.
+    async fn transact_retrying(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<(), SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>>
+    {
+        let mut attempt = 0;
+        loop {
+            match self.transact(items.clone()).await {
+                Err(e)
+                    if attempt < RETRIES
+                        && cancellation(&e).is_some_and(|r| {
+                            conflicted(&r)
+                                && !r.iter().flatten().any(|c| c == "ConditionalCheckFailed")
+                        }) =>
+                {
+                    pause(attempt).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     async fn get<T: DeserializeOwned>(
         &self,
         pk: String,

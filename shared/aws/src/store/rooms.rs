@@ -1,7 +1,8 @@
 //! `RoomStore` on DynamoDB: a directory partition (`ROOMS`, one item per
-//! room, newest last by id), one subscription item per connection under
-//! the room (`RCONN#`, expiring with the connection), and the online count
-//! last announced on the room's meta item.
+//! room, newest last by id, with the online count last announced), and one
+//! subscription item per connection under the room (`RCONN#`) with its
+//! index entry under the connection (`RSUB#`), both expiring with the
+//! connection.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::items::{ConversationRef, from_item, key, keys, to_item};
-use super::{DynamoStore, build, cancellation, n, s};
+use super::{DynamoStore, build, cancellation, failed_check, n, s};
 use chitter_core::domain::{
     ConnectionId, ConnectionRecord, Conversation, ConversationId, Member, UserId,
 };
@@ -23,6 +24,13 @@ struct RoomMeta {
     #[serde(flatten)]
     conversation: Conversation,
     member_count: u64,
+}
+
+/// A room's directory entry.
+#[derive(Deserialize)]
+struct DirectoryEntry {
+    conversation_id: ConversationId,
+    /// Kept here, not on the meta item that every message updates.
     #[serde(default)]
     online: u32,
 }
@@ -39,25 +47,27 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().condition_check(check).build())
     }
 
-    /// The listings of these rooms, in the order given.
-    async fn listings(&self, ids: &[ConversationId]) -> Result<Vec<RoomListing>, StoreError> {
-        let wanted = ids
+    /// The listings of these directory entries, in the order given.
+    async fn listings(&self, entries: &[DirectoryEntry]) -> Result<Vec<RoomListing>, StoreError> {
+        let wanted = entries
             .iter()
-            .map(|id| key(keys::conv(*id), keys::META))
+            .map(|e| key(keys::conv(e.conversation_id), keys::META))
             .collect();
-        let mut found: HashMap<ConversationId, RoomListing> = HashMap::new();
+        let mut found: HashMap<ConversationId, RoomMeta> = HashMap::new();
         for item in self.batch_get(wanted).await? {
             let m: RoomMeta = from_item(item)?;
-            found.insert(
-                m.conversation.conversation_id,
-                RoomListing {
+            found.insert(m.conversation.conversation_id, m);
+        }
+        Ok(entries
+            .iter()
+            .filter_map(|e| {
+                found.remove(&e.conversation_id).map(|m| RoomListing {
                     room: m.conversation,
                     members: m.member_count,
-                    online: m.online,
-                },
-            );
-        }
-        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+                    online: e.online,
+                })
+            })
+            .collect())
     }
 }
 
@@ -81,7 +91,7 @@ impl RoomStore for DynamoStore {
         )?);
         match self.transact(items).await {
             Ok(()) => Ok(()),
-            Err(e) if cancellation(&e).is_some_and(|r| super::failed_check(&r, 0)) => {
+            Err(e) if cancellation(&e).is_some_and(|r| failed_check(&r, 0)) => {
                 Err(StoreError::AlreadyExists)
             }
             Err(e) => Err(StoreError::backend(e)),
@@ -89,14 +99,13 @@ impl RoomStore for DynamoStore {
     }
 
     async fn room(&self, id: ConversationId) -> Result<Option<RoomListing>, StoreError> {
-        if self
-            .get::<ConversationRef>(keys::ROOMS.to_owned(), &keys::room(id))
+        let Some(entry) = self
+            .get::<DirectoryEntry>(keys::ROOMS.to_owned(), &keys::room(id))
             .await?
-            .is_none()
-        {
+        else {
             return Ok(None);
-        }
-        Ok(self.listings(&[id]).await?.pop())
+        };
+        Ok(self.listings(&[entry]).await?.pop())
     }
 
     async fn rooms(
@@ -104,27 +113,28 @@ impl RoomStore for DynamoStore {
         after: Option<ConversationId>,
         limit: usize,
     ) -> Result<Vec<RoomListing>, StoreError> {
-        // Newest first: backwards from the end, or from just before `after`.
-        let (condition, bound) = match after {
-            Some(a) => ("pk = :pk AND sk BETWEEN :lo AND :hi", keys::room(a)),
-            None => ("pk = :pk AND begins_with(sk, :prefix)", String::new()),
-        };
+        // Newest first: backwards from the end, or from just before `after`
+        // (BETWEEN includes its bound: ask one more and drop `after`).
         let mut values = HashMap::from([(":pk".to_owned(), s(keys::ROOMS))]);
-        if after.is_some() {
-            values.insert(":lo".to_owned(), s(keys::ROOM_PREFIX));
-            values.insert(":hi".to_owned(), s(bound.clone()));
-        } else {
-            values.insert(":prefix".to_owned(), s(keys::ROOM_PREFIX));
-        }
-        // BETWEEN includes its bound: ask one more and drop `after` itself.
-        let refs: Vec<ConversationRef> = self.query(condition, values, false, limit + 1).await?;
-        let ids: Vec<ConversationId> = refs
+        let condition = match after {
+            Some(a) => {
+                values.insert(":lo".to_owned(), s(keys::ROOM_PREFIX));
+                values.insert(":hi".to_owned(), s(keys::room(a)));
+                "pk = :pk AND sk BETWEEN :lo AND :hi"
+            }
+            None => {
+                values.insert(":prefix".to_owned(), s(keys::ROOM_PREFIX));
+                "pk = :pk AND begins_with(sk, :prefix)"
+            }
+        };
+        let entries: Vec<DirectoryEntry> = self
+            .query(condition, values, false, limit + 1)
+            .await?
             .into_iter()
-            .map(|r| r.conversation_id)
-            .filter(|id| Some(*id) != after)
+            .filter(|e: &DirectoryEntry| Some(e.conversation_id) != after)
             .take(limit)
             .collect();
-        self.listings(&ids).await
+        self.listings(&entries).await
     }
 
     async fn rooms_of(&self, user: UserId) -> Result<Vec<ConversationId>, StoreError> {
@@ -171,12 +181,24 @@ impl RoomStore for DynamoStore {
                 )?,
                 None,
             )?,
+            self.put(
+                to_item(
+                    keys::conn(&c.connection_id),
+                    &keys::subscribed(room),
+                    &ConversationRef {
+                        conversation_id: room,
+                    },
+                    Some(c.expires_at),
+                )?,
+                None,
+            )?,
         ];
-        match self.transact(items).await {
+        // The checks read items that read positions and presence touch: a
+        // conflict is retried, a failed check is the answer.
+        match self.transact_retrying(items).await {
             Ok(()) => Ok(true),
             Err(e)
-                if cancellation(&e)
-                    .is_some_and(|r| super::failed_check(&r, 0) || super::failed_check(&r, 1)) =>
+                if cancellation(&e).is_some_and(|r| failed_check(&r, 0) || failed_check(&r, 1)) =>
             {
                 Ok(false)
             }
@@ -189,14 +211,21 @@ impl RoomStore for DynamoStore {
         room: ConversationId,
         connection: &ConnectionId,
     ) -> Result<(), StoreError> {
-        self.client()
-            .delete_item()
-            .table_name(self.table())
-            .set_key(Some(key(keys::conv(room), &keys::room_conn(connection))))
-            .send()
-            .await
-            .map_err(StoreError::backend)?;
-        Ok(())
+        self.batch_delete(vec![
+            key(keys::conv(room), &keys::room_conn(connection)),
+            key(keys::conn(connection), &keys::subscribed(room)),
+        ])
+        .await
+    }
+
+    async fn subscriptions_of(
+        &self,
+        connection: &ConnectionId,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        let refs: Vec<ConversationRef> = self
+            .query_prefix(keys::conn(connection), keys::SUBSCRIBED_PREFIX)
+            .await?;
+        Ok(refs.into_iter().map(|r| r.conversation_id).collect())
     }
 
     async fn subscribers(
@@ -207,8 +236,29 @@ impl RoomStore for DynamoStore {
         // TTL deletes lag, so expired subscriptions are skipped here.
         let subs: Vec<RoomConnection> = self
             .query_prefix(keys::conv(room), keys::ROOM_CONN_PREFIX)
-            .await?;
-        Ok(subs.into_iter().filter(|s| s.expires_at > now).collect())
+            .await?
+            .into_iter()
+            .filter(|s: &RoomConnection| s.expires_at > now)
+            .collect();
+        if subs.is_empty() {
+            return Ok(subs);
+        }
+        // Only members: one BatchGetItem per 100 online users.
+        let users: HashSet<UserId> = subs.iter().map(|s| s.user_id).collect();
+        let wanted = users
+            .iter()
+            .map(|u| key(keys::conv(room), &keys::member(*u)))
+            .collect();
+        let members: HashSet<UserId> = self
+            .batch_get(wanted)
+            .await?
+            .into_iter()
+            .map(|item| from_item::<Member>(item).map(|m| m.user_id))
+            .collect::<Result<_, _>>()?;
+        Ok(subs
+            .into_iter()
+            .filter(|s| members.contains(&s.user_id))
+            .collect())
     }
 
     async fn set_online(
@@ -218,7 +268,7 @@ impl RoomStore for DynamoStore {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.update_if(
-            key(keys::conv(room), keys::META),
+            key(keys::ROOMS.to_owned(), &keys::room(room)),
             "SET #online = :n, online_at = :at",
             "attribute_exists(pk) AND (attribute_not_exists(online_at) OR online_at <= :at)",
             // `online` is a reserved word in expressions.

@@ -207,12 +207,14 @@ pub async fn view(
         .await?
         .ok_or(AppError::NotFound("conversation"))?;
     let (me, members, member_count, online) = if c.kind == ConversationKind::Room {
-        // A room lists only the caller; its counts come from the directory
-        // and from the connections subscribed to it.
+        // A room lists only the caller; its counts are the directory's (the
+        // online count as last announced), not a read of every connection.
         let me = access::require_visible(svc, id, caller.user_id).await?;
-        let count = svc.rooms.room(id).await?.map_or(1, |r| r.members);
-        let subscribers = svc.rooms.subscribers(id, svc.clock.now()).await?;
-        let online = fanout::distinct_users(subscribers.into_iter().map(|s| s.user_id));
+        let (count, online) = svc
+            .rooms
+            .room(id)
+            .await?
+            .map_or((1, 0), |r| (r.members, r.online));
         (me.clone(), vec![me], count, online)
     } else {
         let members = svc.conversations.members(id).await?;
@@ -446,6 +448,11 @@ pub async fn remove_member(
     if !svc.conversations.remove_member(id, user).await? {
         return Err(AppError::NotFound("member"));
     }
+    // First, before anything slower can fail: the user's connections stop
+    // getting the room (and `subscribers` would skip them anyway).
+    if c.kind == ConversationKind::Room {
+        room_membership_changed(svc, &c, user, false).await?;
+    }
     // Only an admin's leaving can leave the group without one.
     if gone.role == Role::Admin {
         let rest = svc.conversations.members(id).await?;
@@ -457,9 +464,6 @@ pub async fn remove_member(
             promoted.role = Role::Admin;
             svc.conversations.set_role(&promoted).await?;
         }
-    }
-    if c.kind == ConversationKind::Room {
-        room_membership_changed(svc, &c, user, false).await?;
     }
     tracing::info!(conversation_id = %id, user_id = %user, "member removed");
     Ok(())

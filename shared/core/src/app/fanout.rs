@@ -92,7 +92,10 @@ pub(crate) async fn announce_online(
         let now = svc.clock.now();
         let subscribers = svc.rooms.subscribers(id, now).await?;
         let online = distinct_users(subscribers.iter().map(|s| s.user_id));
-        svc.rooms.set_online(id, online, now).await?;
+        // The directory's copy; the push below is what members rely on.
+        if let Err(e) = svc.rooms.set_online(id, online, now).await {
+            tracing::warn!(conversation_id = %id, error = %e, "online count not recorded");
+        }
         let targets = subscribers
             .into_iter()
             .map(|s| s.connection_id)
@@ -169,7 +172,8 @@ pub(crate) async fn push_to_conversation(
 }
 
 /// Subscribes a new connection to each of its user's rooms, concurrently.
-/// Best effort per room: a room it misses, it catches up on with `resume`.
+/// Best effort per room: `resume` in a room subscribes again, so a client
+/// that resumes after connecting (as clients do) gets what this missed.
 pub(crate) async fn subscribe_rooms(svc: &Services, record: &ConnectionRecord) -> AppResult<()> {
     let rooms = svc.rooms.rooms_of(record.user_id).await?;
     let subscribed = futures::stream::iter(rooms)
@@ -185,15 +189,25 @@ pub(crate) async fn subscribe_rooms(svc: &Services, record: &ConnectionRecord) -
     Ok(())
 }
 
-/// Ends a closed connection's room subscriptions; their TTL (the
-/// connection's own expiry) removes any this misses.
-pub(crate) async fn unsubscribe_rooms(
+/// Ends a closed connection's room subscriptions, found by the
+/// connection's own index (whatever its user's memberships are now); their
+/// TTL (the connection's expiry) removes any this misses.
+pub(crate) async fn unsubscribe_rooms(svc: &Services, connection: &ConnectionId) -> AppResult<()> {
+    for room in svc.rooms.subscriptions_of(connection).await? {
+        svc.rooms.unsubscribe(room, connection).await?;
+    }
+    Ok(())
+}
+
+/// Makes sure a connection gets a room's deliveries (after a subscription
+/// that failed at connect time): one conditional write.
+pub(crate) async fn ensure_subscribed(
     svc: &Services,
-    user: UserId,
+    room: ConversationId,
     connection: &ConnectionId,
 ) -> AppResult<()> {
-    for room in svc.rooms.rooms_of(user).await? {
-        svc.rooms.unsubscribe(room, connection).await?;
+    if let Some(record) = svc.connections.connection(connection).await? {
+        svc.rooms.subscribe(room, &record).await?;
     }
     Ok(())
 }
@@ -278,6 +292,6 @@ async fn prune(svc: &Services, connection: &ConnectionId) -> AppResult<Option<Us
     let Some((record, change)) = svc.connections.remove_connection(connection).await? else {
         return Ok(None);
     };
-    unsubscribe_rooms(svc, record.user_id, connection).await?;
+    unsubscribe_rooms(svc, connection).await?;
     Ok((change == PresenceChange::WentOffline).then_some(record.user_id))
 }

@@ -411,11 +411,13 @@ async fn resume(
     access::require(svc, conversation_id, caller.user_id).await?;
     // Read first: every entry up to it is stored by the time the page is
     // read, so a page that ends early has all that remains up to it.
-    let newest = svc
-        .conversations
-        .conversation(conversation_id)
-        .await?
-        .map_or(last_seq, |c| c.last_seq);
+    let c = svc.conversations.conversation(conversation_id).await?;
+    let newest = c.as_ref().map_or(last_seq, |c| c.last_seq);
+    // A connection that resumes in a room gets its deliveries from now on,
+    // even if subscribing failed when it connected.
+    if c.is_some_and(|c| c.kind == ConversationKind::Room) {
+        fanout::ensure_subscribed(svc, conversation_id, connection).await?;
+    }
     let mut page = svc
         .messages
         .after(conversation_id, last_seq, RESUME_PAGE + 1)

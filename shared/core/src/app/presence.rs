@@ -37,7 +37,7 @@ pub async fn connect(svc: &Services, caller: &Caller, connection: ConnectionId) 
 pub async fn disconnect(svc: &Services, connection: &ConnectionId) -> AppResult<()> {
     if let Some((record, change)) = svc.connections.remove_connection(connection).await? {
         tracing::info!(connection_id = %connection, user_id = %record.user_id, "disconnected");
-        fanout::unsubscribe_rooms(svc, record.user_id, connection).await?;
+        fanout::unsubscribe_rooms(svc, connection).await?;
         if change == PresenceChange::WentOffline {
             fanout::announce_presence(svc, record.user_id, None).await?;
         }

@@ -147,7 +147,12 @@ pub async fn join(
             tracing::info!(conversation_id = %id, user_id = %caller.user_id, "joined room");
             conversations::room_membership_changed(svc, &room, caller.user_id, true).await?;
         }
-        AddMember::AlreadyMember => {}
+        // Idempotent: a retried join also subscribes what the first missed.
+        AddMember::AlreadyMember => {
+            for c in svc.connections.connections_of(&[caller.user_id]).await? {
+                svc.rooms.subscribe(id, &c).await?;
+            }
+        }
         AddMember::Full => return Err(AppError::Conflict("the room is full")),
         AddMember::NoSuchConversation => return Err(AppError::NotFound("room")),
     }

@@ -126,8 +126,9 @@ impl Conversation {
     /// fan-out and keeps the member list one page.
     pub const MAX_MEMBERS: usize = 256;
     /// Rooms hold many more: their fan-out is bounded by the subscribed
-    /// connections, and their views list no members.
-    pub const MAX_ROOM_MEMBERS: usize = 100_000;
+    /// connections, and their views list no members. (An admin leaving or
+    /// being demoted still reads the member list, a few paged queries.)
+    pub const MAX_ROOM_MEMBERS: usize = 10_000;
 
     /// The most members this conversation may hold.
     pub fn member_limit(&self) -> usize {

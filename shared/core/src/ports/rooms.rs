@@ -44,19 +44,28 @@ pub trait RoomStore: Send + Sync {
     async fn rooms_of(&self, user: UserId) -> Result<Vec<ConversationId>, StoreError>;
     /// Subscribes an open connection to a room it may read: only while the
     /// connection is registered and its user is a member (false, nothing
-    /// written, otherwise), so a subscription never outlives a leave or a
-    /// disconnect that raced with it.
+    /// written, otherwise). The subscription is indexed under the
+    /// connection too, so a disconnect finds it whatever the membership
+    /// has become meanwhile.
     async fn subscribe(
         &self,
         room: ConversationId,
         c: &ConnectionRecord,
     ) -> Result<bool, StoreError>;
+    /// Removes the subscription and its index entry (none: no-op).
     async fn unsubscribe(
         &self,
         room: ConversationId,
         connection: &ConnectionId,
     ) -> Result<(), StoreError>;
-    /// The room's subscribed connections that may still be open at `now`.
+    /// The rooms a connection is subscribed to.
+    async fn subscriptions_of(
+        &self,
+        connection: &ConnectionId,
+    ) -> Result<Vec<ConversationId>, StoreError>;
+    /// The room's subscribed connections that may still be open at `now`,
+    /// of users who are still members: a subscription left behind by a
+    /// leave that failed half-way never delivers to a non-member.
     async fn subscribers(
         &self,
         room: ConversationId,

@@ -68,6 +68,9 @@ const ROOMS: TableDefinition<&str, ()> = TableDefinition::new("rooms");
 /// (room, connection) -> RoomConnection: who gets the room's deliveries.
 const ROOM_CONNECTIONS: TableDefinition<(&str, &str), Json> =
     TableDefinition::new("room_connections");
+/// (connection, room): the rooms each connection is subscribed to.
+const CONNECTION_ROOMS: TableDefinition<(&str, &str), ()> =
+    TableDefinition::new("connection_rooms");
 /// room -> the online count last announced, and when.
 const ROOM_ONLINE: TableDefinition<&str, Json> = TableDefinition::new("room_online");
 /// (owner, upload) -> Upload.
@@ -131,6 +134,7 @@ impl EmbeddedStore {
             tx.open_table(BLOCKED_BY)?;
             tx.open_table(ROOMS)?;
             tx.open_table(ROOM_CONNECTIONS)?;
+            tx.open_table(CONNECTION_ROOMS)?;
             tx.open_table(ROOM_ONLINE)?;
             tx.open_table(UPLOADS)?;
             tx.open_table(UPLOAD_USAGE)?;
@@ -181,6 +185,7 @@ impl EmbeddedStore {
             conns.retain(|_, _| false)?;
             tx.open_table(USER_CONNECTIONS)?.retain(|_, _| false)?;
             tx.open_table(ROOM_CONNECTIONS)?.retain(|_, _| false)?;
+            tx.open_table(CONNECTION_ROOMS)?.retain(|_, _| false)?;
             tx.open_table(ROOM_ONLINE)?.retain(|_, _| false)?;
             Ok(usize::try_from(n).unwrap_or(usize::MAX))
         })

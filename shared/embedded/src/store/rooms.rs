@@ -1,7 +1,8 @@
 //! `RoomStore` over redb: the directory in room-id order (ids grow with
 //! time, so newest last), each room's subscribed connections, and the
 //! online count last announced. A subscription checks the membership and
-//! the connection in the same transaction that writes it.
+//! the connection in the same transaction that writes it, and is indexed
+//! under the connection as well.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -10,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::conversations::{count_prefix, insert_conversation};
 use super::{
-    CONNECTIONS, CONVERSATIONS, EmbeddedStore, MEMBERS, ROOM_CONNECTIONS, ROOM_ONLINE, ROOMS,
-    USER_CONVERSATIONS, get_json, read_conversation, suffixes,
+    CONNECTION_ROOMS, CONNECTIONS, CONVERSATIONS, EmbeddedStore, MEMBERS, ROOM_CONNECTIONS,
+    ROOM_ONLINE, ROOMS, USER_CONVERSATIONS, get_json, read_conversation, suffixes,
 };
 use crate::error::{DbResult, from_json, to_json};
 use chitter_core::domain::{
@@ -133,6 +134,8 @@ impl RoomStore for EmbeddedStore {
             };
             tx.open_table(ROOM_CONNECTIONS)?
                 .insert((room.as_str(), id.as_str()), to_json(&sub)?.as_slice())?;
+            tx.open_table(CONNECTION_ROOMS)?
+                .insert((id.as_str(), room.as_str()), ())?;
             Ok(true)
         })
         .await
@@ -147,9 +150,24 @@ impl RoomStore for EmbeddedStore {
         self.write(move |tx| {
             tx.open_table(ROOM_CONNECTIONS)?
                 .remove((room.as_str(), id.as_str()))?;
+            tx.open_table(CONNECTION_ROOMS)?
+                .remove((id.as_str(), room.as_str()))?;
             Ok(())
         })
         .await
+    }
+
+    async fn subscriptions_of(
+        &self,
+        connection: &ConnectionId,
+    ) -> Result<Vec<ConversationId>, StoreError> {
+        self.read(|tx| {
+            let rooms = suffixes(&tx.open_table(CONNECTION_ROOMS)?, connection.as_str())?;
+            Ok(rooms
+                .iter()
+                .filter_map(|r| ConversationId::parse(r).ok())
+                .collect())
+        })
     }
 
     async fn subscribers(
@@ -160,6 +178,7 @@ impl RoomStore for EmbeddedStore {
         self.read(|tx| {
             let room = room.to_string();
             let subs = tx.open_table(ROOM_CONNECTIONS)?;
+            let members = tx.open_table(MEMBERS)?;
             let mut out = Vec::new();
             for entry in subs.range((room.as_str(), "")..)? {
                 let (k, v) = entry?;
@@ -167,7 +186,10 @@ impl RoomStore for EmbeddedStore {
                     break;
                 }
                 let sub: RoomConnection = from_json(v.value())?;
-                if sub.expires_at > now {
+                let member = members
+                    .get((room.as_str(), sub.user_id.to_string().as_str()))?
+                    .is_some();
+                if sub.expires_at > now && member {
                     out.push(sub);
                 }
             }

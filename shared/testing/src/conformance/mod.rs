@@ -41,7 +41,10 @@ pub use messages::{
     votes_count_once_per_user_even_when_cast_together,
 };
 pub use pusher::{ClientEnd, pushers_deliver_and_report_gone};
-pub use rooms::rooms_are_listed_newest_first_and_reach_only_subscribed_members;
+pub use rooms::{
+    rooms_are_listed_newest_first_and_reach_only_subscribed_members,
+    subscriptions_are_found_by_connection_and_need_a_membership,
+};
 pub use stream::{StreamProbe, streams_keep_each_key_in_order};
 pub use themes::{
     racing_copiers_are_each_counted, the_market_pages_and_counts_each_copier_once,
@@ -136,6 +139,12 @@ macro_rules! store_conformance {
                 &*s,
             )
             .await;
+        }
+        #[tokio::test]
+        async fn subscriptions_are_found_by_connection_and_need_a_membership() {
+            let s = $make;
+            $crate::conformance::subscriptions_are_found_by_connection_and_need_a_membership(&*s)
+                .await;
         }
         #[tokio::test]
         async fn blocks_have_two_sides_and_end_friendships() {

@@ -104,3 +104,54 @@ pub async fn rooms_are_listed_newest_first_and_reach_only_subscribed_members<S: 
         .unwrap();
     assert_eq!(s.room(id).await.unwrap().unwrap().online, 4);
 }
+
+/// A connection's subscriptions are found from the connection, whatever
+/// became of the membership; a subscription whose user left never counts
+/// as a subscriber.
+pub async fn subscriptions_are_found_by_connection_and_need_a_membership<S: Store>(s: &S) {
+    let (ada, bob) = (UserId::new(), UserId::new());
+    let mut rooms = Vec::new();
+    for _ in 0..2 {
+        let r = conversation(ConversationKind::Room, ada);
+        s.create_room(&r, &member(&r, ada, Role::Admin))
+            .await
+            .unwrap();
+        assert_eq!(
+            s.add_member(&member(&r, bob, Role::Member), 100)
+                .await
+                .unwrap(),
+            AddMember::Added
+        );
+        rooms.push(r.conversation_id);
+    }
+    let conn = connection(bob, "bobsubs1=");
+    s.add_connection(&conn).await.unwrap();
+    for r in &rooms {
+        assert!(s.subscribe(*r, &conn).await.unwrap());
+        assert!(s.subscribe(*r, &conn).await.unwrap(), "idempotent");
+    }
+    let mut found = s.subscriptions_of(&conn.connection_id).await.unwrap();
+    found.sort_unstable();
+    let mut want = rooms.clone();
+    want.sort_unstable();
+    assert_eq!(found, want);
+
+    // Bob leaves one room, and his subscription there is left behind (a
+    // leave that failed half-way): it delivers nothing.
+    assert!(s.remove_member(rooms[0], bob).await.unwrap());
+    let now = Utc::now();
+    assert!(s.subscribers(rooms[0], now).await.unwrap().is_empty());
+    assert_eq!(s.subscribers(rooms[1], now).await.unwrap().len(), 1);
+    // The disconnect still finds both through the connection.
+    s.remove_connection(&conn.connection_id).await.unwrap();
+    for r in s.subscriptions_of(&conn.connection_id).await.unwrap() {
+        s.unsubscribe(r, &conn.connection_id).await.unwrap();
+    }
+    assert!(
+        s.subscriptions_of(&conn.connection_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(s.subscribers(rooms[1], now).await.unwrap().is_empty());
+}
