@@ -353,6 +353,79 @@ async fn an_oversize_frame_closes_only_that_connection_with_1009(backend: Backen
     assert_eq!(ack["seq"], 2);
 }
 
+async fn a_text_frame_that_is_not_utf8_closes_only_that_connection_with_1007(backend: Backend) {
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+    let mut bob_other = api.connect(&bob).await;
+
+    let bad = Frame::message(vec![b'{', 0xff, 0xfe, b'}'], OpCode::Data(Data::Text), true);
+    bob_ws.send_raw(Message::Frame(bad)).await;
+    let close = bob_ws
+        .closed()
+        .await
+        .expect("a close frame, not a dropped socket");
+    assert_eq!(u16::from(close.code), 1007);
+
+    alice_ws
+        .send_message(&direct, "after-1", "still flowing")
+        .await;
+    assert_eq!(
+        bob_other.next_of(&["message"]).await["text"],
+        "still flowing"
+    );
+}
+
+async fn http_details_match_the_documents(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let direct = api.direct(&alice, &bob).await;
+    // The scheme is case-insensitive.
+    let r = api
+        .http
+        .get(format!("{}/api/me", api.base))
+        .header("authorization", format!("bearer {}", alice.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // History's limit is 1-100, as documented: outside is a 400, not a clamp.
+    for limit in ["0", "101"] {
+        let r = api
+            .call(
+                "GET",
+                &format!("/api/conversations/{direct}/messages?limit={limit}"),
+                Some(&alice.token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{limit}"
+        );
+    }
+    let r = api
+        .call(
+            "POST",
+            "/api/conversations",
+            Some(&alice.token),
+            Some(json!({"kind": "group", "title": "x".repeat(70_000)})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (413, Some("payload_too_large"))
+    );
+}
+
 async fn handshake_status(api: &Api, query: &str) -> u16 {
     use tokio_tungstenite::tungstenite::Error;
     match tokio_tungstenite::connect_async(format!("{}{query}", api.ws)).await {
@@ -1419,6 +1492,8 @@ both_backends!(
     presence_counts_follow_connections,
     bad_frames_get_typed_errors_and_the_connection_stays_open,
     an_oversize_frame_closes_only_that_connection_with_1009,
+    a_text_frame_that_is_not_utf8_closes_only_that_connection_with_1007,
+    http_details_match_the_documents,
     bad_tickets_fail_the_handshake,
     idle_connections_are_closed_with_1001_and_disconnected,
     the_management_api_speaks_api_gateways_wire_format,

@@ -21,6 +21,7 @@ use futures::{SinkExt, StreamExt};
 use rand::RngCore;
 use serde_json::Value;
 use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio_tungstenite::tungstenite::Error as WsError;
 
 use super::events::{self, ConnectionContext};
 use crate::connection_table::{MAX_FRAME, MAX_MESSAGE, Outbound, Registration};
@@ -201,11 +202,17 @@ pub fn select_route(body: &str) -> &'static str {
 }
 
 fn is_too_big(e: &axum::Error) -> bool {
+    ws_error(e).is_some_and(|e| matches!(e, WsError::Capacity(_)))
+}
+
+/// A text frame that is not UTF-8: RFC 6455 closes with 1007.
+fn is_bad_text(e: &axum::Error) -> bool {
+    ws_error(e).is_some_and(|e| matches!(e, WsError::Utf8(_)))
+}
+
+fn ws_error(e: &axum::Error) -> Option<&WsError> {
     use std::error::Error as _;
-    use tokio_tungstenite::tungstenite::Error as WsError;
-    e.source()
-        .and_then(|s| s.downcast_ref::<WsError>())
-        .is_some_and(|e| matches!(e, WsError::Capacity(_)))
+    e.source().and_then(|s| s.downcast_ref::<WsError>())
 }
 
 async fn run(
@@ -271,6 +278,10 @@ async fn run(
                     Some(Err(e)) if is_too_big(&e) => {
                         let _ = tx.try_send(Outbound::Close(1009, "Message too big"));
                         break (1009, "Message too big");
+                    }
+                    Some(Err(e)) if is_bad_text(&e) => {
+                        let _ = tx.try_send(Outbound::Close(1007, "Invalid UTF-8 in a text frame"));
+                        break (1007, "Invalid UTF-8 in a text frame");
                     }
                     Some(Err(_)) | None => break (1006, "Connection lost"),
                 }

@@ -258,8 +258,11 @@ pub async fn oidc_sign_in(svc: &Services, id_token: &str) -> AppResult<(Session,
 
 /// Checks an `Authorization: Bearer <access token>` header.
 pub fn authenticate(svc: &Services, authorization: Option<&str>) -> AppResult<Caller> {
+    // The scheme is case-insensitive (RFC 9110, section 11.1).
     let token = authorization
-        .and_then(|h| h.strip_prefix("Bearer "))
+        .and_then(|h| h.trim_start().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token)
         .ok_or(AppError::Unauthorized("missing bearer token"))?;
     let claims = svc
         .access_tokens()?

@@ -560,7 +560,13 @@ pub async fn history(
     limit: Option<usize>,
 ) -> AppResult<HistoryPage> {
     access::require_visible(svc, id, caller.user_id).await?;
-    let limit = limit.unwrap_or(HISTORY_DEFAULT).clamp(1, HISTORY_MAX);
+    let limit = limit.unwrap_or(HISTORY_DEFAULT);
+    if !(1..=HISTORY_MAX).contains(&limit) {
+        return Err(AppError::bad_request(
+            crate::protocol::ErrorCode::InvalidRequest,
+            format!("limit must be 1-{HISTORY_MAX}"),
+        ));
+    }
     let mut messages = svc.messages.history(id, before, limit).await?;
     let now = svc.clock.now();
     let full = messages.len() == limit;
