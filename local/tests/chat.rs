@@ -435,6 +435,75 @@ async fn handshake_status(api: &Api, query: &str) -> u16 {
     }
 }
 
+async fn refresh(api: &Api, token: &str) -> common::Reply {
+    api.call(
+        "POST",
+        "/api/auth/refresh",
+        None,
+        Some(json!({ "refresh_token": token })),
+    )
+    .await
+}
+
+async fn a_reused_refresh_token_revokes_its_family_and_tickets_expire(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let signin = || async {
+        let r = api
+            .call(
+                "POST",
+                "/api/auth/signin",
+                None,
+                Some(json!({"handle": "alice", "password": "correct horse battery"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["refresh_token"].as_str().unwrap().to_owned()
+    };
+    let (phone, laptop) = (signin().await, signin().await);
+    let r2 = refresh(&api, &phone).await;
+    assert_eq!(r2.status, 200, "{}", r2.body);
+    let r2 = r2.body["refresh_token"].as_str().unwrap().to_owned();
+    let r3 = refresh(&api, &r2).await.body["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Someone copied the first token and uses it now: refused, and the
+    // family it started is revoked, the newest token included.
+    assert_eq!(refresh(&api, &phone).await.status, 401);
+    assert_eq!(
+        refresh(&api, &r3).await.status,
+        401,
+        "the family is revoked"
+    );
+    // Another sign-in's family is untouched.
+    let l2 = refresh(&api, &laptop).await;
+    assert_eq!(l2.status, 200, "{}", l2.body);
+    // Signing out ends that family too.
+    let l2 = l2.body["refresh_token"].as_str().unwrap().to_owned();
+    let signout = api
+        .call(
+            "POST",
+            "/api/auth/signout",
+            None,
+            Some(json!({ "refresh_token": l2 })),
+        )
+        .await;
+    assert_eq!(signout.status, 204);
+    assert_eq!(refresh(&api, &l2).await.status, 401);
+
+    // A ticket works for 60 seconds.
+    let ticket = api.ticket(&alice).await;
+    let moved = api
+        .call("POST", "/_local/clock", None, Some(json!({"seconds": 61})))
+        .await;
+    assert_eq!(moved.status, 200);
+    assert_eq!(
+        handshake_status(&api, &format!("?ticket={ticket}")).await,
+        403
+    );
+}
+
 async fn bad_tickets_fail_the_handshake(backend: Backend) {
     let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
@@ -1495,6 +1564,7 @@ both_backends!(
     a_text_frame_that_is_not_utf8_closes_only_that_connection_with_1007,
     http_details_match_the_documents,
     bad_tickets_fail_the_handshake,
+    a_reused_refresh_token_revokes_its_family_and_tickets_expire,
     idle_connections_are_closed_with_1001_and_disconnected,
     the_management_api_speaks_api_gateways_wire_format,
 );

@@ -34,6 +34,23 @@ describe("api client", () => {
     expect(JSON.parse(storage.getItem("chitter.session") ?? "null")).toMatchObject({ access_token: "access-2" });
   });
 
+  it("takes the session another tab already refreshed instead of reusing the old refresh token", async () => {
+    const storage = new MemoryStorage();
+    storage.setItem("chitter.session", JSON.stringify(session(1)));
+    const fetcher = vi.fn((path: string, init?: RequestInit) => {
+      const auth = (init?.headers as Record<string, string> | undefined)?.authorization ?? "";
+      if (path === "/api/auth/refresh") return json({ code: "unauthorized", message: "reused" }, 401);
+      return auth === "Bearer access-2" ? json({ conversations: [] }) : json({ code: "unauthorized", message: "expired" }, 401);
+    });
+    const api = new Api({ base: "", storage, fetch: fetcher as unknown as typeof fetch });
+    // The other tab rotated the session while this one held the old copy.
+    storage.setItem("chitter.session", JSON.stringify(session(2)));
+
+    await api.conversations();
+    expect(fetcher.mock.calls.filter(([p]) => p === "/api/auth/refresh")).toHaveLength(0);
+    expect(api.session?.refresh_token).toBe("refresh-2");
+  });
+
   it("forgets the session and says so when the refresh is refused", async () => {
     const storage = new MemoryStorage();
     storage.setItem("chitter.session", JSON.stringify(session(1)));

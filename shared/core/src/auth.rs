@@ -138,7 +138,9 @@ impl Auth {
     /// is `None`: callers answer 401 without saying which check failed.
     pub fn verify_access(&self, token: &str, now: DateTime<Utc>) -> Option<Claims> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        (data.claims.exp > now.timestamp()).then_some(data.claims)
+        let now = now.timestamp();
+        // Not issued in the future either (a minute of clock difference).
+        (data.claims.exp > now && data.claims.iat <= now + 60).then_some(data.claims)
     }
 }
 
@@ -290,6 +292,29 @@ mod tests {
         );
         // Tampered payload.
         assert!(a.verify_access(&t.replacen('.', ".x", 1), now).is_none());
+        // Wrong issuer, right key.
+        let wrong_iss = Auth::new(
+            &key(7),
+            AuthSettings {
+                issuer: "elsewhere".into(),
+                ..AuthSettings::default()
+            },
+        )
+        .issue_access(UserId::new(), &handle(), now)
+        .unwrap();
+        assert!(a.verify_access(&wrong_iss, now).is_none());
+        // Issued in the future (not valid yet).
+        let early = a
+            .issue_access(UserId::new(), &handle(), now + chrono::Duration::minutes(5))
+            .unwrap();
+        assert!(a.verify_access(&early, now).is_none());
+        // Another algorithm in the header, same signature bytes.
+        let (_, rest) = t.split_once('.').unwrap();
+        let rs_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+        assert!(
+            a.verify_access(&format!("{rs_header}.{rest}"), now)
+                .is_none()
+        );
     }
 
     #[test]

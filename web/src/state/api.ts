@@ -89,6 +89,13 @@ export class Api {
   }
 
   private async doRefresh(): Promise<boolean> {
+    // Another tab may have rotated the shared session already: presenting
+    // the old token again would count as reuse and end the whole session.
+    const stored = readSession(this.opts.storage);
+    if (stored && stored.refresh_token !== this.session?.refresh_token) {
+      this.session = stored;
+      return true;
+    }
     const refreshToken = this.session?.refresh_token;
     if (!refreshToken) return false;
     try {

@@ -51,4 +51,8 @@ impl TokenStore for DynamoStore {
             .map(from_item)
             .transpose()
     }
+
+    async fn token(&self, kind: TokenKind, digest: &str) -> Result<Option<TokenGrant>, StoreError> {
+        self.get(keys::token(kind, digest), keys::ONE).await
+    }
 }

@@ -79,37 +79,93 @@ pub async fn signin(svc: &Services, handle: &str, password: String) -> AppResult
     }
 }
 
-/// Exchanges a refresh token for a new session. Refresh tokens rotate: each
-/// one works once.
+/// Exchanges a refresh token for a new session. Refresh tokens rotate:
+/// each works once, and the new one joins the old one's family. A token
+/// presented again after its exchange was copied (RFC 9700, 4.14.2): its
+/// whole family is revoked, so whoever holds the newest token loses it too.
 pub async fn refresh(svc: &Services, refresh_token: &str) -> AppResult<Session> {
     // Before the token is spent (see `signup`).
     svc.access_tokens()?;
-    let grant = take_valid(svc, TokenKind::Refresh, refresh_token)
-        .await?
-        .ok_or(AppError::Unauthorized(
-            "refresh token is invalid, expired or used",
-        ))?;
+    let refused = AppError::Unauthorized("refresh token is invalid, expired or used");
+    let Some(secret) = SecretToken::from_client(refresh_token) else {
+        return Err(refused);
+    };
+    let digest = secret.digest();
+    let Some(grant) = take_valid(svc, TokenKind::Refresh, refresh_token).await? else {
+        if let Some(spent) = svc.tokens.token(TokenKind::SpentRefresh, &digest).await?
+            && let Some(family) = &spent.family
+        {
+            tracing::warn!(user_id = %spent.user_id, "a refresh token was used twice: its family is revoked");
+            revoke_family(svc, &spent, family).await?;
+        }
+        return Err(refused);
+    };
+    let family = grant.family.clone();
+    if let Some(f) = &family
+        && svc
+            .tokens
+            .token(TokenKind::RevokedFamily, f)
+            .await?
+            .is_some()
+    {
+        return Err(refused);
+    }
+    // Remembered until it would have expired, to catch a later reuse.
+    svc.tokens
+        .put_token(TokenKind::SpentRefresh, &digest, &grant)
+        .await?;
     let user = svc
         .users
         .user(grant.user_id)
         .await?
         .ok_or(AppError::Unauthorized("account no longer exists"))?;
-    start_session(svc, &user).await
+    session_in_family(svc, &user, family).await
 }
 
-pub async fn signout(svc: &Services, refresh_token: &str) -> AppResult<()> {
-    take_valid(svc, TokenKind::Refresh, refresh_token).await?;
+async fn revoke_family(svc: &Services, grant: &TokenGrant, family: &str) -> AppResult<()> {
+    let auth = svc.access_tokens()?;
+    let marker = TokenGrant {
+        user_id: grant.user_id,
+        // Outlives every token of the family.
+        expires_at: svc.clock.now() + auth.settings.refresh_ttl,
+        family: None,
+    };
+    svc.tokens
+        .put_token(TokenKind::RevokedFamily, family, &marker)
+        .await?;
     Ok(())
 }
 
+/// Ends the session: the token, and its family with it (tokens copied
+/// from it stop working too).
+pub async fn signout(svc: &Services, refresh_token: &str) -> AppResult<()> {
+    if let Some(grant) = take_valid(svc, TokenKind::Refresh, refresh_token).await?
+        && let Some(family) = &grant.family
+    {
+        revoke_family(svc, &grant, family).await?;
+    }
+    Ok(())
+}
+
+/// A new sign-in: a new family of refresh tokens.
 async fn start_session(svc: &Services, user: &UserRecord) -> AppResult<Session> {
+    session_in_family(svc, user, None).await
+}
+
+async fn session_in_family(
+    svc: &Services,
+    user: &UserRecord,
+    family: Option<String>,
+) -> AppResult<Session> {
     let auth = svc.access_tokens()?;
     let now = svc.clock.now();
     let access_token = auth.issue_access(user.user_id, &user.handle, now)?;
     let refresh = SecretToken::generate();
+    let family = family.unwrap_or_else(|| SecretToken::generate().digest());
     let grant = TokenGrant {
         user_id: user.user_id,
         expires_at: now + auth.settings.refresh_ttl,
+        family: Some(family),
     };
     svc.tokens
         .put_token(TokenKind::Refresh, &refresh.digest(), &grant)
@@ -158,6 +214,7 @@ pub async fn oidc_start(svc: &Services) -> AppResult<OidcStart> {
         // A nonce belongs to no account yet; the id is a placeholder.
         user_id: UserId::new(),
         expires_at: svc.clock.now() + NONCE_TTL,
+        family: None,
     };
     svc.tokens
         .put_token(TokenKind::Nonce, &nonce.digest(), &grant)
@@ -282,6 +339,7 @@ pub async fn issue_ticket(svc: &Services, caller: &Caller) -> AppResult<Ticket> 
     let grant = TokenGrant {
         user_id: caller.user_id,
         expires_at: svc.clock.now() + ttl,
+        family: None,
     };
     svc.tokens
         .put_token(TokenKind::Ticket, &ticket.digest(), &grant)

@@ -16,6 +16,11 @@ pub enum TokenKind {
     Ticket,
     /// The one-time nonce of an OpenID sign-in.
     Nonce,
+    /// A refresh token already exchanged, kept to its expiry: presenting
+    /// it again means it was copied, and its family is revoked.
+    SpentRefresh,
+    /// A revoked family of refresh tokens (keyed by the family id).
+    RevokedFamily,
 }
 
 impl TokenKind {
@@ -24,6 +29,8 @@ impl TokenKind {
             TokenKind::Refresh => "refresh",
             TokenKind::Ticket => "ticket",
             TokenKind::Nonce => "nonce",
+            TokenKind::SpentRefresh => "spent",
+            TokenKind::RevokedFamily => "revoked",
         }
     }
 }
@@ -32,6 +39,10 @@ impl TokenKind {
 pub struct TokenGrant {
     pub user_id: UserId,
     pub expires_at: DateTime<Utc>,
+    /// Refresh tokens: the sign-in they descend from, every rotation
+    /// keeping it, so one reuse can revoke them all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
 }
 
 /// Secrets are never stored: only their SHA-256 digest, in hex.
@@ -50,4 +61,6 @@ pub trait TokenStore: Send + Sync {
         kind: TokenKind,
         digest: &str,
     ) -> Result<Option<TokenGrant>, StoreError>;
+    /// Reads a token without spending it.
+    async fn token(&self, kind: TokenKind, digest: &str) -> Result<Option<TokenGrant>, StoreError>;
 }

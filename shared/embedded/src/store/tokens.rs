@@ -36,4 +36,13 @@ impl TokenStore for EmbeddedStore {
         })
         .await
     }
+
+    async fn token(&self, kind: TokenKind, digest: &str) -> Result<Option<TokenGrant>, StoreError> {
+        self.read(|tx| {
+            tx.open_table(TOKENS)?
+                .get((kind.as_str(), digest))?
+                .map(|v| from_json(v.value()))
+                .transpose()
+        })
+    }
 }
