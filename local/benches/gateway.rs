@@ -120,6 +120,9 @@ async fn main() {
         "0",
         "--data-dir",
         dir.path().to_str().unwrap(),
+        // Load from a few users on purpose: per-user limits would refuse it.
+        "--rate-limits",
+        "false",
     ]);
     let server = Server::start(config).await.unwrap();
     let c = Client {

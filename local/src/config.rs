@@ -112,6 +112,11 @@ pub struct Config {
     #[arg(long, env = "CHITTER_UPLOAD_URL_SECS", default_value_t = 300)]
     pub upload_url_secs: u64,
 
+    /// Per-user rate limits on sends, typing, uploads and sign-in attempts
+    /// (see `docs/security.md`); `false` only for load tests.
+    #[arg(long, env = "CHITTER_RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub rate_limits: bool,
+
     /// Sign-in with an OpenID provider: its issuer URL, exactly as its ID
     /// tokens name it (https, or http on this machine). Unset: off.
     #[arg(long, env = vars::OIDC_ISSUER)]
@@ -193,6 +198,7 @@ impl Config {
             max_connection_time: self.max_connection_time(),
             upload_url_ttl: Duration::from_secs(self.upload_url_secs),
             upload_quota_bytes: self.upload_quota_bytes,
+            rate_limits: self.rate_limits,
             ..Settings::default()
         }
     }

@@ -504,6 +504,90 @@ async fn a_reused_refresh_token_revokes_its_family_and_tickets_expire(backend: B
     );
 }
 
+async fn a_flooding_client_is_rate_limited_and_nobody_else_is(backend: Backend) {
+    let (_dir, _local, api) = start(&backend).await;
+    let alice = api.signup("alice").await;
+    let bob = api.signup("bob").await;
+    let direct = api.direct(&alice, &bob).await;
+    let mut alice_ws = api.connect(&alice).await;
+    let mut bob_ws = api.connect(&bob).await;
+
+    // 125 sends at once: the limit is 60 per 10-second window, and a burst
+    // this quick spans at most two windows, so some are refused.
+    let total = 125;
+    for i in 0..total {
+        alice_ws
+            .send(json!({"action": "send", "id": format!("f-{i}"), "conversation_id": direct, "text": "flood"}))
+            .await;
+    }
+    let (mut accepted, mut limited) = (0, 0);
+    while accepted + limited < total {
+        let f = alice_ws.next_of(&["ack", "error"]).await;
+        match (f["type"].as_str(), f["status"].as_str(), f["code"].as_str()) {
+            (Some("ack"), Some("accepted"), _) => accepted += 1,
+            (Some("ack"), Some("persisted"), _) => {}
+            (Some("error"), _, Some("rate_limited")) => {
+                let wait = f["retry_after"].as_u64().expect("a retry hint");
+                assert!((1..=10).contains(&wait), "{f}");
+                limited += 1;
+            }
+            _ => panic!("unexpected {f}"),
+        }
+    }
+    assert!(
+        (60..=120).contains(&accepted),
+        "{accepted} accepted, {limited} refused"
+    );
+
+    // Bob is not affected (he has alice's flood to read past).
+    bob_ws
+        .send(json!({"action": "send", "id": "b-1", "conversation_id": direct, "text": "I can still talk"}))
+        .await;
+    loop {
+        let f = bob_ws.next().await;
+        assert_ne!(f["type"], "error", "{f}");
+        if f["type"] == "ack" && f["id"] == "b-1" && f["status"] == "persisted" {
+            break;
+        }
+    }
+
+    // Sign-in attempts on one handle are limited too; other handles are not.
+    let mut refused = None;
+    for _ in 0..21 {
+        let r = api
+            .http
+            .post(format!("{}/api/auth/signin", api.base))
+            .json(&json!({"handle": "alice", "password": "wrong horse battery"}))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            refused = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["code"], "rate_limited", "{body}");
+            break;
+        }
+        assert_eq!(r.status(), 401);
+    }
+    let wait: u64 = refused
+        .expect("refused within 21 attempts")
+        .parse()
+        .unwrap();
+    assert!((1..=300).contains(&wait));
+    let other = api
+        .call(
+            "POST",
+            "/api/auth/signin",
+            None,
+            Some(json!({"handle": "bob", "password": "correct horse battery"})),
+        )
+        .await;
+    assert_eq!(other.status, 200);
+}
+
 async fn bad_tickets_fail_the_handshake(backend: Backend) {
     let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
@@ -1565,6 +1649,7 @@ both_backends!(
     http_details_match_the_documents,
     bad_tickets_fail_the_handshake,
     a_reused_refresh_token_revokes_its_family_and_tickets_expire,
+    a_flooding_client_is_rate_limited_and_nobody_else_is,
     idle_connections_are_closed_with_1001_and_disconnected,
     the_management_api_speaks_api_gateways_wire_format,
 );

@@ -27,16 +27,24 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// The answer for an error: its status, `{code, message}`, and for a 401
 /// the `WWW-Authenticate` challenge.
 pub fn error_response(e: &AppError) -> Response {
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "code": e.code(),
         "message": e.public_message(),
     });
+    if let Some(secs) = e.retry_after() {
+        body["retry_after"] = secs.into();
+    }
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut r = (status, body.to_string()).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    if let Some(secs) = e.retry_after()
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
     if status == StatusCode::UNAUTHORIZED {
         r.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -39,6 +39,7 @@ pub enum ErrorCode {
     ShortcodeTaken,
     InvalidTheme,
     LowContrast,
+    RateLimited,
     Unavailable,
     Internal,
 }
@@ -70,6 +71,7 @@ impl ErrorCode {
             ErrorCode::ShortcodeTaken => "shortcode_taken",
             ErrorCode::InvalidTheme => "invalid_theme",
             ErrorCode::LowContrast => "low_contrast",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
@@ -486,6 +488,9 @@ pub enum ServerFrame {
         id: Option<String>,
         code: ErrorCode,
         message: String,
+        /// `rate_limited`: seconds until the frame would be taken.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after: Option<u64>,
     },
 }
 
@@ -499,6 +504,7 @@ impl ServerFrame {
             id,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -515,6 +521,7 @@ impl From<FrameError> for ServerFrame {
             id: e.id,
             code: e.code,
             message: e.message,
+            retry_after: None,
         }
     }
 }

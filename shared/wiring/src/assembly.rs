@@ -86,6 +86,7 @@ impl<S: Store + 'static> Wiring<S> {
             messages: self.store.clone(),
             matches: self.store.clone(),
             rooms: self.store.clone(),
+            limits: self.store.clone(),
             uploads: self.store.clone(),
             emoji: self.store.clone(),
             themes: self.store,

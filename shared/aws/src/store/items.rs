@@ -104,6 +104,10 @@ pub(super) mod keys {
     pub fn user(id: UserId) -> String {
         format!("USER#{id}")
     }
+    /// A rate-limit counter: its key and the window's start (epoch s).
+    pub fn rate(key: &str, window_start: i64) -> String {
+        format!("RATE#{key}#{window_start}")
+    }
     /// An outside identity's link to its account (a SHA-256, hex).
     pub fn identity(digest: &str) -> String {
         format!("IDENTITY#{digest}")

@@ -9,6 +9,7 @@ mod conversations;
 mod emoji;
 mod friends;
 mod items;
+mod limits;
 mod matching;
 mod messages;
 mod rooms;

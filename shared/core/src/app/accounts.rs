@@ -7,6 +7,7 @@ use jsonwebtoken::jwk::JwkSet;
 use serde::{Deserialize, Serialize};
 
 use super::error::{AppError, AppResult};
+use super::limits;
 use super::services::{Services, blocking};
 use crate::auth::{SecretToken, hash_password, secs, verify_password};
 use crate::domain::{
@@ -70,6 +71,7 @@ pub async fn signin(svc: &Services, handle: &str, password: String) -> AppResult
     let (Ok(handle), Ok(password)) = (Handle::parse(handle), Password::parse(password)) else {
         return Err(AppError::InvalidCredentials);
     };
+    limits::check(svc, limits::SIGN_INS, handle.as_str()).await?;
     let user = svc.users.user_by_handle(&handle).await?;
     let phc = user.as_ref().map(|u| u.password_hash.clone());
     let ok = blocking(move || verify_password(&password, phc.as_deref())).await?;

@@ -28,6 +28,11 @@ pub enum AppError {
     HandleTaken,
     #[error("{0}")]
     Conflict(&'static str),
+    #[error("too many {what}; try again in {retry_after} s")]
+    RateLimited {
+        what: &'static str,
+        retry_after: u64,
+    },
     #[error("storage is unavailable")]
     Store(#[from] StoreError),
     #[error("the message stream is unavailable")]
@@ -59,6 +64,24 @@ impl From<ChangeRefused> for AppError {
 }
 
 impl AppError {
+    /// Seconds to wait before trying again, for `rate_limited`.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// The error frame answering the frame `id`.
+    pub fn frame(&self, id: Option<String>) -> crate::protocol::ServerFrame {
+        crate::protocol::ServerFrame::Error {
+            id,
+            code: self.code(),
+            message: self.public_message(),
+            retry_after: self.retry_after(),
+        }
+    }
+
     pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         AppError::BadRequest {
             code,
@@ -77,6 +100,7 @@ impl AppError {
             AppError::NotFound(_) => ErrorCode::NotFound,
             AppError::HandleTaken => ErrorCode::HandleTaken,
             AppError::Conflict(_) => ErrorCode::Conflict,
+            AppError::RateLimited { .. } => ErrorCode::RateLimited,
             AppError::Store(_)
             | AppError::Stream(_)
             | AppError::Delivery(_)
@@ -106,6 +130,7 @@ impl AppError {
             ErrorCode::PayloadTooLarge | ErrorCode::UploadTooLarge => 413,
             ErrorCode::UnsupportedMediaType | ErrorCode::UploadTypeNotAllowed => 415,
             ErrorCode::ImageTooLarge | ErrorCode::LowContrast => 422,
+            ErrorCode::RateLimited => 429,
             ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::error::{AppError, AppResult};
 use super::services::Services;
-use super::{access, emoji, fanout};
+use super::{access, emoji, fanout, limits};
 use crate::domain::{
     Attachment, Caller, Change, ChangeRefused, ClientMsgId, ConnectionId, ConversationId,
     ConversationKind, MessageId, Role, Seq, StoredMessage, StreamChange, StreamEvent,
@@ -31,7 +31,7 @@ pub async fn handle_frame(svc: &Services, caller: &Caller, connection: &Connecti
                 Err(AppError::Delivery(PushError::Gone)) => None,
                 Err(e) => {
                     e.log();
-                    Some(ServerFrame::error(id, e.code(), e.public_message()))
+                    Some(e.frame(id))
                 }
             }
         }
@@ -200,6 +200,7 @@ async fn request_change(
     change: Change,
 ) -> AppResult<ServerFrame> {
     let member = access::require(svc, conversation_id, caller.user_id).await?;
+    limits::check(svc, limits::SENDS, &caller.user_id.to_string()).await?;
     refuse_if_blocked(svc, caller.user_id, conversation_id).await?;
     let target = svc
         .messages
@@ -256,6 +257,7 @@ async fn vote(
     ballot: Vote,
 ) -> AppResult<Option<ServerFrame>> {
     access::require(svc, conversation_id, caller.user_id).await?;
+    limits::check(svc, limits::SENDS, &caller.user_id.to_string()).await?;
     refuse_if_blocked(svc, caller.user_id, conversation_id).await?;
     // A message past its retention is gone, even before storage removes it.
     if svc
@@ -321,6 +323,7 @@ async fn accept(
     conversation_id: ConversationId,
     content: Content,
 ) -> AppResult<ServerFrame> {
+    limits::check(svc, limits::SENDS, &caller.user_id.to_string()).await?;
     let emoji = match &content.text {
         Some(text) => emoji::resolve(svc, caller.user_id, text).await?,
         None => Vec::new(),
@@ -353,6 +356,7 @@ async fn accept(
 /// `typing`: ephemeral, straight to the other members, never stored.
 async fn typing(svc: &Services, caller: &Caller, conversation_id: ConversationId) -> AppResult<()> {
     access::require(svc, conversation_id, caller.user_id).await?;
+    limits::check(svc, limits::TYPING, &caller.user_id.to_string()).await?;
     refuse_if_blocked(svc, caller.user_id, conversation_id).await?;
     let frame = ServerFrame::Typing {
         conversation_id,
@@ -482,7 +486,7 @@ pub async fn persist_in_order(
                     if let Some(origin) = &c.origin {
                         let e = AppError::from(refused);
                         let id = Some(c.client_msg_id.to_string());
-                        let frame = ServerFrame::error(id, e.code(), e.public_message());
+                        let frame = e.frame(id);
                         fanout::reply(svc, origin, &frame).await;
                     }
                     continue;

@@ -6,7 +6,8 @@
 //! `accounts`, `conversations`,
 //! `friends`, `messaging`, `themes`, `emoji` and `uploads` (the use cases
 //! the functions call); `presence` (connections coming and going); `fanout`
-//! (the one push-and-prune path); `access` (the one membership check);
+//! (the one push-and-prune path); `limits` (rate limits); `access` (the
+//! one membership check);
 //! `services` (the ports bundle); `error` (the one error type).
 
 pub mod accounts;
@@ -23,6 +24,7 @@ pub mod uploads;
 mod access;
 mod error;
 mod fanout;
+pub mod limits;
 mod services;
 
 pub use error::{AppError, AppResult};

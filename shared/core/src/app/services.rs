@@ -7,8 +7,8 @@ use super::error::{AppError, AppResult};
 use crate::auth::Auth;
 use crate::ports::{
     BlobStore, Clock, ConnectionStore, ConversationStore, EmojiStore, FriendStore,
-    IdentityProvider, MatchStore, MessageLog, MessageStream, Pusher, RoomStore, ThemeStore,
-    TokenStore, UploadStore, UserStore,
+    IdentityProvider, LimitStore, MatchStore, MessageLog, MessageStream, Pusher, RoomStore,
+    ThemeStore, TokenStore, UploadStore, UserStore,
 };
 
 /// Limits and lifetimes that the platform imposes or the operator chooses.
@@ -28,6 +28,9 @@ pub struct Settings {
     pub download_url_ttl: Duration,
     /// Emoji in one user's library.
     pub max_emoji: u64,
+    /// Whether per-user rate limits apply (`app::limits`); off only for
+    /// load tests.
+    pub rate_limits: bool,
 }
 
 impl Default for Settings {
@@ -40,6 +43,7 @@ impl Default for Settings {
             upload_pending_ttl: Duration::from_secs(60 * 60),
             download_url_ttl: Duration::from_secs(60 * 60),
             max_emoji: 100,
+            rate_limits: true,
         }
     }
 }
@@ -54,6 +58,7 @@ pub struct Services {
     pub messages: Arc<dyn MessageLog>,
     pub matches: Arc<dyn MatchStore>,
     pub rooms: Arc<dyn RoomStore>,
+    pub limits: Arc<dyn LimitStore>,
     pub uploads: Arc<dyn UploadStore>,
     pub emoji: Arc<dyn EmojiStore>,
     pub themes: Arc<dyn ThemeStore>,

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::error::{AppError, AppResult};
+use super::limits;
 use super::services::Services;
 use crate::domain::{
     Caller, Dimensions, MediaType, Upload, UploadId, UploadKind, UploadState, UserId,
@@ -123,6 +124,7 @@ pub async fn create(
     content_type: &str,
     size: u64,
 ) -> AppResult<UploadTicket> {
+    limits::check(svc, limits::UPLOADS, &caller.user_id.to_string()).await?;
     let declared = MediaType::parse(content_type).map_err(|_| type_not_allowed(kind, None))?;
     if !kind.accepts(declared) {
         return Err(type_not_allowed(kind, Some(declared)));

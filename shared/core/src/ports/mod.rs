@@ -10,6 +10,7 @@ mod conversations;
 mod emoji;
 mod friends;
 mod identity;
+mod limits;
 mod matching;
 mod messages;
 mod pusher;
@@ -27,6 +28,7 @@ pub use conversations::{AddMember, ConversationStore};
 pub use emoji::{EmojiStore, EmojiWrite};
 pub use friends::FriendStore;
 pub use identity::{IdentityProvider, IdpError, ProviderInfo};
+pub use limits::LimitStore;
 pub use matching::{MatchStore, Paired};
 pub use messages::{MessageLog, Persisted, Voted};
 pub use pusher::{PushError, Pusher};
@@ -69,6 +71,7 @@ pub trait Store:
     + FriendStore
     + MessageLog
     + MatchStore
+    + LimitStore
     + RoomStore
     + UploadStore
     + EmojiStore
@@ -84,6 +87,7 @@ impl<T> Store for T where
         + FriendStore
         + MessageLog
         + MatchStore
+        + LimitStore
         + RoomStore
         + UploadStore
         + EmojiStore

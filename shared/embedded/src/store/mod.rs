@@ -7,6 +7,7 @@ mod connections;
 mod conversations;
 mod emoji;
 mod friends;
+mod limits;
 mod matching;
 mod messages;
 mod rooms;
@@ -99,7 +100,11 @@ const UPLOAD_USAGE: TableDefinition<&str, u64> = TableDefinition::new("upload_us
 #[derive(Clone)]
 pub struct EmbeddedStore {
     db: Arc<Database>,
+    /// Rate-limit counters: key -> (window start, window end, uses).
+    limits: Arc<std::sync::Mutex<Counters>>,
 }
+
+type Counters = std::collections::HashMap<String, (DateTime<Utc>, DateTime<Utc>, u64)>;
 
 impl std::fmt::Debug for EmbeddedStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -149,7 +154,10 @@ impl EmbeddedStore {
             tx.open_table(THEME_CHOICES)?;
         }
         tx.commit()?;
-        Ok(Self { db: Arc::new(db) })
+        Ok(Self {
+            db: Arc::new(db),
+            limits: Arc::default(),
+        })
     }
 
     /// Runs `f` in a write transaction on a blocking thread and commits it
