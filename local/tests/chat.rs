@@ -468,29 +468,41 @@ async fn a_reused_refresh_token_revokes_its_family_and_tickets_expire(backend: B
         .as_str()
         .unwrap()
         .to_owned();
-    // Someone copied the first token and uses it now: refused, and the
-    // family it started is revoked, the newest token included.
+    // Someone copied the first token and uses it now (later than a twin
+    // request could): refused, and the family it started is revoked, the
+    // newest token included.
+    let later = api
+        .call("POST", "/_local/clock", None, Some(json!({"seconds": 11})))
+        .await;
+    assert_eq!(later.status, 200);
     assert_eq!(refresh(&api, &phone).await.status, 401);
     assert_eq!(
         refresh(&api, &r3).await.status,
         401,
         "the family is revoked"
     );
-    // Another sign-in's family is untouched.
-    let l2 = refresh(&api, &laptop).await;
-    assert_eq!(l2.status, 200, "{}", l2.body);
-    // Signing out ends that family too.
-    let l2 = l2.body["refresh_token"].as_str().unwrap().to_owned();
+    // Another sign-in's family is untouched; two tabs refreshing it at once
+    // get one new session, and the loser's refusal revokes nothing.
+    let (a, b) = tokio::join!(refresh(&api, &laptop), refresh(&api, &laptop));
+    let mut statuses = [a.status, b.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 401], "{} {}", a.body, b.body);
+    let winner = if a.status == 200 { a } else { b };
+    let l2 = winner.body["refresh_token"].as_str().unwrap().to_owned();
+    let l3 = refresh(&api, &l2).await;
+    assert_eq!(l3.status, 200, "the twin revoked nothing: {}", l3.body);
+    let l3 = l3.body["refresh_token"].as_str().unwrap().to_owned();
+    // Signing out with a stale token of the family ends all of it.
     let signout = api
         .call(
             "POST",
             "/api/auth/signout",
             None,
-            Some(json!({ "refresh_token": l2 })),
+            Some(json!({ "refresh_token": laptop })),
         )
         .await;
     assert_eq!(signout.status, 204);
-    assert_eq!(refresh(&api, &l2).await.status, 401);
+    assert_eq!(refresh(&api, &l3).await.status, 401);
 
     // A ticket works for 60 seconds.
     let ticket = api.ticket(&alice).await;
@@ -512,9 +524,11 @@ async fn a_flooding_client_is_rate_limited_and_nobody_else_is(backend: Backend) 
     let mut alice_ws = api.connect(&alice).await;
     let mut bob_ws = api.connect(&bob).await;
 
-    // 125 sends at once: the limit is 60 per 10-second window, and a burst
-    // this quick spans at most two windows, so some are refused.
+    // 125 sends at once: the limit is 60 per 10-second window, so a burst
+    // that spans at most two windows (under 10 s) has some refused; on a
+    // machine slow enough to span more, at most 60 per window get through.
     let total = 125;
+    let started = std::time::Instant::now();
     for i in 0..total {
         alice_ws
             .send(json!({"action": "send", "id": format!("f-{i}"), "conversation_id": direct, "text": "flood"}))
@@ -534,10 +548,14 @@ async fn a_flooding_client_is_rate_limited_and_nobody_else_is(backend: Backend) 
             _ => panic!("unexpected {f}"),
         }
     }
+    let windows = started.elapsed().as_secs() / 10 + 2;
     assert!(
-        (60..=120).contains(&accepted),
-        "{accepted} accepted, {limited} refused"
+        accepted >= 60 && accepted <= 60 * windows,
+        "{accepted} accepted, {limited} refused over {windows} windows"
     );
+    if windows == 2 {
+        assert!(limited > 0, "{accepted} accepted, none refused");
+    }
 
     // Bob is not affected (he has alice's flood to read past).
     bob_ws

@@ -51,6 +51,59 @@ describe("api client", () => {
     expect(api.session?.refresh_token).toBe("refresh-2");
   });
 
+  it("carries a 429's wait: the body's retry_after, else the Retry-After header", async () => {
+    const storage = new MemoryStorage();
+    const limited = (body: unknown, header?: string) =>
+      Promise.resolve(
+        new Response(JSON.stringify(body), {
+          status: 429,
+          headers: { "content-type": "application/json", ...(header === undefined ? {} : { "retry-after": header }) },
+        }),
+      );
+    const answers = [
+      limited({ code: "rate_limited", message: "too many sign-in attempts; try again in 120 s", retry_after: 120 }, "120"),
+      limited({ code: "rate_limited", message: "too many uploads; try again in 7 s" }, "7"),
+    ];
+    const fetcher = vi.fn(() => answers.shift() ?? json({}, 500));
+    const api = new Api({ base: "", storage, fetch: fetcher });
+
+    const signin = await api.authenticate("signin", "ada", "password1").catch((e: unknown) => e);
+    expect(signin).toBeInstanceOf(ApiError);
+    expect(signin).toMatchObject({ status: 429, code: "rate_limited", retryAfter: 120, message: "too many sign-in attempts; try again in 120 s" });
+    expect(api.session).toBeNull();
+
+    const upload = await api.createUpload("attachment", "image/png", 16).catch((e: unknown) => e);
+    expect(upload).toMatchObject({ status: 429, code: "rate_limited", retryAfter: 7, message: "too many uploads; try again in 7 s" });
+  });
+
+  it("has no wait on other errors", async () => {
+    const api = new Api({ base: "", storage: new MemoryStorage(), fetch: (() => json({ code: "not_found", message: "no" }, 404)) });
+    const e = await api.conversation("c1").catch((x: unknown) => x);
+    expect(e).toMatchObject({ status: 404, code: "not_found" });
+    expect((e as ApiError).retryAfter).toBeUndefined();
+  });
+
+  it("keeps the session another tab won a simultaneous refresh with", async () => {
+    const storage = new MemoryStorage();
+    storage.setItem("chitter.session", JSON.stringify(session(1)));
+    const fetcher = vi.fn((path: string, init?: RequestInit) => {
+      const auth = (init?.headers as Record<string, string> | undefined)?.authorization ?? "";
+      if (path === "/api/auth/refresh") {
+        // The other tab's refresh lands first, then ours is refused.
+        storage.setItem("chitter.session", JSON.stringify(session(2)));
+        return json({ code: "unauthorized", message: "used" }, 401);
+      }
+      return auth === "Bearer access-2" ? json({ conversations: [] }) : json({ code: "unauthorized", message: "expired" }, 401);
+    });
+    const api = new Api({ base: "", storage, fetch: fetcher as unknown as typeof fetch });
+    const signedOut = vi.fn();
+    api.onSignedOut = signedOut;
+
+    await api.conversations();
+    expect(signedOut).not.toHaveBeenCalled();
+    expect(api.session?.refresh_token).toBe("refresh-2");
+  });
+
   it("forgets the session and says so when the refresh is refused", async () => {
     const storage = new MemoryStorage();
     storage.setItem("chitter.session", JSON.stringify(session(1)));

@@ -40,6 +40,10 @@ describe("which files may go", () => {
     expect(attachmentErrorMessage("upload_type_not_allowed")).toMatch(/^Only images \(PNG, JPEG, GIF, WebP\), PDF, ZIP/);
     expect(attachmentErrorMessage("upload_too_large")).toMatch(/10 MB/);
     expect(attachmentErrorMessage(new ApiError("full", 403, "quota_exceeded"))).toMatch(/storage is full/);
+    // A 429 already says when to try again: its words are shown as they are.
+    expect(attachmentErrorMessage(new ApiError("too many uploads; try again in 7 s", 429, "rate_limited", 7))).toBe(
+      "too many uploads; try again in 7 s",
+    );
   });
 
   it("names a file as the server allows: no control characters or slashes, at most 200 characters, the extension kept", () => {

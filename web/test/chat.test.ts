@@ -220,6 +220,72 @@ describe("chat", () => {
     expect(socket.frames("send").map((f) => f.id)).toEqual([id, id]);
   });
 
+  it("keeps a send refused as rate_limited pending, and sends it again with the same id after the wait", async () => {
+    const { chat, socket } = await connected({ conversations: [conversation("c1")], history: {} });
+    await chat.open("c1");
+    chat.sendMessage("one");
+    chat.sendMessage("two");
+    const id = socket.frames("send")[0]?.id ?? "";
+    socket.receive({ type: "error", id, code: "rate_limited", message: "too many sends; try again in 4 s", retry_after: 4 });
+    expect(chat.outbox.get(id)).toMatchObject({ status: "queued" });
+    expect(chat.sendWait()).toBe(4);
+    // Nothing overtakes it while it waits.
+    chat.sendMessage("three");
+    await vi.advanceTimersByTimeAsync(3999);
+    expect(socket.frames("send").map((f) => f.id)).toEqual([id]);
+    expect(chat.sendWait()).toBe(1);
+
+    await vi.advanceTimersByTimeAsync(1);
+    expect(chat.sendWait()).toBeNull();
+    expect(socket.frames("send").map((f) => f.id)).toEqual([id, id]);
+    expect(chat.outbox.get(id)).toMatchObject({ status: "sending" });
+    socket.receive({ type: "ack", id, conversation_id: "c1", message_id: "m1", status: "accepted" });
+    expect(socket.frames("send").map((f) => f.text)).toEqual(["one", "one", "two"]);
+  });
+
+  it("takes the wait from the message when retry_after is missing, and waits at least a second", async () => {
+    const { chat, socket } = await connected({ conversations: [conversation("c1")], history: {} });
+    await chat.open("c1");
+    chat.sendMessage("one");
+    const id = socket.frames("send")[0]?.id ?? "";
+    socket.receive({ type: "error", id, code: "rate_limited", message: "too many sends; try again in 2 s" });
+    expect(chat.sendWait()).toBe(2);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(socket.frames("send").map((f) => f.id)).toEqual([id, id]);
+
+    socket.receive({ type: "error", id, code: "rate_limited", message: "slow down", retry_after: 0 });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(socket.frames("send")).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.frames("send").map((f) => f.id)).toEqual([id, id, id]);
+  });
+
+  it("keeps waiting across a reconnect, then sends the held message once", async () => {
+    const { chat, socket, sockets } = await connected({ conversations: [conversation("c1")], history: {} });
+    await chat.open("c1");
+    chat.sendMessage("one");
+    const id = socket.frames("send")[0]?.id ?? "";
+    socket.receive({ type: "error", id, code: "rate_limited", message: "too many sends; try again in 5 s", retry_after: 5 });
+    socket.drop();
+    await vi.advanceTimersByTimeAsync(1000);
+    sockets[1]?.open();
+    expect(sockets[1]?.frames("send")).toEqual([]);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(sockets[1]?.frames("send").map((f) => f.id)).toEqual([id]);
+  });
+
+  it("says nothing when typing notices are over the limit", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    const { chat, socket } = await connected({ conversations: [conversation("c1")], history: {} });
+    await chat.open("c1");
+    chat.notifyTyping();
+    socket.receive({ type: "error", code: "rate_limited", message: "too many typing notices; try again in 3 s", retry_after: 3 });
+    expect(warn).not.toHaveBeenCalled();
+    expect(chat.sendWait()).toBeNull();
+    expect(chat.voteRefusal).toBeNull();
+    warn.mockRestore();
+  });
+
   it("marks the open conversation read and clears its unread count", async () => {
     const { chat, socket } = await connected(
       {
@@ -517,6 +583,45 @@ describe("editing, deleting and voting", () => {
     socket.receive({ type: "error", id, code: "not_found", message: "no such message, or it was deleted" });
     expect(chat.store.message("c1", 2)).toMatchObject({ up: 1, down: 0 });
     expect(chat.store.message("c1", 2)).not.toHaveProperty("my_vote");
+  });
+
+  it("holds an edit refused as rate_limited with the server's words, not as failed, and saves it after the wait", async () => {
+    const { chat, socket } = await group();
+    chat.editMessage("c1", 1, "mine, edited");
+    const id = socket.frames("edit")[0]?.id ?? "";
+    socket.receive({ type: "error", id, code: "rate_limited", message: "too many sends; try again in 3 s", retry_after: 3 });
+    const change = chat.pendingChange("c1", 1);
+    expect(change.failed).toEqual([]);
+    expect(change.pending?.id).toBe(id);
+    expect(change.waiting).toMatchObject({ id, error: "too many sends; try again in 3 s" });
+
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(socket.frames("edit").map((f) => f.id)).toEqual([id, id]);
+    expect(chat.pendingChange("c1", 1).waiting).toBeUndefined();
+    socket.receive(ack(id, "accepted"));
+    socket.receive(ack(id, "persisted", 3));
+    expect(chat.store.message("c1", 1)?.text).toBe("mine, edited");
+  });
+
+  it("puts a vote refused as rate_limited back and says why until the wait is over; voting again is fine", async () => {
+    const { chat, socket } = await group();
+    chat.vote("c1", 2, "up");
+    const id = socket.frames("vote")[0]?.id ?? "";
+    socket.receive({ type: "error", id, code: "rate_limited", message: "too many sends; try again in 4 s", retry_after: 4 });
+    expect(chat.store.message("c1", 2)).not.toHaveProperty("my_vote");
+    expect(chat.voteRefusal).toEqual({ conversation_id: "c1", seq: 2, message: "too many sends; try again in 4 s" });
+    // A vote is not queued: nothing waits for it.
+    expect(chat.sendWait()).toBeNull();
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(chat.voteRefusal).toBeNull();
+
+    socket.receive({ type: "error", id: "v-x", code: "rate_limited", message: "ignored: no such frame" });
+    chat.vote("c1", 2, "up");
+    socket.receive({ type: "error", id: socket.frames("vote")[1]?.id ?? "", code: "rate_limited", message: "wait", retry_after: 2 });
+    expect(chat.voteRefusal?.message).toBe("wait");
+    chat.vote("c1", 2, "up");
+    expect(chat.voteRefusal).toBeNull();
+    expect(chat.store.message("c1", 2)).toMatchObject({ my_vote: "up" });
   });
 
   it("shows my vote from another device", async () => {

@@ -236,4 +236,28 @@ describe("outbox", () => {
     );
     expect(new Outbox(storage, KEY).all().map((o) => o.id)).toEqual(["m-ok"]);
   });
+
+  it("holds everything after a rate-limited item, which stays pending and goes first, with its id, once the hold ends", () => {
+    const storage = new MemoryStorage();
+    const outbox = new Outbox(storage, KEY);
+    outbox.add("c1", "one", "m-1");
+    outbox.add("c1", "two", "m-2");
+    outbox.markSending("m-1");
+    expect(outbox.onRateLimited("m-1", "too many sends; try again in 4 s", 5000)).toBe(true);
+    expect(outbox.get("m-1")).toMatchObject({ status: "queued", error: "too many sends; try again in 4 s" });
+    expect(outbox.inFlight).toBeNull();
+    expect(outbox.heldUntil).toBe(5000);
+    expect(outbox.next()).toBeNull();
+    // Another refusal never brings the end nearer.
+    expect(outbox.onRateLimited("m-1", "again", 3000)).toBe(true);
+    expect(outbox.heldUntil).toBe(5000);
+    // A reload forgets the hold and the note.
+    expect(new Outbox(storage, KEY).get("m-1")).toMatchObject({ status: "queued", error: undefined });
+
+    outbox.endHold();
+    expect(outbox.next()?.id).toBe("m-1");
+    outbox.markSending("m-1");
+    expect(outbox.get("m-1")?.error).toBeUndefined();
+    expect(outbox.onRateLimited("m-gone", "x", 9000)).toBe(false);
+  });
 });

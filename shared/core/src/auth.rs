@@ -171,6 +171,9 @@ pub fn verify_password(password: &Password, phc: Option<&str>) -> bool {
             .and_then(|p| hash_password(&p).ok())
             .unwrap_or_default()
     });
+    // An account without a password (made by OpenID sign-in) is checked
+    // against the fixed hash too, so its handle does not answer faster.
+    let phc = phc.filter(|p| !p.is_empty());
     let known = phc.is_some();
     let Ok(parsed) = PasswordHash::new(phc.unwrap_or(dummy)) else {
         return false;

@@ -9,7 +9,7 @@ import { ConversationAvatar, RoomBadge } from "./Avatar";
 import { Composer } from "./Composer";
 import type { ConversationDetailsProps } from "./ConversationDetails";
 import { BlockNotice, ConversationMenu, RetentionChip } from "./ConversationMenu";
-import { BackIcon, CloseIcon, LogoMark, PaletteIcon, PaperclipIcon } from "./icons";
+import { BackIcon, ClockIcon, CloseIcon, LogoMark, PaletteIcon, PaperclipIcon } from "./icons";
 import { lazyComponent } from "./lazy";
 import { MessageList } from "./MessageList";
 import { MatchNotice } from "./RandomChat";
@@ -46,6 +46,7 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
   const myId = chat.me.user_id;
   const title = c ? titleOf(c, myId) : "";
   const blockState = c ? chat.blockState(c) : null;
+  const sendWait = chat.sendWait();
 
   /** The details dialog, and whether it was opened for the disappearing messages setting. */
   const [details, setDetails] = useState<{ conversation_id: string; focusRetention: boolean } | null>(null);
@@ -232,6 +233,7 @@ export function ChatPanel({ chat, matcher }: { chat: Chat; matcher: Matcher }) {
                 </>
               )}
             </p>
+            <SendWaitNotice wait={sendWait} />
             {blockState ? (
               <BlockNotice chat={chat} conversation={c} state={blockState} />
             ) : (
@@ -394,3 +396,20 @@ const SAMPLE: [boolean, string][] = [
   [false, "The layers move when you scroll 👀"],
   [true, "Copying it"],
 ];
+
+/**
+ * Sends held back by the server's rate limit: a quiet note by the composer.
+ * Always there (empty otherwise) so the live region is known before it speaks.
+ */
+function SendWaitNotice({ wait }: { wait: number | null }) {
+  return (
+    <p id="send-wait" class={`send-wait${wait !== null ? " is-active" : ""}`} role="status" aria-live="polite">
+      {wait !== null && (
+        <>
+          <ClockIcon class="send-wait-icon" />
+          {`Sending too fast — trying again in ${String(wait)} s`}
+        </>
+      )}
+    </p>
+  );
+}

@@ -228,7 +228,8 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
     } else if (entry.message) {
       const m = entry.message;
       const receipt = mine ? chat.receipt(c, m) : null;
-      const { pending, failed } = chat.pendingChange(id, m.seq);
+      const { pending, failed, waiting } = chat.pendingChange(id, m.seq);
+      const voteRefused = chat.voteRefusal?.conversation_id === id && chat.voteRefusal.seq === m.seq ? chat.voteRefusal : null;
       const deleting = pending !== undefined && kindOf(pending) === "delete";
       const editing = pending !== undefined && kindOf(pending) === "edit" ? pending : undefined;
       const deleted = isDeleted(m);
@@ -397,6 +398,28 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
               </div>
             )}
             {!deleted && !deleting && <Votes chat={chat} conversationId={id} message={m} />}
+            {voteRefused && !deleted && (
+              <div class="failed-note" role="alert">
+                <span>Vote not counted: {voteRefused.message}</span>
+                <button
+                  type="button"
+                  class="button link small"
+                  onClick={() => {
+                    chat.dismissVoteRefusal();
+                  }}
+                >
+                  Dismiss
+                </button>
+              </div>
+            )}
+            {/* Not a failure: it goes again by itself once the wait is over. */}
+            {waiting && (
+              <div class="failed-note is-waiting" role="status">
+                <span>
+                  {kindOf(waiting) === "delete" ? "Not deleted yet" : "Edit not saved yet"}: {waiting.error}
+                </span>
+              </div>
+            )}
             {failed.map((item) => (
               <div key={item.id} class="failed-note" role="alert">
                 <span>

@@ -27,6 +27,8 @@ import type {
   UserPage,
 } from "./types";
 
+import { retryAfterSeconds } from "./rateLimit";
+
 const SESSION_KEY = "chitter.session";
 
 export class ApiError extends Error {
@@ -34,6 +36,8 @@ export class ApiError extends Error {
     message: string,
     readonly status: number,
     readonly code?: string,
+    /** A 429's wait in seconds before trying again (its message already says so to a person). */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = "ApiError";
@@ -74,8 +78,13 @@ export class Api {
     }
     const data: unknown = res.status === 204 ? null : await res.json().catch(() => null);
     if (!res.ok) {
-      const err = (data ?? {}) as { message?: string; code?: string };
-      throw new ApiError(err.message ?? res.statusText, res.status, err.code);
+      const err = (data ?? {}) as { message?: string; code?: string; retry_after?: unknown };
+      const message = err.message ?? res.statusText;
+      const retryAfter =
+        res.status === 429 || err.retry_after !== undefined
+          ? retryAfterSeconds(err.retry_after ?? res.headers.get("retry-after"), message)
+          : undefined;
+      throw new ApiError(message, res.status, err.code, retryAfter);
     }
     return data as T;
   }
@@ -108,6 +117,13 @@ export class Api {
       this.saveSession((await res.json()) as Session);
       return true;
     } catch {
+      // A tab refreshing at the same moment may have won: take its session
+      // rather than signing both out.
+      const now = readSession(this.opts.storage);
+      if (now && now.refresh_token !== refreshToken) {
+        this.session = now;
+        return true;
+      }
       this.forgetSession();
       this.onSignedOut?.();
       return false;
@@ -154,7 +170,8 @@ export class Api {
 
   /** Revokes the refresh token (best effort) and forgets the session. */
   signOut(): void {
-    const refreshToken = this.session?.refresh_token;
+    // The newest token, which another tab may have rotated to.
+    const refreshToken = readSession(this.opts.storage)?.refresh_token ?? this.session?.refresh_token;
     this.forgetSession();
     if (refreshToken) {
       this.opts

@@ -10,6 +10,7 @@ import { ApiError } from "./api";
 import { isGroupLike, otherMembers } from "./format";
 import { Outbox, type OutboxItem, kindOf, outboxKey } from "./outbox";
 import { ProfileCache } from "./profiles";
+import { retryAfterSeconds } from "./rateLimit";
 import { type StoredReceipt, receiptOf } from "./receipts";
 import { type ConnectionStatus, SocketClient, type SocketLike } from "./socket";
 import { type ConversationState, ChatStore, expiryOf, isDeleted, isMessage, isWithheld } from "./store";
@@ -57,6 +58,8 @@ export interface PendingChange {
   /** The newest unsent change, not failed: its text shows (an edit) or the message shows as going (a delete). */
   pending?: OutboxItem;
   failed: OutboxItem[];
+  /** An unsent change held back by the server's rate limit (its `error` says why): it goes again by itself. */
+  waiting?: OutboxItem;
 }
 
 /** The open conversation, and my read position when it was opened: "New messages" start after it. */
@@ -69,6 +72,13 @@ export interface OpenView {
   loading: boolean;
   /** Tells one opening from the next. */
   token: number;
+}
+
+/** A vote the server refused for its rate limit: what it said, shown until the wait is over. */
+export interface VoteRefusal {
+  conversation_id: string;
+  seq: number;
+  message: string;
 }
 
 /** Why a direct chat cannot be written in: I block the other person, or a send was refused (one of us blocks the other). */
@@ -142,6 +152,11 @@ export class Chat {
   /** Which list reading was the latest when I joined each room (a reading from before cannot say I left it). */
   private readonly joinedAt = new Map<string, number>();
   private listReads = 0;
+  /** Ends the outbox's rate-limit hold. */
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The latest vote refused for the rate limit (a vote is not queued: it can be made again). */
+  voteRefusal: VoteRefusal | null = null;
+  private voteRefusalTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly opts: ChatOptions) {
     this.api = opts.api;
@@ -196,6 +211,10 @@ export class Chat {
     this.drafts.clear();
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     this.expiryTimer = null;
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    if (this.voteRefusalTimer !== null) clearTimeout(this.voteRefusalTimer);
+    this.voteRefusalTimer = null;
     this.listeners.clear();
   }
 
@@ -356,6 +375,10 @@ export class Chat {
   }
 
   private onError(e: ErrorFrame): void {
+    if (e.code === "rate_limited") {
+      this.onRateLimited(e);
+      return;
+    }
     const item = e.id ? this.outbox.get(e.id) : undefined;
     // A send refused in a direct chat: one of us blocks the other, and the chat says so.
     if (item && e.code === "forbidden" && kindOf(item) === "send" && this.store.get(item.conversation_id)?.kind === "direct") {
@@ -372,6 +395,62 @@ export class Chat {
       return;
     }
     console.warn(`chitter: server error ${e.code}: ${e.message}`);
+  }
+
+  /**
+   * Over the server's per-user limit. Nothing was stored, and the same frame
+   * (same id) may go again after the wait: an outbox item stays pending and
+   * goes first once it is over; a vote is put back, and can be made again.
+   * Typing notices are only ever a hint: their refusals go unmentioned.
+   */
+  private onRateLimited(e: ErrorFrame): void {
+    const waitMs = retryAfterSeconds(e.retry_after, e.message) * 1000;
+    if (e.id && this.outbox.onRateLimited(e.id, e.message, this.now() + waitMs)) {
+      this.holdSends();
+      return;
+    }
+    const vote = e.id ? this.votesSent.get(e.id) : undefined;
+    if (e.id && vote) {
+      this.votesSent.delete(e.id);
+      this.revertVote(vote);
+      this.voteRefusal = { conversation_id: vote.conversation_id, seq: vote.seq, message: e.message };
+      if (this.voteRefusalTimer !== null) clearTimeout(this.voteRefusalTimer);
+      this.voteRefusalTimer = setTimeout(() => {
+        this.voteRefusalTimer = null;
+        this.voteRefusal = null;
+        this.emit();
+      }, waitMs);
+    }
+  }
+
+  /** One timer for the outbox's hold, set for its end (a later refusal moves it on). */
+  private holdSends(): void {
+    const until = this.outbox.heldUntil;
+    if (until === null) return;
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(
+      () => {
+        this.holdTimer = null;
+        this.outbox.endHold();
+        this.pump();
+        this.emit();
+      },
+      Math.max(0, until - this.now()),
+    );
+  }
+
+  /** While sends wait out the server's rate limit: whole seconds until they go again (at least 1); else null. */
+  sendWait(): number | null {
+    const until = this.outbox.heldUntil;
+    return until === null ? null : Math.max(1, Math.ceil((until - this.now()) / 1000));
+  }
+
+  /** Puts away the note of a vote refused for the rate limit. */
+  dismissVoteRefusal(): void {
+    if (this.voteRefusalTimer !== null) clearTimeout(this.voteRefusalTimer);
+    this.voteRefusalTimer = null;
+    this.voteRefusal = null;
+    this.emit();
   }
 
   /**
@@ -523,9 +602,11 @@ export class Chat {
   /** My unsent edits and deletes of a message. */
   pendingChange(conversationId: string, seq: number): PendingChange {
     const changes = this.outbox.changesFor(conversationId, seq);
+    const waiting = changes.find((item) => item.status !== "failed" && item.error !== undefined);
     return {
       pending: changes.filter((item) => item.status !== "failed").at(-1),
       failed: changes.filter((item) => item.status === "failed"),
+      ...(waiting ? { waiting } : {}),
     };
   }
 
@@ -585,6 +666,7 @@ export class Chat {
     if ((before ?? "none") === vote) return false;
     const id = `v-${(++this.voteCounter).toString(36)}`;
     if (!this.send({ action: "vote", id, conversation_id: conversationId, seq, vote })) return false;
+    if (this.voteRefusal?.conversation_id === conversationId && this.voteRefusal.seq === seq) this.voteRefusal = null;
     this.votesSent.set(id, { conversation_id: conversationId, seq, vote, before });
     if (this.votesSent.size > VOTES_REMEMBERED) {
       const oldest = this.votesSent.keys().next();

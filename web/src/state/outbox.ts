@@ -53,14 +53,20 @@ export class Outbox {
   private items: OutboxItem[];
   /** The one item awaiting its first ack: one at a time keeps a person's messages and changes in the order made. */
   inFlight: string | null = null;
+  /**
+   * Held back by the server's rate limit until this time (ms since the
+   * epoch): nothing goes until `endHold`, then the refused item goes first,
+   * with its id. Not kept across a reload: the limit's window is short.
+   */
+  heldUntil: number | null = null;
 
   constructor(
     private readonly storage: KeyValueStore,
     private readonly key: string,
   ) {
     this.items = load(storage, key).map((item) =>
-      // Whatever was on the wire when the page went away goes again.
-      item.status === "failed" ? item : { ...item, status: "queued" },
+      // Whatever was on the wire when the page went away goes again (a rate limit's note is stale by now).
+      item.status === "failed" ? item : { ...item, status: "queued", error: undefined },
     );
   }
 
@@ -159,12 +165,12 @@ export class Outbox {
 
   /** The next item to put on the wire, or null while one is in flight. */
   next(): OutboxItem | null {
-    if (this.inFlight) return null;
+    if (this.inFlight || this.heldUntil !== null) return null;
     return this.items.find((item) => item.status === "queued" || item.status === "sending") ?? null;
   }
 
   markSending(id: string): void {
-    this.update(id, { status: "sending" });
+    this.update(id, { status: "sending", error: undefined });
     this.inFlight = id;
   }
 
@@ -192,6 +198,24 @@ export class Outbox {
     return true;
   }
 
+  /**
+   * Refused as `rate_limited`: nothing was stored, so the item stays pending
+   * (the server's message kept as its note) and everything waits until `until`.
+   */
+  onRateLimited(id: string, message: string, until: number): boolean {
+    const item = this.get(id);
+    this.release(id);
+    if (!item) return false;
+    if (item.status !== "failed") this.update(id, { status: "queued", error: message });
+    this.heldUntil = Math.max(this.heldUntil ?? 0, until);
+    return true;
+  }
+
+  /** The rate limit's wait is over: the next item may go. */
+  endHold(): void {
+    this.heldUntil = null;
+  }
+
   retry(id: string): void {
     const item = this.get(id);
     if (item?.status === "failed") this.update(id, { status: "queued", error: undefined });
@@ -214,6 +238,7 @@ export class Outbox {
   clear(): void {
     this.items = [];
     this.inFlight = null;
+    this.heldUntil = null;
     this.storage.removeItem(this.key);
   }
 

@@ -231,6 +231,8 @@ export interface ErrorFrame {
   id?: string;
   code: string;
   message: string;
+  /** `rate_limited`: seconds to wait before the same frame (same id) may go again. */
+  retry_after?: number;
 }
 
 /** A message's vote counts changed; `user_id` voted `vote` ("none": took their vote back). */

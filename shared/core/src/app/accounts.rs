@@ -16,8 +16,9 @@ use crate::domain::{
 };
 use crate::oidc::{self, IdTokenError};
 use crate::ports::{
-    IdentityProvider, NewIdentity, ProviderInfo, StoreError, TokenGrant, TokenKind,
+    IdentityProvider, NewIdentity, ProviderInfo, Spend, StoreError, TokenGrant, TokenKind,
 };
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
@@ -81,6 +82,11 @@ pub async fn signin(svc: &Services, handle: &str, password: String) -> AppResult
     }
 }
 
+/// A spent refresh token presented again this soon after is taken for a
+/// twin of the request that spent it (two tabs, a retry), not a copy: it is
+/// refused without revoking the family.
+pub const REUSE_GRACE: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+
 /// Exchanges a refresh token for a new session. Refresh tokens rotate:
 /// each works once, and the new one joins the old one's family. A token
 /// presented again after its exchange was copied (RFC 9700, 4.14.2): its
@@ -89,21 +95,20 @@ pub async fn refresh(svc: &Services, refresh_token: &str) -> AppResult<Session> 
     // Before the token is spent (see `signup`).
     svc.access_tokens()?;
     let refused = AppError::Unauthorized("refresh token is invalid, expired or used");
-    let Some(secret) = SecretToken::from_client(refresh_token) else {
-        return Err(refused);
-    };
-    let digest = secret.digest();
-    let Some(grant) = take_valid(svc, TokenKind::Refresh, refresh_token).await? else {
-        if let Some(spent) = svc.tokens.token(TokenKind::SpentRefresh, &digest).await?
-            && let Some(family) = &spent.family
-        {
-            tracing::warn!(user_id = %spent.user_id, "a refresh token was used twice: its family is revoked");
-            revoke_family(svc, &spent, family).await?;
+    let now = svc.clock.now();
+    let grant = match spend(svc, refresh_token, now).await? {
+        Spend::Fresh(grant) if grant.expires_at > now => grant,
+        Spend::AlreadySpent(grant) => {
+            let twin = grant.spent_at.is_some_and(|at| now - at < REUSE_GRACE);
+            if let (false, Some(family)) = (twin, &grant.family) {
+                tracing::warn!(user_id = %grant.user_id, "a refresh token was used twice: its family is revoked");
+                revoke_family(svc, &grant, family).await?;
+            }
+            return Err(refused);
         }
-        return Err(refused);
+        _ => return Err(refused),
     };
-    let family = grant.family.clone();
-    if let Some(f) = &family
+    if let Some(f) = &grant.family
         && svc
             .tokens
             .token(TokenKind::RevokedFamily, f)
@@ -112,16 +117,20 @@ pub async fn refresh(svc: &Services, refresh_token: &str) -> AppResult<Session> 
     {
         return Err(refused);
     }
-    // Remembered until it would have expired, to catch a later reuse.
-    svc.tokens
-        .put_token(TokenKind::SpentRefresh, &digest, &grant)
-        .await?;
     let user = svc
         .users
         .user(grant.user_id)
         .await?
         .ok_or(AppError::Unauthorized("account no longer exists"))?;
-    session_in_family(svc, &user, family).await
+    session_in_family(svc, &user, grant.family).await
+}
+
+/// Spends a refresh token as presented; `Unknown` for anything malformed.
+async fn spend(svc: &Services, presented: &str, now: DateTime<Utc>) -> AppResult<Spend> {
+    let Some(secret) = SecretToken::from_client(presented) else {
+        return Ok(Spend::Unknown);
+    };
+    Ok(svc.tokens.spend_refresh(&secret.digest(), now).await?)
 }
 
 async fn revoke_family(svc: &Services, grant: &TokenGrant, family: &str) -> AppResult<()> {
@@ -131,6 +140,7 @@ async fn revoke_family(svc: &Services, grant: &TokenGrant, family: &str) -> AppR
         // Outlives every token of the family.
         expires_at: svc.clock.now() + auth.settings.refresh_ttl,
         family: None,
+        spent_at: None,
     };
     svc.tokens
         .put_token(TokenKind::RevokedFamily, family, &marker)
@@ -138,10 +148,11 @@ async fn revoke_family(svc: &Services, grant: &TokenGrant, family: &str) -> AppR
     Ok(())
 }
 
-/// Ends the session: the token, and its family with it (tokens copied
-/// from it stop working too).
+/// Ends the session: its whole family, so a newer token that someone
+/// already rotated out of this one (a copy, another tab) stops working too.
 pub async fn signout(svc: &Services, refresh_token: &str) -> AppResult<()> {
-    if let Some(grant) = take_valid(svc, TokenKind::Refresh, refresh_token).await?
+    let now = svc.clock.now();
+    if let Spend::Fresh(grant) | Spend::AlreadySpent(grant) = spend(svc, refresh_token, now).await?
         && let Some(family) = &grant.family
     {
         revoke_family(svc, &grant, family).await?;
@@ -168,6 +179,7 @@ async fn session_in_family(
         user_id: user.user_id,
         expires_at: now + auth.settings.refresh_ttl,
         family: Some(family),
+        spent_at: None,
     };
     svc.tokens
         .put_token(TokenKind::Refresh, &refresh.digest(), &grant)
@@ -217,6 +229,7 @@ pub async fn oidc_start(svc: &Services) -> AppResult<OidcStart> {
         user_id: UserId::new(),
         expires_at: svc.clock.now() + NONCE_TTL,
         family: None,
+        spent_at: None,
     };
     svc.tokens
         .put_token(TokenKind::Nonce, &nonce.digest(), &grant)
@@ -342,6 +355,7 @@ pub async fn issue_ticket(svc: &Services, caller: &Caller) -> AppResult<Ticket> 
         user_id: caller.user_id,
         expires_at: svc.clock.now() + ttl,
         family: None,
+        spent_at: None,
     };
     svc.tokens
         .put_token(TokenKind::Ticket, &ticket.digest(), &grant)

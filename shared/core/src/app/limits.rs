@@ -57,7 +57,9 @@ pub(crate) async fn check(svc: &Services, limit: Limit, subject: &str) -> AppRes
     let key = format!("{}#{subject}", limit.what.replace(' ', "_"));
     let used = svc.limits.count_use(&key, start, end).await?;
     if used > limit.max {
-        let retry_after = u64::try_from((end - now).num_seconds()).unwrap_or(0).max(1);
+        // Rounded up: a client told 7 with 7.7 s left would be refused again.
+        let left_ms = u64::try_from((end - now).num_milliseconds()).unwrap_or(0);
+        let retry_after = left_ms.div_ceil(1000).max(1);
         return Err(AppError::RateLimited {
             what: limit.what,
             retry_after,

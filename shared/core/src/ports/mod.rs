@@ -37,7 +37,7 @@ pub use stream::{MessageStream, StreamError};
 pub use themes::{
     AppliedTheme, Copied, MarketOrder, MarketPage, ThemeScope, ThemeStore, market_keys,
 };
-pub use tokens::{TokenGrant, TokenKind, TokenStore};
+pub use tokens::{Spend, TokenGrant, TokenKind, TokenStore};
 pub use uploads::{Deleted, Finalized, UploadStore};
 pub use users::{NewIdentity, UserStore};
 

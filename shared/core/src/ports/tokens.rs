@@ -16,9 +16,6 @@ pub enum TokenKind {
     Ticket,
     /// The one-time nonce of an OpenID sign-in.
     Nonce,
-    /// A refresh token already exchanged, kept to its expiry: presenting
-    /// it again means it was copied, and its family is revoked.
-    SpentRefresh,
     /// A revoked family of refresh tokens (keyed by the family id).
     RevokedFamily,
 }
@@ -29,7 +26,6 @@ impl TokenKind {
             TokenKind::Refresh => "refresh",
             TokenKind::Ticket => "ticket",
             TokenKind::Nonce => "nonce",
-            TokenKind::SpentRefresh => "spent",
             TokenKind::RevokedFamily => "revoked",
         }
     }
@@ -43,6 +39,20 @@ pub struct TokenGrant {
     /// keeping it, so one reuse can revoke them all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
+    /// Refresh tokens: when it was exchanged (it is kept until it expires,
+    /// so that presenting it again is recognised as reuse).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spent_at: Option<DateTime<Utc>>,
+}
+
+/// What spending a refresh token found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spend {
+    /// Unspent until now: this caller spent it.
+    Fresh(TokenGrant),
+    /// Spent before (at `spent_at`): a copy, or a racing twin.
+    AlreadySpent(TokenGrant),
+    Unknown,
 }
 
 /// Secrets are never stored: only their SHA-256 digest, in hex.
@@ -61,6 +71,9 @@ pub trait TokenStore: Send + Sync {
         kind: TokenKind,
         digest: &str,
     ) -> Result<Option<TokenGrant>, StoreError>;
+    /// Marks a refresh token spent, atomically: of two racing spends one
+    /// gets `Fresh` and the other `AlreadySpent`, never both `Fresh`.
+    async fn spend_refresh(&self, digest: &str, at: DateTime<Utc>) -> Result<Spend, StoreError>;
     /// Reads a token without spending it.
     async fn token(&self, kind: TokenKind, digest: &str) -> Result<Option<TokenGrant>, StoreError>;
 }

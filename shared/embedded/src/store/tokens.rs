@@ -1,10 +1,12 @@
 //! `TokenStore` over redb: a take is a remove, so a token works once.
 
 use async_trait::async_trait;
+use redb::ReadableTable;
 
 use super::{EmbeddedStore, TOKENS};
 use crate::error::{from_json, to_json};
-use chitter_core::ports::{StoreError, TokenGrant, TokenKind, TokenStore};
+use chitter_core::ports::{Spend, StoreError, TokenGrant, TokenKind, TokenStore};
+use chrono::{DateTime, Utc};
 
 #[async_trait]
 impl TokenStore for EmbeddedStore {
@@ -33,6 +35,28 @@ impl TokenStore for EmbeddedStore {
             let mut tokens = tx.open_table(TOKENS)?;
             let removed = tokens.remove((kind.as_str(), digest.as_str()))?;
             removed.map(|v| from_json(v.value())).transpose()
+        })
+        .await
+    }
+
+    async fn spend_refresh(&self, digest: &str, at: DateTime<Utc>) -> Result<Spend, StoreError> {
+        let digest = digest.to_owned();
+        self.write(move |tx| {
+            let mut tokens = tx.open_table(TOKENS)?;
+            let key = (TokenKind::Refresh.as_str(), digest.as_str());
+            let Some(mut grant) = tokens
+                .get(key)?
+                .map(|v| from_json::<TokenGrant>(v.value()))
+                .transpose()?
+            else {
+                return Ok(Spend::Unknown);
+            };
+            if grant.spent_at.is_some() {
+                return Ok(Spend::AlreadySpent(grant));
+            }
+            grant.spent_at = Some(at);
+            tokens.insert(key, to_json(&grant)?.as_slice())?;
+            Ok(Spend::Fresh(grant))
         })
         .await
     }
