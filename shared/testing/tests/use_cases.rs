@@ -170,6 +170,30 @@ async fn friend_requests_accept_decline_and_cross() {
 }
 
 #[tokio::test]
+async fn a_sign_in_ends_after_ninety_days_however_often_it_is_refreshed() {
+    let w = World::new();
+    w.user("ada").await;
+    let mut token = accounts::signin(&w.svc, "ada", "correct horse battery".into())
+        .await
+        .unwrap()
+        .refresh_token;
+    // Every 29 days, within each token's 30: fine until day 87.
+    for _ in 0..3 {
+        w.clock.advance(Duration::from_secs(29 * 24 * 3600));
+        token = accounts::refresh(&w.svc, &token)
+            .await
+            .unwrap()
+            .refresh_token;
+    }
+    // Day 116: the sign-in is over, though this token is 29 days old.
+    w.clock.advance(Duration::from_secs(29 * 24 * 3600));
+    assert!(matches!(
+        accounts::refresh(&w.svc, &token).await,
+        Err(AppError::Unauthorized(_))
+    ));
+}
+
+#[tokio::test]
 async fn refresh_tokens_rotate_and_expire() {
     let w = World::new();
     w.user("ada").await;

@@ -122,7 +122,8 @@ pub async fn refresh(svc: &Services, refresh_token: &str) -> AppResult<Session> 
         .user(grant.user_id)
         .await?
         .ok_or(AppError::Unauthorized("account no longer exists"))?;
-    session_in_family(svc, &user, grant.family).await
+    let family = grant.family.map(|f| (f, grant.family_since.unwrap_or(now)));
+    session_in_family(svc, &user, family).await
 }
 
 /// Spends a refresh token as presented; `Unknown` for anything malformed.
@@ -140,6 +141,7 @@ async fn revoke_family(svc: &Services, grant: &TokenGrant, family: &str) -> AppR
         // Outlives every token of the family.
         expires_at: svc.clock.now() + auth.settings.refresh_ttl,
         family: None,
+        family_since: None,
         spent_at: None,
     };
     svc.tokens
@@ -165,20 +167,27 @@ async fn start_session(svc: &Services, user: &UserRecord) -> AppResult<Session> 
     session_in_family(svc, user, None).await
 }
 
+/// The longest a sign-in lasts, however often it is refreshed: then the
+/// password (or the provider) is asked again.
+pub const SESSION_MAX: chrono::TimeDelta = chrono::TimeDelta::days(90);
+
+/// Issues tokens in `family` (with when it began), or a new family.
 async fn session_in_family(
     svc: &Services,
     user: &UserRecord,
-    family: Option<String>,
+    family: Option<(String, DateTime<Utc>)>,
 ) -> AppResult<Session> {
     let auth = svc.access_tokens()?;
     let now = svc.clock.now();
     let access_token = auth.issue_access(user.user_id, &user.handle, now)?;
     let refresh = SecretToken::generate();
-    let family = family.unwrap_or_else(|| SecretToken::generate().digest());
+    let (family, since) = family.unwrap_or_else(|| (SecretToken::generate().digest(), now));
     let grant = TokenGrant {
         user_id: user.user_id,
-        expires_at: now + auth.settings.refresh_ttl,
+        // Each rotation adds `refresh_ttl`, but never past the session's end.
+        expires_at: (now + auth.settings.refresh_ttl).min(since + SESSION_MAX),
         family: Some(family),
+        family_since: Some(since),
         spent_at: None,
     };
     svc.tokens
@@ -229,6 +238,7 @@ pub async fn oidc_start(svc: &Services) -> AppResult<OidcStart> {
         user_id: UserId::new(),
         expires_at: svc.clock.now() + NONCE_TTL,
         family: None,
+        family_since: None,
         spent_at: None,
     };
     svc.tokens
@@ -355,6 +365,7 @@ pub async fn issue_ticket(svc: &Services, caller: &Caller) -> AppResult<Ticket> 
         user_id: caller.user_id,
         expires_at: svc.clock.now() + ttl,
         family: None,
+        family_since: None,
         spent_at: None,
     };
     svc.tokens

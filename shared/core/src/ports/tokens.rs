@@ -39,6 +39,10 @@ pub struct TokenGrant {
     /// keeping it, so one reuse can revoke them all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
+    /// Refresh tokens: when the family's sign-in happened, which bounds
+    /// how long its rotations can go on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_since: Option<DateTime<Utc>>,
     /// Refresh tokens: when it was exchanged (it is kept until it expires,
     /// so that presenting it again is recognised as reuse).
     #[serde(default, skip_serializing_if = "Option::is_none")]

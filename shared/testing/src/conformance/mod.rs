@@ -13,6 +13,7 @@ mod conversations;
 mod emoji;
 mod fixtures;
 mod friends;
+mod limits;
 mod matching;
 mod messages;
 mod pusher;
@@ -33,6 +34,7 @@ pub use emoji::{
 };
 pub use fixtures::user;
 pub use friends::{blocks_have_two_sides_and_end_friendships, friendships_have_two_sides};
+pub use limits::limit_counters_count_each_use_once_per_window;
 pub use matching::matching_pairs_each_waiting_user_once;
 pub use messages::{
     concurrent_writers_never_share_or_skip_a_number,
@@ -145,6 +147,11 @@ macro_rules! store_conformance {
             let s = $make;
             $crate::conformance::subscriptions_are_found_by_connection_and_need_a_membership(&*s)
                 .await;
+        }
+        #[tokio::test]
+        async fn limit_counters_count_each_use_once_per_window() {
+            let s = $make;
+            $crate::conformance::limit_counters_count_each_use_once_per_window(s).await;
         }
         #[tokio::test]
         async fn blocks_have_two_sides_and_end_friendships() {

@@ -8,6 +8,7 @@ use chitter_core::ports::{Store, TokenGrant, TokenKind};
 pub async fn tokens_are_single_use<S: Store>(s: &S) {
     let grant = TokenGrant {
         family: None,
+        family_since: None,
         spent_at: None,
         user_id: UserId::new(),
         expires_at: Utc::now() + Duration::seconds(60),
