@@ -1447,20 +1447,6 @@ async fn group_admins_promote_and_demote_and_one_admin_stays(backend: Backend) {
     assert_eq!(r.status, 404);
 }
 
-/// Collects what reaches `ws` before the answer to a ping, `delivered`
-/// acks included (`drain` leaves those out).
-async fn frames_until_pong(ws: &mut common::Ws, id: &str) -> Vec<Value> {
-    ws.send(json!({"action": "ping", "id": id})).await;
-    let mut seen = Vec::new();
-    loop {
-        let f = ws.next().await;
-        if f["type"] == "pong" && f["id"] == id {
-            return seen;
-        }
-        seen.push(f);
-    }
-}
-
 async fn unread(api: &Api, user: &common::User) -> u64 {
     let list = api
         .call("GET", "/api/conversations", Some(&user.token), None)
@@ -1479,7 +1465,7 @@ async fn delivered_and_seen_reach_the_sender_and_unread_counts_messages(backend:
     alice_ws
         .send_message(&direct, "d-1", "are you there?")
         .await;
-    let seen = frames_until_pong(&mut alice_ws, "p-1").await;
+    let seen = alice_ws.until_pong("p-1").await;
     assert!(!seen.iter().any(|f| f["status"] == "delivered"), "{seen:?}");
     assert_eq!(unread(&api, &bob).await, 1);
 

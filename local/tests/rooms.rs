@@ -64,19 +64,6 @@ async fn membership(api: &Api, user: &User, method: &str, room: &str) -> common:
     .await
 }
 
-/// Frames that reach `ws` before the answer to a ping.
-async fn until_pong(ws: &mut common::Ws, id: &str) -> Vec<Value> {
-    ws.send(json!({"action": "ping", "id": id})).await;
-    let mut seen = Vec::new();
-    loop {
-        let f = ws.next().await;
-        if f["type"] == "pong" && f["id"] == id {
-            return seen;
-        }
-        seen.push(f);
-    }
-}
-
 async fn rooms_are_found_paged_joined_and_left(backend: Backend) {
     let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
@@ -279,7 +266,7 @@ async fn room_online_counts_are_exact_and_messages_reach_only_subscribed_members
             (Some("hello room"), Some(1))
         );
     }
-    let to_carol = until_pong(&mut carol_ws, "c1").await;
+    let to_carol = carol_ws.until_pong("c1").await;
     assert!(
         to_carol.iter().all(|f| f["conversation_id"] != room),
         "{to_carol:?}"
@@ -327,7 +314,7 @@ async fn room_online_counts_are_exact_and_messages_reach_only_subscribed_members
     assert_eq!(membership(&api, &bob, "DELETE", &room).await.status, 204);
     assert_eq!(alice_ws.next_of(&["presence"]).await["online"], 1);
     alice_ws.send_message(&room, "a3", "bob is gone").await;
-    let to_bob = until_pong(&mut bob_3, "b3").await;
+    let to_bob = bob_3.until_pong("b3").await;
     assert!(
         to_bob.iter().all(|f| f["type"] != "message"),
         "a left member got {to_bob:?}"

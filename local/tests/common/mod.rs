@@ -369,6 +369,20 @@ impl Ws {
         }
     }
 
+    /// Sends a ping and returns every frame that arrived before its pong,
+    /// `delivered` acks and presence included.
+    pub async fn until_pong(&mut self, id: &str) -> Vec<Value> {
+        self.send(json!({"action": "ping", "id": id})).await;
+        let mut seen = Vec::new();
+        loop {
+            let f = self.next().await;
+            if f["type"] == "pong" && f["id"] == id {
+                return seen;
+            }
+            seen.push(f);
+        }
+    }
+
     /// Sends a ping and returns every non-presence frame that arrived before
     /// its pong: what the server had queued for this connection.
     pub async fn drain(&mut self) -> Vec<Value> {

@@ -1,4 +1,4 @@
-import type { TargetedFocusEvent, TargetedKeyboardEvent } from "preact";
+import type { ComponentChildren, TargetedFocusEvent, TargetedKeyboardEvent } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { BlockState, Chat } from "../state/chat";
 import { otherMembers, retentionLabel, retentionShort } from "../state/format";
@@ -203,75 +203,41 @@ export function ConversationMenu({ chat, conversation: c, onDetails, onPreload }
         </div>
       )}
       {mode === "confirm-leave" && isRoom && (
-        <div id="conversation-menu" class="header-menu header-confirm" role="group" aria-label="Leave this room?">
-          <p>
-            Leave <strong>{c.title ?? "this room"}</strong>? It goes from your conversations. You can join again from Rooms.
-          </p>
-          <div class="message-confirm-actions">
-            <button
-              type="button"
-              class="button danger small"
-              data-action="confirm-leave"
-              disabled={busy}
-              onClick={() => {
-                void leave();
-              }}
-            >
-              {busy ? "Leaving…" : "Leave"}
-            </button>
-            <button
-              type="button"
-              class="button ghost small"
-              data-action="cancel-leave"
-              onClick={() => {
-                close(true);
-              }}
-            >
-              Cancel
-            </button>
-          </div>
-          {error && (
-            <p class="field-error" role="alert">
-              {error}
-            </p>
-          )}
-        </div>
+        <ConfirmPanel
+          label="Leave this room?"
+          action="leave"
+          verb="Leave"
+          busyVerb="Leaving…"
+          busy={busy}
+          error={error}
+          onConfirm={() => {
+            void leave();
+          }}
+          onCancel={() => {
+            close(true);
+          }}
+        >
+          Leave <strong>{c.title ?? "this room"}</strong>? It goes from your conversations. You can join again from Rooms.
+        </ConfirmPanel>
       )}
       {mode === "confirm" && other && (
-        <div id="conversation-menu" class="header-menu header-confirm" role="group" aria-label={`Block ${handle}?`}>
-          <p>
-            Block <strong>{handle}</strong>? Neither of you can send messages here, and their messages in groups are hidden from you.
-            You can unblock them later.
-          </p>
-          <div class="message-confirm-actions">
-            <button
-              type="button"
-              class="button danger small"
-              data-action="confirm-block"
-              disabled={busy}
-              onClick={() => {
-                void run(() => chat.block(other));
-              }}
-            >
-              {busy ? "Blocking…" : "Block"}
-            </button>
-            <button
-              type="button"
-              class="button ghost small"
-              data-action="cancel-block"
-              onClick={() => {
-                close(true);
-              }}
-            >
-              Cancel
-            </button>
-          </div>
-          {error && (
-            <p class="field-error" role="alert">
-              {error}
-            </p>
-          )}
-        </div>
+        <ConfirmPanel
+          label={`Block ${handle}?`}
+          action="block"
+          verb="Block"
+          busyVerb="Blocking…"
+          busy={busy}
+          error={error}
+          onConfirm={() => {
+            void run(() => chat.block(other));
+          }}
+          onCancel={() => {
+            close(true);
+          }}
+        >
+          Block <strong>{handle}</strong>? Neither of you can send messages here, and their messages in groups are hidden from you.
+          You can unblock them later.
+        </ConfirmPanel>
       )}
     </div>
   );
@@ -356,6 +322,45 @@ export function BlockNotice({ chat, conversation: c, state }: { chat: Chat; conv
         >
           Try again
         </button>
+      )}
+    </div>
+  );
+}
+
+/** A question in place of the menu, with a danger button and Cancel. */
+function ConfirmPanel(props: {
+  label: string;
+  /** `confirm-<action>` and `cancel-<action>` name the buttons. */
+  action: string;
+  verb: string;
+  busyVerb: string;
+  busy: boolean;
+  error: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <div id="conversation-menu" class="header-menu header-confirm" role="group" aria-label={props.label}>
+      <p>{props.children}</p>
+      <div class="message-confirm-actions">
+        <button
+          type="button"
+          class="button danger small"
+          data-action={`confirm-${props.action}`}
+          disabled={props.busy}
+          onClick={props.onConfirm}
+        >
+          {props.busy ? props.busyVerb : props.verb}
+        </button>
+        <button type="button" class="button ghost small" data-action={`cancel-${props.action}`} onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+      {props.error && (
+        <p class="field-error" role="alert">
+          {props.error}
+        </p>
       )}
     </div>
   );

@@ -469,6 +469,20 @@ pub async fn remove_member(
     Ok(())
 }
 
+/// Subscribes each open connection of the user to the room (idempotent);
+/// returns the connections.
+pub(crate) async fn subscribe_user(
+    svc: &Services,
+    room: ConversationId,
+    user: UserId,
+) -> AppResult<Vec<crate::domain::ConnectionRecord>> {
+    let connections = svc.connections.connections_of(&[user]).await?;
+    for c in &connections {
+        svc.rooms.subscribe(room, c).await?;
+    }
+    Ok(connections)
+}
+
 /// After a user joins or leaves a room: their open connections start or
 /// stop getting its deliveries, and if they are online the members hear
 /// the new count. The membership is written first and the connections read
@@ -481,16 +495,17 @@ pub(crate) async fn room_membership_changed(
     user: UserId,
     joined: bool,
 ) -> AppResult<()> {
-    let connections = svc.connections.connections_of(&[user]).await?;
-    for c in &connections {
-        if joined {
-            svc.rooms.subscribe(room.conversation_id, c).await?;
-        } else {
+    let connections = if joined {
+        subscribe_user(svc, room.conversation_id, user).await?
+    } else {
+        let connections = svc.connections.connections_of(&[user]).await?;
+        for c in &connections {
             svc.rooms
                 .unsubscribe(room.conversation_id, &c.connection_id)
                 .await?;
         }
-    }
+        connections
+    };
     if !connections.is_empty() {
         fanout::announce_online(svc, room, None).await?;
     }

@@ -149,9 +149,7 @@ pub async fn join(
         }
         // Idempotent: a retried join also subscribes what the first missed.
         AddMember::AlreadyMember => {
-            for c in svc.connections.connections_of(&[caller.user_id]).await? {
-                svc.rooms.subscribe(id, &c).await?;
-            }
+            conversations::subscribe_user(svc, id, caller.user_id).await?;
         }
         AddMember::Full => return Err(AppError::Conflict("the room is full")),
         AddMember::NoSuchConversation => return Err(AppError::NotFound("room")),
