@@ -3,7 +3,7 @@
 
 ARGS ?=
 
-.PHONY: run web test lint packages template bench coldstart
+.PHONY: run web test lint packages template bench coldstart faults
 
 ## Build the web client, then start chitter-local with the embedded store
 ## (data in ./.chitter) serving it on http://localhost:3000.
@@ -40,3 +40,8 @@ bench:
 ## Each Lambda package's init time (process start to first runtime poll).
 coldstart: packages
 	scripts/with-standins.sh python3 scripts/coldstart.py
+
+## The counted fault runs at full size, one at a time: 1,000 messages a run
+## on both backends (`make test` runs 200 on the stand-ins).
+faults:
+	CHITTER_FAULT_MESSAGES=1000 scripts/with-standins.sh cargo test -p chitter-local --test faults -- --nocapture --test-threads 1

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "tools (moto, s3s-fs, SAM CLI, cfn-lint, cargo-lambda)"
+step "tools (moto, s3s-fs, SAM CLI, cfn-lint, cargo-lambda, schemathesis)"
 scripts/tools.sh >/dev/null
 
 step "format and lints"
@@ -14,6 +14,9 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 step "tests: unit, handler, conformance (embedded and stand-ins), end to end (both backends)"
 scripts/with-standins.sh cargo test --workspace --all-features
+
+step "HTTP API against its document: schemathesis"
+scripts/schemathesis.sh
 
 step "web client: type check, lint, unit tests, Chromium end to end"
 scripts/browser-test.sh

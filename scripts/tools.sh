@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beside the Rust toolchain, once, into a cache
 # shared by every checkout: moto (DynamoDB and Kinesis stand-in), s3s-fs (S3
-# stand-in that checks signatures), SAM CLI, cfn-lint and cargo-lambda.
+# stand-in that checks signatures), SAM CLI, cfn-lint, cargo-lambda and
+# schemathesis.
 # Prints the tools directory. Re-running is cheap: finished steps are kept.
 set -euo pipefail
 
@@ -23,6 +24,7 @@ venv() { # name requirements-file
 
 venv moto "$here/infra/tools/requirements-moto.txt"
 venv sam "$here/infra/tools/requirements-sam.txt"
+venv schemathesis "$here/infra/tools/requirements-schemathesis.txt"
 
 s3s_version=0.14.1 # 0.17 needs a newer rustc than the one we build with
 if [ ! -x "$tools/bin/s3s-fs" ] || ! "$tools/bin/s3s-fs" --version 2>/dev/null | grep -q "$s3s_version"; then

@@ -117,6 +117,12 @@ pub struct Config {
     #[arg(long, env = "CHITTER_RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
     pub rate_limits: bool,
 
+    /// Faults to inject, for the fault-injection tests only, as
+    /// `name=probability` pairs: `persist-crash`, `redeliver`, `push-gone`,
+    /// `push-throttle`, `store` (see `docs/security.md`). Empty: none.
+    #[arg(long, env = "CHITTER_FAULTS", default_value = "")]
+    pub faults: crate::faults::Faults,
+
     /// Sign-in with an OpenID provider: its issuer URL, exactly as its ID
     /// tokens name it (https, or http on this machine). Unset: off.
     #[arg(long, env = vars::OIDC_ISSUER)]

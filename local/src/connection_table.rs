@@ -11,6 +11,8 @@ use chitter_core::ports::{PushError, Pusher};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
+use crate::faults::Faults;
+
 /// API Gateway's limit on one message, pushed or received.
 pub const MAX_MESSAGE: usize = 128 * 1024;
 /// API Gateway's limit on one frame.
@@ -64,6 +66,7 @@ pub enum PostError {
 #[derive(Default)]
 pub struct ConnectionTable {
     conns: Mutex<HashMap<String, Conn>>,
+    faults: Faults,
 }
 
 /// What a registered connection keeps for itself.
@@ -78,6 +81,15 @@ impl ConnectionTable {
         // A panic while holding the lock cannot leave the map inconsistent
         // (every operation is a single insert, remove or read).
         self.conns.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A table whose posts fail as `faults` says (`push-gone`,
+    /// `push-throttle`).
+    pub fn with_faults(faults: Faults) -> Self {
+        Self {
+            faults,
+            ..Self::default()
+        }
     }
 
     /// Registers a connection whose handshake is in progress.
@@ -138,6 +150,15 @@ impl ConnectionTable {
             Some(c) if c.open && !c.closing => c.tx.clone(),
             _ => return Err(PostError::Gone),
         };
+        if Faults::roll(self.faults.push_gone) {
+            // As when the client's network drops: the socket goes, and
+            // API Gateway answers 410 from then on.
+            let _ = self.close(id, 1001, "Going away");
+            return Err(PostError::Gone);
+        }
+        if Faults::roll(self.faults.push_throttle) {
+            return Err(PostError::Throttled);
+        }
         let frame = match std::str::from_utf8(data) {
             Ok(text) => Outbound::Text(text.to_owned()),
             Err(_) => Outbound::Binary(data.to_vec()),

@@ -11,6 +11,7 @@ mod config;
 mod connection_table;
 mod emulated;
 mod esm;
+mod faults;
 mod operator;
 mod s3;
 mod state;
@@ -61,7 +62,7 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
-        let connections = Arc::new(ConnectionTable::default());
+        let connections = Arc::new(ConnectionTable::with_faults(config.faults));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let control = StreamControl::new(config.stream_paused);
         let clock = Arc::new(clock::LocalClock::default());

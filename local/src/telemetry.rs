@@ -3,12 +3,19 @@
 
 use tracing_subscriber::EnvFilter;
 
-/// Human-readable logs, filtered by `RUST_LOG` (default `info`).
+/// Logs on stderr (stdout carries only the listening line), filtered by
+/// `RUST_LOG` (default `info`): human-readable, or one JSON object per
+/// line, with span fields, when `CHITTER_LOG_FORMAT=json`.
 pub fn init_local() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // A second init (several tests in one process) is harmless.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    // A second init (several tests in one process) is harmless.
+    let _ = if std::env::var("CHITTER_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().with_current_span(true).try_init()
+    } else {
+        builder.try_init()
+    };
 }

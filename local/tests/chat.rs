@@ -781,6 +781,19 @@ async fn a_message_sent_over_http_takes_the_same_path_once(backend: Backend) {
         (r.status, r.body["code"].as_str()),
         (400, Some("invalid_request"))
     );
+    // An attachment refused is a wrong request over HTTP, not a frame.
+    let twice = json!({"upload_id": "0190a7b1-5c2e-7d41-9a3f-2b8c4d6e8f01", "name": "a"});
+    let r = send(
+        Some(ada.token.clone()),
+        json!({"id": "x-5", "attachments": [twice, twice]}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (400, Some("invalid_request")),
+        "{}",
+        r.body
+    );
     assert_eq!(
         api.history(&bob, &conv).await.len(),
         2,

@@ -777,6 +777,23 @@ async fn themes_are_checked_applied_to_conversations_and_shared(backend: Backend
         )
         .await;
     assert_error(&r, 404, "not_found");
+    // A body without `theme_id` (a misspelled key) clears nothing.
+    for path in [
+        "/api/me/theme".to_owned(),
+        format!("/api/conversations/{conv}/my-theme"),
+        format!("/api/conversations/{conv}/theme"),
+    ] {
+        let r = api
+            .call(
+                "PUT",
+                &path,
+                Some(&bob.token),
+                Some(json!({"themeId": null})),
+            )
+            .await;
+        assert_error(&r, 400, "invalid_request");
+    }
+    assert_eq!(shown(&api, &bob, &conv).await, "override");
     api.call(
         "PUT",
         "/api/me/theme",

@@ -7,6 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
 use chitter_aws::{
     ApiGatewayPusher, AwsClients, DynamoStore, KinesisStream, Resources, S3BlobStore, clients,
     provision,
@@ -16,6 +21,7 @@ use chitter_wiring::Wiring;
 
 use super::{Inputs, StreamHandle, Wired};
 use crate::esm::KinesisSource;
+use crate::faults::Faults;
 
 pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
     let config = inputs.config;
@@ -56,13 +62,42 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
         .clock(inputs.clock.clone())
         .build(),
     );
+    // The persist function's own services: its DynamoDB requests may fail.
+    let persist = if config.faults.store > 0.0 {
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            clients
+                .dynamodb
+                .config()
+                .to_builder()
+                .interceptor(FailingRequests(config.faults.store))
+                .build(),
+        );
+        Arc::new(
+            Wiring::new(Arc::new(DynamoStore::new(dynamodb, &resources.table)))
+                .stream(Arc::new(KinesisStream::new(
+                    clients.kinesis.clone(),
+                    &resources.stream,
+                )))
+                .pusher(Arc::new(ApiGatewayPusher::new(clients.management.clone())))
+                .blobs(Arc::new(S3BlobStore::new(
+                    clients.s3.clone(),
+                    &resources.bucket,
+                )))
+                .settings(config.settings())
+                .clock(inputs.clock.clone())
+                .build(),
+        )
+    } else {
+        svc.clone()
+    };
     let source = Arc::new(
         KinesisSource::open(clients.kinesis.clone(), &config.stream, &config.data_dir)
             .await
-            .context("opening the Kinesis stream")?,
+            .context("opening the Kinesis stream")?
+            .with_faults(config.faults),
     );
     source.start(
-        svc.clone(),
+        persist,
         config.stream_batch_size,
         Duration::from_millis(config.poll_interval_ms),
         inputs.control,
@@ -91,5 +126,41 @@ fn s3_origin(config: &crate::config::Config) -> String {
         format!("https://s3.{region}.amazonaws.com")
     } else {
         format!("https://{}.s3.{region}.amazonaws.com", config.bucket)
+    }
+}
+
+/// Fails DynamoDB requests at random (`--faults store=p`): half of the
+/// failures before the request is sent, half after DynamoDB answered (the
+/// write happened; the caller hears an error, as after a timeout).
+#[derive(Debug)]
+struct FailingRequests(f64);
+
+impl Intercept for FailingRequests {
+    fn name(&self) -> &'static str {
+        "FailingRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if Faults::roll(self.0 / 2.0) {
+            return Err("injected fault before the request".into());
+        }
+        Ok(())
+    }
+
+    fn read_after_transmit(
+        &self,
+        _: &BeforeDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if Faults::roll(self.0 / 2.0) {
+            return Err("injected fault after the answer".into());
+        }
+        Ok(())
     }
 }

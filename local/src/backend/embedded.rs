@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use chitter_aws::{S3BlobStore, clients};
 use chitter_core::auth::{Auth, AuthSettings};
-use chitter_embedded::{EmbeddedS3, EmbeddedStore, EmbeddedStream, S3Credentials};
+use chitter_embedded::{EmbeddedS3, EmbeddedStore, EmbeddedStream, S3Credentials, WriteFault};
 use chitter_wiring::Wiring;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::{Inputs, LocalS3, StreamHandle, Wired};
 use crate::emulated;
 use crate::esm;
+use crate::faults::Faults;
 use crate::sweeper;
 
 pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
@@ -42,12 +43,34 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             .clock(inputs.clock.clone())
             .build(),
     );
+    // The persist function's own services: its store writes may fail.
+    let persist = match config.faults.store {
+        p if p > 0.0 => Arc::new(
+            Wiring::new(Arc::new(store.with_write_faults(Arc::new(move || {
+                Faults::roll(p).then(|| {
+                    if rand::random() {
+                        WriteFault::BeforeCommit
+                    } else {
+                        WriteFault::AfterCommit
+                    }
+                })
+            }))))
+            .stream(stream.clone())
+            .pusher(inputs.connections.clone())
+            .blobs(Arc::new(s3.store.clone()))
+            .settings(config.settings())
+            .clock(inputs.clock.clone())
+            .build(),
+        ),
+        _ => svc.clone(),
+    };
     let sweeper = sweeper::Sweeper::new(svc.clone(), store, s3.server.bucket_dir());
     sweeper.clone().start(inputs.shutdown.clone());
     esm::start_embedded(
-        svc.clone(),
+        persist,
         stream.clone(),
         config.stream_batch_size,
+        config.faults,
         inputs.control,
         inputs.shutdown,
     );

@@ -7,6 +7,8 @@ use chitter_core::Services;
 use chitter_embedded::{EmbeddedStream, StreamRecord};
 use tokio::sync::watch;
 
+use crate::faults::Faults;
+
 use super::{BACKOFF_START, BatchRecord, StreamControl, back_off, invoke, wait_unpaused};
 
 fn batch_record(r: StreamRecord) -> BatchRecord {
@@ -23,6 +25,7 @@ pub fn start(
     svc: Arc<Services>,
     stream: Arc<EmbeddedStream>,
     batch_size: usize,
+    faults: Faults,
     control: &StreamControl,
     shutdown: watch::Receiver<bool>,
 ) {
@@ -32,6 +35,7 @@ pub fn start(
             stream.clone(),
             shard,
             batch_size.clamp(1, 10_000),
+            faults,
             control.subscribe(),
             shutdown.clone(),
         ));
@@ -43,6 +47,7 @@ async fn consume(
     stream: Arc<EmbeddedStream>,
     shard: u32,
     batch_size: usize,
+    faults: Faults,
     mut paused: watch::Receiver<bool>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -71,7 +76,7 @@ async fn consume(
         }
         let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
         let batch: Vec<BatchRecord> = records.into_iter().map(batch_record).collect();
-        let succeeded = invoke(&svc, &batch).await;
+        let succeeded = invoke(&svc, &batch, &faults).await;
         if let Some(last) = succeeded.checked_sub(1).and_then(|i| seqs.get(i))
             && let Err(e) = stream.checkpoint(shard, *last).await
         {

@@ -13,6 +13,8 @@ use chitter_core::Services;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use crate::faults::Faults;
+
 use super::{BACKOFF_START, BatchRecord, StreamControl, back_off, invoke, wait_unpaused};
 
 pub struct KinesisSource {
@@ -21,6 +23,7 @@ pub struct KinesisSource {
     checkpoints_path: PathBuf,
     checkpoints: Mutex<BTreeMap<String, String>>,
     shards: Vec<String>,
+    faults: Faults,
 }
 
 impl KinesisSource {
@@ -52,7 +55,14 @@ impl KinesisSource {
             checkpoints_path,
             checkpoints: Mutex::new(checkpoints),
             shards,
+            faults: Faults::default(),
         })
+    }
+
+    /// Faults to inject into each batch's invocation.
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
     }
 
     pub fn shards(&self) -> usize {
@@ -217,7 +227,7 @@ impl KinesisSource {
                 }
                 continue;
             }
-            let succeeded = invoke(&svc, &records).await;
+            let succeeded = invoke(&svc, &records, &self.faults).await;
             if let Some(last) = succeeded.checked_sub(1).and_then(|i| records.get(i))
                 && let Err(e) = self.save_checkpoint(&shard, &last.sequence_number)
             {

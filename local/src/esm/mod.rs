@@ -15,6 +15,8 @@ use chitter_core::Services;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use crate::faults::Faults;
+
 pub use embedded::start as start_embedded;
 pub use kinesis::KinesisSource;
 
@@ -87,10 +89,24 @@ fn outcome(response: &KinesisEventResponse, records: &[BatchRecord]) -> Outcome 
 
 /// Invokes persist with one batch; returns how many leading records
 /// succeeded (all of them, or those before the first failure).
-async fn invoke(svc: &Services, records: &[BatchRecord]) -> usize {
+async fn invoke(svc: &Services, records: &[BatchRecord], faults: &Faults) -> usize {
+    if Faults::roll(faults.persist_crash) {
+        // The function dies part-way: some records were handled, and the
+        // event source, seeing an error, retries the whole batch.
+        let done = rand::random_range(0..=records.len());
+        let _ = chitter_persist::handle(svc, event::kinesis_event(&records[..done])).await;
+        tracing::warn!(handled = done, "injected fault: persist crashed mid-batch");
+        return 0;
+    }
     match chitter_persist::handle(svc, event::kinesis_event(records)).await {
         Ok(response) => match outcome(&response, records) {
-            Outcome::Done => records.len(),
+            Outcome::Done => {
+                if Faults::roll(faults.redeliver) {
+                    // The checkpoint was lost: the same records again.
+                    let _ = chitter_persist::handle(svc, event::kinesis_event(records)).await;
+                }
+                records.len()
+            }
             Outcome::RetryFrom(i) => {
                 if let Some(r) = records.get(i) {
                     tracing::warn!(shard = %r.shard_id, failed = %r.sequence_number, "batch item failure; retrying from it");

@@ -9,5 +9,5 @@ mod stream;
 
 pub use blobs::{EmbeddedS3, S3Credentials};
 pub use error::DbError;
-pub use store::EmbeddedStore;
+pub use store::{EmbeddedStore, WriteFault, WriteFaults};
 pub use stream::{EmbeddedStream, StreamRecord, sequence_number};

@@ -19,6 +19,9 @@ use crate::extract::{Authed, JsonBody, PathParams, QueryParams, json, no_content
 /// `{"theme_id": "…"}` to choose, `{"theme_id": null}` to clear.
 #[derive(Deserialize)]
 pub struct Choice {
+    // Required, though it may be null: a body without it (a misspelled
+    // key) must not clear the choice.
+    #[serde(deserialize_with = "Option::deserialize")]
     theme_id: Option<ThemeId>,
 }
 

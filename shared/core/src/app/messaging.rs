@@ -310,7 +310,16 @@ pub async fn send_over_http(
     content: Content,
 ) -> AppResult<ServerFrame> {
     access::require_visible(svc, conversation_id, caller.user_id).await?;
-    accept(svc, caller, None, id, conversation_id, content).await
+    accept(svc, caller, None, id, conversation_id, content)
+        .await
+        .map_err(|e| match e {
+            // Over HTTP a wrong body is a request, not a frame.
+            AppError::BadRequest {
+                code: ErrorCode::InvalidFrame,
+                message,
+            } => AppError::bad_request(ErrorCode::InvalidRequest, message),
+            e => e,
+        })
 }
 
 /// `send` from a member: name the message, append it to the stream keyed

@@ -102,7 +102,19 @@ pub struct EmbeddedStore {
     db: Arc<Database>,
     /// Rate-limit counters: key -> (window start, window end, uses).
     limits: Arc<std::sync::Mutex<Counters>>,
+    faults: Option<WriteFaults>,
 }
+
+/// Where an injected write failure strikes: before the commit, or after it
+/// (the write happened, but the caller hears an error, as after a timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteFault {
+    BeforeCommit,
+    AfterCommit,
+}
+
+/// Decides, per write, whether and where it fails (fault-injection tests).
+pub type WriteFaults = Arc<dyn Fn() -> Option<WriteFault> + Send + Sync>;
 
 type Counters = std::collections::HashMap<String, (DateTime<Utc>, DateTime<Utc>, u64)>;
 
@@ -157,7 +169,16 @@ impl EmbeddedStore {
         Ok(Self {
             db: Arc::new(db),
             limits: Arc::default(),
+            faults: None,
         })
+    }
+
+    /// The same database, with writes failing as `faults` decides.
+    pub fn with_write_faults(&self, faults: WriteFaults) -> Self {
+        Self {
+            faults: Some(faults),
+            ..self.clone()
+        }
     }
 
     /// Runs `f` in a write transaction on a blocking thread and commits it
@@ -168,10 +189,18 @@ impl EmbeddedStore {
         T: Send + 'static,
     {
         let db = self.db.clone();
+        let fault = self.faults.as_ref().and_then(|decide| decide());
         tokio::task::spawn_blocking(move || {
             let tx = db.begin_write()?;
             let out = f(&tx)?;
+            if fault == Some(WriteFault::BeforeCommit) {
+                tx.abort()?;
+                return Err(DbError::backend("injected fault before commit"));
+            }
             tx.commit()?;
+            if fault == Some(WriteFault::AfterCommit) {
+                return Err(DbError::backend("injected fault after commit"));
+            }
             Ok::<T, DbError>(out)
         })
         .await
