@@ -3,7 +3,7 @@
 
 ARGS ?=
 
-.PHONY: run web test lint packages template bench coldstart faults
+.PHONY: run web test lint packages template bench coldstart faults fuzz
 
 ## Build the web client, then start chitter-local with the embedded store
 ## (data in ./.chitter) serving it on http://localhost:3000.
@@ -45,3 +45,8 @@ coldstart: packages
 ## on both backends (`make test` runs 200 on the stand-ins).
 faults:
 	CHITTER_FAULT_MESSAGES=1000 scripts/with-standins.sh cargo test -p chitter-local --test faults -- --nocapture --test-threads 1
+
+## Coverage-guided fuzzing of every parser, five minutes each (`make test`
+## runs ten seconds each).
+fuzz:
+	FUZZ_SECONDS=300 scripts/fuzz.sh

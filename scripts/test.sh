@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "tools (moto, s3s-fs, SAM CLI, cfn-lint, cargo-lambda, schemathesis)"
+step "tools (moto, s3s-fs, SAM CLI, cfn-lint, cargo-lambda, schemathesis, cargo-fuzz)"
 scripts/tools.sh >/dev/null
 
 step "format and lints"
@@ -17,6 +17,9 @@ scripts/with-standins.sh cargo test --workspace --all-features
 
 step "HTTP API against its document: schemathesis"
 scripts/schemathesis.sh
+
+step "fuzzing: every parser, ten seconds each"
+scripts/fuzz.sh
 
 step "web client: type check, lint, unit tests, Chromium end to end"
 scripts/browser-test.sh

@@ -14,13 +14,15 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{Api, Backend, Local, User};
 use futures::{SinkExt, StreamExt};
 use rand::Rng;
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
@@ -122,11 +124,15 @@ async fn client(
     me: User,
     plan: Vec<(String, String)>,
     conversations: Vec<String>,
-    mut server: watch::Receiver<Api>,
-    mut targets: watch::Receiver<Option<HashMap<String, u64>>>,
-    done_sending: mpsc::Sender<()>,
-    deadline: Instant,
+    run: Run,
 ) -> Tally {
+    let Run {
+        mut server,
+        mut targets,
+        done_sending,
+        progress,
+        deadline,
+    } = run;
     let mut tally = Tally::default();
     let mut pending: VecDeque<(String, String)> = plan.into();
     // id -> (conversation, last sent)
@@ -200,7 +206,13 @@ async fn client(
                 frame = ws.next() => match frame {
                     Some(Ok(Message::Text(text))) => {
                         let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
-                        if let Some(resume) = on_frame(&mut tally, &mut outstanding, &mut pending, &frame)
+                        let accepted = tally.accepted.len();
+                        let resume = on_frame(&mut tally, &mut outstanding, &mut pending, &frame);
+                        if tally.accepted.len() > accepted {
+                            progress.accepted.fetch_add(1, Ordering::SeqCst);
+                            progress.changed.notify_one();
+                        }
+                        if let Some(resume) = resume
                             && !send(&mut ws, resume).await
                         {
                             continue 'connection;
@@ -238,6 +250,25 @@ async fn client(
             }
         }
     }
+}
+
+/// What a client shares with the run.
+#[derive(Clone)]
+struct Run {
+    /// Where chitter-local is now (it moves when restarted).
+    server: watch::Receiver<Api>,
+    /// Each conversation's last seq, once everything is stored.
+    targets: watch::Receiver<Option<HashMap<String, u64>>>,
+    done_sending: mpsc::Sender<()>,
+    progress: Arc<Progress>,
+    deadline: Instant,
+}
+
+/// Messages accepted so far, all clients together.
+#[derive(Default)]
+struct Progress {
+    accepted: AtomicUsize,
+    changed: Notify,
 }
 
 /// Takes in one frame; returns a `resume` to send when it showed a gap.
@@ -364,6 +395,7 @@ async fn counted_run(backend: Backend, name: &str, chaos: Chaos) {
     let (targets_tx, targets_rx) = watch::channel(None);
     let (done_tx, mut done_rx) = mpsc::channel(USERS);
     let deadline = Instant::now() + DEADLINE;
+    let progress = Arc::new(Progress::default());
     let mut clients = Vec::new();
     for (i, user) in users.iter().enumerate() {
         let mut conversations = vec![group.clone()];
@@ -376,34 +408,43 @@ async fn counted_run(backend: Backend, name: &str, chaos: Chaos) {
                 (to.clone(), format!("u{i}-{n:05}"))
             })
             .collect();
-        clients.push(tokio::spawn(client(
-            user.clone(),
-            plan,
-            conversations,
-            server_rx.clone(),
-            targets_rx.clone(),
-            done_tx.clone(),
+        let run = Run {
+            server: server_rx.clone(),
+            targets: targets_rx.clone(),
+            done_sending: done_tx.clone(),
+            progress: progress.clone(),
             deadline,
-        )));
+        };
+        clients.push(tokio::spawn(client(user.clone(), plan, conversations, run)));
     }
 
-    // Until every client has sent everything (all accepted): the kills.
+    // Until every client has sent everything (all accepted): the kills,
+    // each once a random share of the messages is accepted (the k-th of n
+    // between k/(n+1) and (k+½)/(n+1) of them), so they land mid-run
+    // however fast the backend is.
     let mut finished = 0;
     let mut kills = 0;
     let planned_kills = match chaos {
         Chaos::Kills(n) => n,
         Chaos::Faults(_) => 0,
     };
+    let total = per_user * USERS;
+    let slice = total / (planned_kills + 1);
+    let at: Vec<usize> = (1..=planned_kills)
+        .map(|k| k * slice + rand::rng().random_range(0..=slice / 2))
+        .collect();
     while finished < USERS && Instant::now() < deadline {
-        let pause = Duration::from_millis(rand::rng().random_range(300..2_000));
         tokio::select! {
             Some(()) = done_rx.recv() => finished += 1,
-            () = tokio::time::sleep(pause), if kills < planned_kills => {
-                local.kill().await;
-                kills += 1;
-                local = Local::start(dir.path(), &backend, &args).await;
-                server_tx.send_replace(local.api());
+            () = progress.changed.notified(), if kills < planned_kills => {
+                if progress.accepted.load(Ordering::SeqCst) >= at[kills] {
+                    local.kill().await;
+                    kills += 1;
+                    local = Local::start(dir.path(), &backend, &args).await;
+                    server_tx.send_replace(local.api());
+                }
             }
+            () = tokio::time::sleep_until(deadline) => {}
         }
     }
     assert_eq!(
