@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beside the Rust toolchain, once, into a cache
 # shared by every checkout: moto (DynamoDB and Kinesis stand-in), s3s-fs (S3
-# stand-in that checks signatures), SAM CLI, cfn-lint, cargo-lambda and
-# schemathesis.
+# stand-in that checks signatures), SAM CLI, cfn-lint, cargo-lambda,
+# schemathesis and cargo-fuzz.
 # Prints the tools directory. Re-running is cheap: finished steps are kept.
 set -euo pipefail
 
@@ -30,6 +30,14 @@ s3s_version=0.14.1 # 0.17 needs a newer rustc than the one we build with
 if [ ! -x "$tools/bin/s3s-fs" ] || ! "$tools/bin/s3s-fs" --version 2>/dev/null | grep -q "$s3s_version"; then
   echo "tools: building s3s-fs $s3s_version" >&2
   cargo install --quiet --root "$tools" s3s-fs --version "$s3s_version" --features binary --locked >&2
+fi
+
+# Coverage-guided fuzzing (scripts/fuzz.sh); `-s none` lets it build on the
+# stable toolchain.
+fuzz_version=0.13.2
+if [ ! -x "$tools/bin/cargo-fuzz" ] || ! "$tools/bin/cargo-fuzz" --version 2>/dev/null | grep -q "$fuzz_version"; then
+  echo "tools: building cargo-fuzz $fuzz_version" >&2
+  cargo install --quiet --root "$tools" cargo-fuzz --version "$fuzz_version" --locked >&2
 fi
 
 echo "$tools"

@@ -59,9 +59,9 @@ pub async fn handle(svc: &Services, event: KinesisEvent) -> Result<KinesisEventR
 }
 
 /// A record that cannot be decoded can never succeed; retrying it would
-/// block its shard, so it is logged and skipped.
-fn decode(record: &KinesisEventRecord) -> Option<StreamEvent> {
-    match serde_json::from_slice::<StreamEvent>(&record.kinesis.data.0) {
+/// block its shard, so it is logged and skipped. Public for the fuzzer.
+pub fn decode(record: &KinesisEventRecord) -> Option<StreamEvent> {
+    match decode_data(&record.kinesis.data.0) {
         Ok(event) => Some(event),
         Err(e) => {
             tracing::error!(
@@ -72,4 +72,9 @@ fn decode(record: &KinesisEventRecord) -> Option<StreamEvent> {
             None
         }
     }
+}
+
+/// One record's data, as the message function wrote it.
+pub fn decode_data(data: &[u8]) -> Result<StreamEvent, serde_json::Error> {
+    serde_json::from_slice(data)
 }
