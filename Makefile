@@ -3,7 +3,7 @@
 
 ARGS ?=
 
-.PHONY: run web test lint packages template bench coldstart faults fuzz
+.PHONY: run web test lint packages template bench coldstart faults fuzz soak
 
 ## Build the web client, then start chitter-local with the embedded store
 ## (data in ./.chitter) serving it on http://localhost:3000.
@@ -50,3 +50,9 @@ faults:
 ## runs ten seconds each).
 fuzz:
 	FUZZ_SECONDS=300 scripts/fuzz.sh
+
+## The soak at full size: 20,000 connections churning through the embedded
+## backend in waves of 250, memory and sockets sampled (`make test` runs
+## 2,000, and 100 on the stand-ins).
+soak:
+	CHITTER_SOAK_CONNECTIONS=20000 cargo test -p chitter-local --test soak embedded -- --nocapture

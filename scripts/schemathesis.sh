@@ -9,6 +9,11 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+if [ -z "${CHITTER_LOCAL_BIN:-}" ]; then
+  # The same build as `cargo test --workspace --all-features`: nothing is
+  # rebuilt when the tests ran first.
+  cargo test --workspace --all-features --no-run --quiet
+fi
 bin=${CHITTER_LOCAL_BIN:-target/debug/chitter-local}
 tools=$(scripts/tools.sh)
 
@@ -29,7 +34,7 @@ fail() {
   exit 1
 }
 
-NO_COLOR=1 "$bin" --port 0 --data-dir "$work/data" --rate-limits false \
+NO_COLOR=1 "$bin" --host 127.0.0.1 --port 0 --data-dir "$work/data" --rate-limits false \
   >"$work/chitter.log" 2>&1 &
 pid=$!
 

@@ -11,7 +11,7 @@ use chitter_core::ports::{PushError, Pusher};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
-use crate::faults::Faults;
+use crate::faults::{self, Faults, Kind};
 
 /// API Gateway's limit on one message, pushed or received.
 pub const MAX_MESSAGE: usize = 128 * 1024;
@@ -150,13 +150,13 @@ impl ConnectionTable {
             Some(c) if c.open && !c.closing => c.tx.clone(),
             _ => return Err(PostError::Gone),
         };
-        if Faults::roll(self.faults.push_gone) {
+        if faults::strikes(Kind::PushGone, self.faults.push_gone) {
             // As when the client's network drops: the socket goes, and
             // API Gateway answers 410 from then on.
             let _ = self.close(id, 1001, "Going away");
             return Err(PostError::Gone);
         }
-        if Faults::roll(self.faults.push_throttle) {
+        if faults::strikes(Kind::PushThrottle, self.faults.push_throttle) {
             return Err(PostError::Throttled);
         }
         let frame = match std::str::from_utf8(data) {

@@ -5,8 +5,66 @@
 //! (before a write, or after it committed, as a timeout would).
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand::Rng;
+
+/// The kinds of fault, as `--faults` names them.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    PersistCrash,
+    Redeliver,
+    PushGone,
+    PushThrottle,
+    Store,
+}
+
+impl Kind {
+    const ALL: [Kind; 5] = [
+        Kind::PersistCrash,
+        Kind::Redeliver,
+        Kind::PushGone,
+        Kind::PushThrottle,
+        Kind::Store,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::PersistCrash => "persist-crash",
+            Kind::Redeliver => "redeliver",
+            Kind::PushGone => "push-gone",
+            Kind::PushThrottle => "push-throttle",
+            Kind::Store => "store",
+        }
+    }
+}
+
+/// Faults injected so far in this process, by kind (`GET /_local/faults`),
+/// so a test can tell that the faults it asked for happened.
+static INJECTED: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+
+/// Rolls for a fault of `kind` with probability `p`, counting a hit.
+pub fn strikes(kind: Kind, p: f64) -> bool {
+    let hit = Faults::roll(p);
+    if hit {
+        INJECTED[kind as usize].fetch_add(1, Ordering::Relaxed);
+    }
+    hit
+}
+
+/// The counts, by name.
+pub fn injected() -> serde_json::Value {
+    Kind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.name().to_owned(),
+                INJECTED[*k as usize].load(Ordering::Relaxed).into(),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
 
 /// Probabilities, each in `0..=1`; all zero by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -62,7 +62,11 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
+        if config.faults.any() {
+            tracing::warn!(faults = ?config.faults, "injecting faults, as --faults asks");
+        }
         let connections = Arc::new(ConnectionTable::with_faults(config.faults));
+        let metrics = Arc::new(chitter_core::ports::Counters::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let control = StreamControl::new(config.stream_paused);
         let clock = Arc::new(clock::LocalClock::default());
@@ -72,6 +76,7 @@ impl Server {
             addr,
             public_url: &public_url,
             connections: connections.clone(),
+            metrics: metrics.clone(),
             control: &control,
             clock: clock.clone(),
             shutdown: shutdown_rx.clone(),
@@ -83,6 +88,7 @@ impl Server {
             api: chitter_crud::Api::new(wired.svc.clone()),
             svc: wired.svc,
             connections: connections.clone(),
+            metrics,
             stream: wired.stream,
             control,
             clock,

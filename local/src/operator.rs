@@ -23,6 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/@connections/{id}", connections.clone())
         .route("/{stage}/@connections/{id}", connections)
         .route("/_local/connections", get(list_connections))
+        .route("/_local/metrics", get(metrics))
+        .route("/_local/faults", get(faults))
         .route("/_local/stream", get(stream_status))
         .route("/_local/stream/pause", post(pause_stream))
         .route("/_local/stream/resume", post(resume_stream))
@@ -89,6 +91,20 @@ async fn stream_status(State(app): State<AppState>) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// The functions' metrics since start, as CloudWatch would total them.
+async fn metrics(State(app): State<AppState>) -> axum::Json<serde_json::Value> {
+    let totals: serde_json::Map<String, serde_json::Value> = chitter_core::ports::Metric::ALL
+        .iter()
+        .map(|m| (m.name().to_owned(), app.metrics.get(*m).into()))
+        .collect();
+    axum::Json(totals.into())
+}
+
+/// Faults injected so far (`--faults`), by kind.
+async fn faults() -> axum::Json<serde_json::Value> {
+    axum::Json(crate::faults::injected())
 }
 
 /// The open connections, for developers (and tests) who need an id to try

@@ -7,6 +7,7 @@ use crate::sweeper::Sweeper;
 use std::time::Duration;
 
 use chitter_core::Services;
+use chitter_core::ports::Counters;
 
 use crate::backend::StreamHandle;
 use crate::connection_table::ConnectionTable;
@@ -19,6 +20,8 @@ pub struct AppState {
     /// The crud function's router, built once.
     pub api: chitter_crud::Api,
     pub connections: Arc<ConnectionTable>,
+    /// The functions' metrics, totalled (`GET /_local/metrics`).
+    pub metrics: Arc<Counters>,
     pub stream: StreamHandle,
     pub control: StreamControl,
     pub clock: Arc<LocalClock>,

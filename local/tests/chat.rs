@@ -604,6 +604,10 @@ async fn a_flooding_client_is_rate_limited_and_nobody_else_is(backend: Backend) 
         )
         .await;
     assert_eq!(other.status, 200);
+    // What an operator sees: every refusal counted.
+    // (A flood that crosses a window's end is refused fewer times.)
+    let limited = api.metrics().await["RateLimited"].as_u64().unwrap();
+    assert!(limited >= 3, "{limited}");
 }
 
 async fn bad_tickets_fail_the_handshake(backend: Backend) {

@@ -256,6 +256,8 @@ async fn uploads_that_break_the_rules_are_refused_and_removed(backend: Backend) 
         .map(|u| u["kind"].as_str().unwrap())
         .collect();
     assert_eq!(kept, vec!["background", "attachment"]);
+    // What an operator sees: each refusal at finalize counted.
+    assert_eq!(api.metrics().await["UploadsRefused"], 3);
 }
 
 async fn an_upload_url_works_once_for_what_was_signed(backend: Backend) {

@@ -10,6 +10,7 @@ use chitter_core::Services;
 use chitter_core::app::{accounts, presence};
 use chitter_core::authorizer;
 use serde_json::Value;
+use tracing::Instrument;
 
 pub mod config;
 
@@ -71,6 +72,21 @@ pub fn allows(response: &ApiGatewayCustomAuthorizerResponse) -> bool {
 /// `$connect` registers the connection; `$disconnect` removes it. A non-2xx
 /// answer to `$connect` makes API Gateway refuse the handshake.
 pub async fn handle(
+    svc: &Services,
+    event: ApiGatewayWebsocketProxyRequest,
+) -> Result<ApiGatewayProxyResponse, Error> {
+    let ctx = &event.request_context;
+    // Every log line of the event carries its ids.
+    let span = tracing::info_span!(
+        "connection",
+        connection_id = ctx.connection_id.as_deref().unwrap_or_default(),
+        event = ctx.event_type.as_deref().unwrap_or_default(),
+        request_id = ctx.request_id.as_deref().unwrap_or_default(),
+    );
+    handle_event(svc, event).instrument(span).await
+}
+
+async fn handle_event(
     svc: &Services,
     event: ApiGatewayWebsocketProxyRequest,
 ) -> Result<ApiGatewayProxyResponse, Error> {

@@ -15,10 +15,17 @@ async fn main() -> Result<(), Error> {
     let aws = AwsInit::from_env().await;
     let (store, pusher) = (aws.store(&config.table), aws.pusher(&config.callback_url));
     tokio::join!(store.warm(), pusher.warm());
-    let svc = Arc::new(Wiring::new(store).pusher(pusher).build());
+    let metrics = aws.metrics("connect");
+    let svc = Arc::new(
+        Wiring::new(store)
+            .pusher(pusher)
+            .metrics(metrics.clone())
+            .build(),
+    );
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let svc = svc.clone();
+        let (svc, metrics) = (svc.clone(), metrics.clone());
         async move {
+            let _flush = FlushOnDrop(&metrics);
             // An authorizer request carries a `methodArn`; a route event does not.
             if event.payload.get("methodArn").is_some() {
                 let request = serde_json::from_value(event.payload)?;
@@ -34,4 +41,13 @@ async fn main() -> Result<(), Error> {
         }
     }))
     .await
+}
+
+/// Prints the invocation's metrics however the handler returns.
+struct FlushOnDrop<'a>(&'a chitter_wiring::EmfMetrics);
+
+impl Drop for FlushOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.flush();
+    }
 }

@@ -20,6 +20,7 @@ use chitter_core::Services;
 use http::Uri;
 use lambda_http::{Body, IntoResponse as _, Request, RequestExt as _, Response};
 use tower::ServiceExt;
+use tracing::Instrument;
 
 pub use lambda_http::Error;
 
@@ -151,7 +152,19 @@ impl Api {
     /// `{code, message}` with its status; nothing here returns `Err`, which
     /// would be a 502 at the edge.
     pub async fn handle(&self, request: Request) -> Result<Response<Body>, Error> {
-        let response = self.router.clone().oneshot(on_raw_path(request)).await?;
+        // Every log line of the request carries its ids.
+        let span = tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = request.raw_http_path(),
+            request_id = request.lambda_context_ref().map_or("", |c| c.request_id.as_str()),
+        );
+        let response = self
+            .router
+            .clone()
+            .oneshot(on_raw_path(request))
+            .instrument(span)
+            .await?;
         Ok(response.into_response().await)
     }
 }

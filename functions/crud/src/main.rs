@@ -16,8 +16,10 @@ async fn main() -> Result<(), Error> {
     let store = aws.store(&config.table);
     store.warm().await;
     let auth = Auth::new(&config.jwt_secret, AuthSettings::default());
+    let metrics = aws.metrics("crud");
     let svc = Arc::new(
         Wiring::new(store)
+            .metrics(metrics.clone())
             .blobs(aws.blobs(&config.bucket))
             .pusher(aws.pusher(&config.callback_url))
             .stream(aws.stream(&config.stream))
@@ -27,8 +29,12 @@ async fn main() -> Result<(), Error> {
     );
     let api = chitter_crud::Api::new(svc);
     lambda_http::run(service_fn(move |request: Request| {
-        let api = api.clone();
-        async move { api.handle(request).await }
+        let (api, metrics) = (api.clone(), metrics.clone());
+        async move {
+            let response = api.handle(request).await;
+            metrics.flush();
+            response
+        }
     }))
     .await
 }

@@ -6,6 +6,7 @@ use chitter_core::Services;
 use chitter_core::app::{self, messaging};
 use chitter_core::authorizer;
 use chitter_core::protocol::{ErrorCode, ServerFrame};
+use tracing::Instrument;
 
 pub mod config;
 
@@ -19,12 +20,28 @@ pub async fn handle(
     event: ApiGatewayWebsocketProxyRequest,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let ctx = &event.request_context;
+    // Every log line of the frame carries its ids.
+    let span = tracing::info_span!(
+        "frame",
+        connection_id = ctx.connection_id.as_deref().unwrap_or_default(),
+        request_id = ctx.request_id.as_deref().unwrap_or_default(),
+        user_id = tracing::field::Empty,
+    );
+    handle_frame(svc, event).instrument(span).await
+}
+
+async fn handle_frame(
+    svc: &Services,
+    event: ApiGatewayWebsocketProxyRequest,
+) -> Result<ApiGatewayProxyResponse, Error> {
+    let ctx = &event.request_context;
     let caller = authorizer::caller(&ctx.authorizer.fields);
     let connection = authorizer::connection(ctx.connection_id.as_deref());
     let (Some(caller), Some(connection)) = (caller, connection) else {
         tracing::error!("route invoked without an authorized connection");
         return Ok(status(401));
     };
+    tracing::Span::current().record("user_id", tracing::field::display(caller.user_id));
     let body = event.body.as_deref().unwrap_or_default();
     if event.is_base64_encoded {
         let frame = ServerFrame::error(

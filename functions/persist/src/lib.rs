@@ -7,7 +7,9 @@ use aws_lambda_events::streams::KinesisEventResponse;
 use chitter_core::Services;
 use chitter_core::app::messaging;
 use chitter_core::domain::{ConversationId, StreamEvent};
+use chitter_core::ports::Metric;
 use futures::StreamExt;
+use tracing::Instrument;
 
 pub use lambda_runtime::Error;
 
@@ -21,6 +23,18 @@ const PARALLEL_CONVERSATIONS: usize = 8;
 /// is reported as a batch item failure: Lambda then retries from the
 /// earliest one, and the idempotent store makes the repeats harmless.
 pub async fn handle(svc: &Services, event: KinesisEvent) -> Result<KinesisEventResponse, Error> {
+    // Every log line of the batch carries where it starts.
+    let first = event.records.first();
+    let span = tracing::info_span!(
+        "batch",
+        records = event.records.len(),
+        // `shardId-…:<sequence number>`
+        first_event_id = first.map_or("", |r| r.event_id.as_deref().unwrap_or_default()),
+    );
+    handle_batch(svc, event).instrument(span).await
+}
+
+async fn handle_batch(svc: &Services, event: KinesisEvent) -> Result<KinesisEventResponse, Error> {
     let mut groups: Vec<(ConversationId, Vec<(usize, StreamEvent)>)> = Vec::new();
     for (position, record) in event.records.iter().enumerate() {
         let Some(event) = decode(record) else {
@@ -54,6 +68,7 @@ pub async fn handle(svc: &Services, event: KinesisEvent) -> Result<KinesisEventR
         .and_then(|i| event.records.get(i))
     {
         response.add_failure(first.kinesis.sequence_number.clone());
+        svc.metrics.count(Metric::BatchItemFailures, 1);
     }
     Ok(response)
 }

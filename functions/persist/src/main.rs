@@ -17,10 +17,21 @@ async fn main() -> Result<(), Error> {
     let stream = aws.stream(&config.stream);
     let pusher = aws.pusher(&config.callback_url);
     tokio::join!(store.warm(), stream.warm(), pusher.warm());
-    let svc = Arc::new(Wiring::new(store).stream(stream).pusher(pusher).build());
+    let metrics = aws.metrics("persist");
+    let svc = Arc::new(
+        Wiring::new(store)
+            .stream(stream)
+            .pusher(pusher)
+            .metrics(metrics.clone())
+            .build(),
+    );
     lambda_runtime::run(service_fn(move |event: LambdaEvent<KinesisEvent>| {
-        let svc = svc.clone();
-        async move { chitter_persist::handle(&svc, event.payload).await }
+        let (svc, metrics) = (svc.clone(), metrics.clone());
+        async move {
+            let response = chitter_persist::handle(&svc, event.payload).await;
+            metrics.flush();
+            response
+        }
     }))
     .await
 }

@@ -21,7 +21,7 @@ use chitter_wiring::Wiring;
 
 use super::{Inputs, StreamHandle, Wired};
 use crate::esm::KinesisSource;
-use crate::faults::Faults;
+use crate::faults::{self, Kind};
 
 pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
     let config = inputs.config;
@@ -60,6 +60,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
         .identity(config.identity_provider()?)
         .settings(config.settings())
         .clock(inputs.clock.clone())
+        .metrics(inputs.metrics.clone())
         .build(),
     );
     // The persist function's own services: its DynamoDB requests may fail.
@@ -85,6 +86,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
                 )))
                 .settings(config.settings())
                 .clock(inputs.clock.clone())
+                .metrics(inputs.metrics.clone())
                 .build(),
         )
     } else {
@@ -129,9 +131,11 @@ fn s3_origin(config: &crate::config::Config) -> String {
     }
 }
 
-/// Fails DynamoDB requests at random (`--faults store=p`): half of the
-/// failures before the request is sent, half after DynamoDB answered (the
-/// write happened; the caller hears an error, as after a timeout).
+/// Fails the persist function's DynamoDB requests, reads too, at random
+/// (`--faults store=p`): half of the failures before the request is sent
+/// (not retried by the SDK, unlike a real connection failure), half after
+/// DynamoDB answered (a write happened; the caller hears an error, as
+/// after a timeout).
 #[derive(Debug)]
 struct FailingRequests(f64);
 
@@ -146,7 +150,7 @@ impl Intercept for FailingRequests {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if Faults::roll(self.0 / 2.0) {
+        if faults::strikes(Kind::Store, self.0 / 2.0) {
             return Err("injected fault before the request".into());
         }
         Ok(())
@@ -158,7 +162,7 @@ impl Intercept for FailingRequests {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if Faults::roll(self.0 / 2.0) {
+        if faults::strikes(Kind::Store, self.0 / 2.0) {
             return Err("injected fault after the answer".into());
         }
         Ok(())

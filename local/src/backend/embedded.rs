@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::{Inputs, LocalS3, StreamHandle, Wired};
 use crate::emulated;
 use crate::esm;
-use crate::faults::Faults;
+use crate::faults::{self, Kind};
 use crate::sweeper;
 
 pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
@@ -41,13 +41,14 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             .identity(config.identity_provider()?)
             .settings(config.settings())
             .clock(inputs.clock.clone())
+            .metrics(inputs.metrics.clone())
             .build(),
     );
     // The persist function's own services: its store writes may fail.
     let persist = match config.faults.store {
         p if p > 0.0 => Arc::new(
             Wiring::new(Arc::new(store.with_write_faults(Arc::new(move || {
-                Faults::roll(p).then(|| {
+                faults::strikes(Kind::Store, p).then(|| {
                     if rand::random() {
                         WriteFault::BeforeCommit
                     } else {
@@ -60,6 +61,7 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             .blobs(Arc::new(s3.store.clone()))
             .settings(config.settings())
             .clock(inputs.clock.clone())
+            .metrics(inputs.metrics.clone())
             .build(),
         ),
         _ => svc.clone(),

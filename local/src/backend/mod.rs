@@ -47,6 +47,7 @@ pub struct Inputs<'a> {
     pub addr: std::net::SocketAddr,
     pub public_url: &'a str,
     pub connections: Arc<ConnectionTable>,
+    pub metrics: Arc<chitter_core::ports::Counters>,
     pub control: &'a StreamControl,
     pub clock: Arc<LocalClock>,
     pub shutdown: watch::Receiver<bool>,

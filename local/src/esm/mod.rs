@@ -15,7 +15,7 @@ use chitter_core::Services;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::faults::Faults;
+use crate::faults::{self, Faults, Kind};
 
 pub use embedded::start as start_embedded;
 pub use kinesis::KinesisSource;
@@ -90,7 +90,7 @@ fn outcome(response: &KinesisEventResponse, records: &[BatchRecord]) -> Outcome 
 /// Invokes persist with one batch; returns how many leading records
 /// succeeded (all of them, or those before the first failure).
 async fn invoke(svc: &Services, records: &[BatchRecord], faults: &Faults) -> usize {
-    if Faults::roll(faults.persist_crash) {
+    if faults::strikes(Kind::PersistCrash, faults.persist_crash) {
         // The function dies part-way: some records were handled, and the
         // event source, seeing an error, retries the whole batch.
         let done = rand::random_range(0..=records.len());
@@ -101,7 +101,7 @@ async fn invoke(svc: &Services, records: &[BatchRecord], faults: &Faults) -> usi
     match chitter_persist::handle(svc, event::kinesis_event(records)).await {
         Ok(response) => match outcome(&response, records) {
             Outcome::Done => {
-                if Faults::roll(faults.redeliver) {
+                if faults::strikes(Kind::Redeliver, faults.redeliver) {
                     // The checkpoint was lost: the same records again.
                     let _ = chitter_persist::handle(svc, event::kinesis_event(records)).await;
                 }

@@ -108,6 +108,7 @@ impl Local {
             .args(extra)
             .env_remove("CHITTER_PORT")
             .env_remove("CHITTER_DATA_DIR")
+            .env_remove("CHITTER_FAULTS")
             .stdout(Stdio::piped())
             .kill_on_drop(true);
         if std::env::var_os("CHITTER_TEST_LOGS").is_none() {
@@ -132,6 +133,11 @@ impl Local {
             ws: format!("ws://{addr}/ws"),
             data_dir: data_dir.to_owned(),
         }
+    }
+
+    /// The server's process id, to sample its memory and descriptors.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
     }
 
     /// SIGKILL: no shutdown code runs, as in a crash.
@@ -210,6 +216,13 @@ impl Api {
         let status = resp.status().as_u16();
         let body = resp.json().await.unwrap_or(Value::Null);
         Reply { status, body }
+    }
+
+    /// The functions' metrics since the server started.
+    pub async fn metrics(&self) -> Value {
+        let r = self.call("GET", "/_local/metrics", None, None).await;
+        assert_eq!(r.status, 200);
+        r.body
     }
 
     pub async fn signup(&self, handle: &str) -> User {

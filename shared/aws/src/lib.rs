@@ -5,6 +5,7 @@
 
 mod blobs;
 pub mod clients;
+mod metrics;
 mod provision;
 mod pusher;
 mod store;
@@ -13,6 +14,7 @@ mod warm;
 
 pub use blobs::S3BlobStore;
 pub use clients::AwsClients;
+pub use metrics::EmfMetrics;
 pub use provision::{Resources, provision};
 pub use pusher::ApiGatewayPusher;
 pub use store::DynamoStore;

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use chitter_core::Services;
 use chitter_core::app::{accounts, presence};
 use chitter_core::auth::{Auth, AuthSettings, JwtSecret};
 use chitter_core::domain::{Caller, ConnectionId, DisplayName, Handle, Password};
+use chitter_core::{Services, Settings};
 use chitter_embedded::{EmbeddedStore, EmbeddedStream};
 use chitter_wiring::Wiring;
 
@@ -27,6 +27,11 @@ pub struct World {
 impl World {
     /// Needs a Tokio runtime: it serves an S3 endpoint for the blobs.
     pub fn new() -> Self {
+        Self::with_settings(Settings::default())
+    }
+
+    /// A world with other settings (rate limits off, for a fuzzer).
+    pub fn with_settings(settings: Settings) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(EmbeddedStore::open(&dir.path().join("store.redb")).unwrap());
         let stream = Arc::new(EmbeddedStream::open(&dir.path().join("stream.redb"), 2).unwrap());
@@ -41,6 +46,7 @@ impl World {
                 .blobs(Arc::new(s3.store.clone()))
                 .clock(clock.clone())
                 .auth(Auth::new(&key, AuthSettings::default()))
+                .settings(settings)
                 .build(),
         );
         Self {

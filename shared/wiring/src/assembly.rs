@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use chitter_core::auth::Auth;
 use chitter_core::ports::{
-    BlobStore, Clock, IdentityProvider, MessageStream, Pusher, Store, SystemClock,
+    BlobStore, Clock, Counters, IdentityProvider, MessageStream, Metrics, Pusher, Store,
+    SystemClock,
 };
 use chitter_core::{Services, Settings};
 
@@ -18,6 +19,7 @@ pub struct Wiring<S> {
     pusher: Arc<dyn Pusher>,
     blobs: Arc<dyn BlobStore>,
     clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
     auth: Option<Auth>,
     identity: Option<Arc<dyn IdentityProvider>>,
     settings: Settings,
@@ -32,6 +34,7 @@ impl<S: Store + 'static> Wiring<S> {
             pusher: Arc::new(Unavailable),
             blobs: Arc::new(Unavailable),
             clock: Arc::new(SystemClock),
+            metrics: Arc::new(Counters::default()),
             auth: None,
             identity: None,
             settings: Settings::default(),
@@ -55,6 +58,12 @@ impl<S: Store + 'static> Wiring<S> {
 
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Where the counts an operator watches go (kept in memory by default).
+    pub fn metrics(mut self, metrics: Arc<dyn Metrics>) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -94,6 +103,7 @@ impl<S: Store + 'static> Wiring<S> {
             pusher: self.pusher,
             blobs: self.blobs,
             clock: self.clock,
+            metrics: self.metrics,
             auth: self.auth,
             identity: self.identity,
             settings: self.settings,

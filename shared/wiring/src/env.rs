@@ -27,6 +27,8 @@ pub mod vars {
     pub const OIDC_CLIENT_ID: &str = "CHITTER_OIDC_CLIENT_ID";
     /// The provider's name on the sign-in button; default "OpenID".
     pub const OIDC_NAME: &str = "CHITTER_OIDC_NAME";
+    /// The CloudWatch namespace of the functions' metrics; default "Chitter".
+    pub const METRICS_NAMESPACE: &str = "CHITTER_METRICS_NAMESPACE";
 }
 
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
-use chitter_aws::{ApiGatewayPusher, DynamoStore, KinesisStream, S3BlobStore, clients};
+use chitter_aws::{ApiGatewayPusher, DynamoStore, EmfMetrics, KinesisStream, S3BlobStore, clients};
+
+use crate::env::vars;
 
 pub struct AwsInit {
     config: SdkConfig,
@@ -31,6 +33,16 @@ impl AwsInit {
     /// Presigning needs no connection: nothing to warm here.
     pub fn blobs(&self, bucket: &str) -> Arc<S3BlobStore> {
         Arc::new(S3BlobStore::new(clients::s3(&self.config, false), bucket))
+    }
+
+    /// The function's metrics, as log lines CloudWatch reads (flush them at
+    /// the end of each invocation).
+    pub fn metrics(&self, function: &'static str) -> Arc<EmfMetrics> {
+        let namespace = std::env::var(vars::METRICS_NAMESPACE)
+            .ok()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| "Chitter".to_owned());
+        Arc::new(EmfMetrics::new(&namespace, function))
     }
 
     pub fn pusher(&self, callback_url: &str) -> Arc<ApiGatewayPusher> {

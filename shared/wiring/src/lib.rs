@@ -10,6 +10,7 @@ mod lambda;
 mod unavailable;
 
 pub use assembly::Wiring;
+pub use chitter_aws::EmfMetrics;
 pub use env::{ConfigError, Env, FromEnv};
 pub use lambda::AwsInit;
 pub use unavailable::Unavailable;

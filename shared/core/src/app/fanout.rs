@@ -14,7 +14,7 @@ use super::services::Services;
 use crate::domain::{
     ConnectionId, ConnectionRecord, Conversation, ConversationId, ConversationKind, UserId,
 };
-use crate::ports::{PresenceChange, PushError};
+use crate::ports::{Metric, PresenceChange, PushError};
 use crate::protocol::ServerFrame;
 
 /// A push to a connection this young may have failed only because its
@@ -262,7 +262,10 @@ async fn send_all(svc: &Services, targets: &[ConnectionId], data: &[u8]) -> Fail
     // whole fan-out stays `Send`.
     futures::stream::iter(targets.iter().cloned().map(|id| async move {
         match pusher.push(&id, data).await {
-            Ok(()) => None,
+            Ok(()) => {
+                svc.metrics.count(Metric::Pushed, 1);
+                None
+            }
             Err(e) => {
                 if !matches!(e, PushError::Gone) {
                     tracing::warn!(connection_id = %id, error = %e, "push failed");
@@ -292,6 +295,7 @@ async fn prune(svc: &Services, connection: &ConnectionId) -> AppResult<Option<Us
     let Some((record, change)) = svc.connections.remove_connection(connection).await? else {
         return Ok(None);
     };
+    svc.metrics.count(Metric::ConnectionsPruned, 1);
     unsubscribe_rooms(svc, connection).await?;
     Ok((change == PresenceChange::WentOffline).then_some(record.user_id))
 }

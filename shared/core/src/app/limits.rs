@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::error::{AppError, AppResult};
 use super::services::Services;
+use crate::ports::Metric;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
@@ -60,6 +61,7 @@ pub(crate) async fn check(svc: &Services, limit: Limit, subject: &str) -> AppRes
         // Rounded up: a client told 7 with 7.7 s left would be refused again.
         let left_ms = u64::try_from((end - now).num_milliseconds()).unwrap_or(0);
         let retry_after = left_ms.div_ceil(1000).max(1);
+        svc.metrics.count(Metric::RateLimited, 1);
         return Err(AppError::RateLimited {
             what: limit.what,
             retry_after,

@@ -11,7 +11,7 @@ use crate::domain::{
     ConversationKind, MessageId, Role, Seq, StoredMessage, StreamChange, StreamEvent,
     StreamMessage, UploadKind, UploadState, UserId, Vote,
 };
-use crate::ports::PushError;
+use crate::ports::{Metric, PushError};
 use crate::protocol::{
     AckStatus, AttachmentRequest, ClientFrame, Content, ErrorCode, RESUME_PAGE, ServerFrame,
     parse_client_frame,
@@ -236,6 +236,7 @@ async fn request_change(
     };
     let message_id = c.message_id;
     append(svc, &StreamEvent::Change(c)).await?;
+    svc.metrics.count(Metric::Accepted, 1);
     Ok(ServerFrame::Ack {
         id,
         conversation_id,
@@ -351,6 +352,7 @@ async fn accept(
         origin: connection.cloned(),
     };
     append(svc, &StreamEvent::Message(message.clone())).await?;
+    svc.metrics.count(Metric::Accepted, 1);
     tracing::debug!(message_id = %message.message_id, conversation_id = %conversation_id, "accepted");
     Ok(ServerFrame::Ack {
         id,
@@ -513,6 +515,9 @@ pub async fn persist_in_order(
             }
         };
         let persisted = persisted.map_err(|e| (i, e.into()))?;
+        if !persisted.duplicate {
+            svc.metrics.count(Metric::Persisted, 1);
+        }
         let stored = &persisted.message;
         let ack = ServerFrame::Ack {
             id: client_msg_id.clone(),

@@ -7,8 +7,8 @@ use super::error::{AppError, AppResult};
 use crate::auth::Auth;
 use crate::ports::{
     BlobStore, Clock, ConnectionStore, ConversationStore, EmojiStore, FriendStore,
-    IdentityProvider, LimitStore, MatchStore, MessageLog, MessageStream, Pusher, RoomStore,
-    ThemeStore, TokenStore, UploadStore, UserStore,
+    IdentityProvider, LimitStore, MatchStore, MessageLog, MessageStream, Metrics, Pusher,
+    RoomStore, ThemeStore, TokenStore, UploadStore, UserStore,
 };
 
 /// Limits and lifetimes that the platform imposes or the operator chooses.
@@ -68,6 +68,7 @@ pub struct Services {
     /// The OpenID provider people may sign in with, when one is configured.
     pub identity: Option<Arc<dyn IdentityProvider>>,
     pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<dyn Metrics>,
     /// Access tokens: only the function that issues and checks them (crud)
     /// holds the signing key; elsewhere this is `None`.
     pub auth: Option<Auth>,

@@ -16,7 +16,7 @@ use super::services::Services;
 use crate::domain::{
     Caller, Dimensions, MediaType, Upload, UploadId, UploadKind, UploadState, UserId,
 };
-use crate::ports::{BlobKey, Deleted, Finalized, PresignedRequest};
+use crate::ports::{BlobKey, Deleted, Finalized, Metric, PresignedRequest};
 use crate::protocol::ErrorCode;
 
 /// Uploads one user may have started and not yet finalized.
@@ -194,6 +194,7 @@ pub async fn finalize(svc: &Services, caller: &Caller, id: UploadId) -> AppResul
     let incoming = incoming_key(upload.owner, id)?;
     if upload.expires_at <= svc.clock.now() {
         discard(svc, &upload).await?;
+        svc.metrics.count(Metric::UploadsRefused, 1);
         return Err(refuse(
             ErrorCode::UploadExpired,
             "this upload waited too long to be finalized; start a new one",
@@ -232,6 +233,7 @@ pub async fn finalize(svc: &Services, caller: &Caller, id: UploadId) -> AppResul
                 }
                 Finalized::OverQuota => {
                     discard(svc, &upload).await?;
+                    svc.metrics.count(Metric::UploadsRefused, 1);
                     Err(over_quota(svc))
                 }
                 // Another finalize of the same upload won (its file is the
@@ -248,6 +250,7 @@ pub async fn finalize(svc: &Services, caller: &Caller, id: UploadId) -> AppResul
         }
         Err(refusal) => {
             discard(svc, &upload).await?;
+            svc.metrics.count(Metric::UploadsRefused, 1);
             Err(refusal)
         }
     }
