@@ -297,6 +297,12 @@ async fn every_documented_operation_is_routed_and_refuses_callers_without_a_vali
             op.method, op.path, r.body
         );
     }
+    let guarded = ops.iter().filter(|o| !o.public).count();
+    println!(
+        "authorization matrix, tokens ({backend:?}): {} cells ({guarded} operations × no, forged and expired token; {} public)",
+        guarded * 3 + (ops.len() - guarded),
+        ops.len() - guarded
+    );
 }
 
 /// What a caller who is not the owner, not a member, or not an admin gets
@@ -360,6 +366,7 @@ async fn others_non_members_and_removed_members_are_refused_everywhere(backend: 
         );
     }
     assert!(rows >= 20, "{rows} rows for strangers");
+    let stranger_rows = rows;
     // Joining is for rooms only: a private group's id is no room.
     let join = api
         .call(
@@ -402,6 +409,7 @@ async fn others_non_members_and_removed_members_are_refused_everywhere(backend: 
         );
     }
     assert_eq!(rows, 6);
+    let (strangers, admins) = (stranger_rows, rows);
 
     // Removed: the conversation is as hidden as from a stranger.
     let removed = api
@@ -416,10 +424,12 @@ async fn others_non_members_and_removed_members_are_refused_everywhere(backend: 
         )
         .await;
     assert_eq!(removed.status, 204);
+    let mut removed_rows = 0;
     for op in ops
         .iter()
         .filter(|o| o.path.starts_with("/api/conversations/{id}"))
     {
+        removed_rows += 1;
         let r = call(&api, op, &f, Some(&member.token)).await;
         assert_eq!(
             (r.status, r.body["code"].as_str()),
@@ -430,6 +440,10 @@ async fn others_non_members_and_removed_members_are_refused_everywhere(backend: 
             r.body
         );
     }
+    println!(
+        "authorization matrix, people ({backend:?}): {} cells ({strangers} stranger, 1 join, {admins} non-admin, {removed_rows} removed member)",
+        strangers + 1 + admins + removed_rows
+    );
 }
 
 /// The conversation actions of the socket, from the protocol's list.
@@ -495,6 +509,10 @@ async fn every_conversation_action_refuses_non_members(backend: Backend) {
             "{action}: {e}"
         );
     }
+    println!(
+        "authorization matrix, socket ({backend:?}): {} cells (each conversation action from a non-member)",
+        actions.iter().filter(|a| *a != "ping").count()
+    );
     // Nothing reached the group.
     assert_eq!(api.history(&owner, &group).await.len(), 1);
     let msgs = owner_ws.drain().await;
