@@ -16,7 +16,6 @@ use lambda_http::Body;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 
-const DOC: &str = include_str!("../../docs/openapi.yaml");
 const EVENT: &str = include_str!("../../infra/events/crud-signup.json");
 
 struct Setup {
@@ -30,32 +29,12 @@ struct Setup {
     _world: World,
 }
 
-/// Every documented operation, read as `local/tests/authz.rs` reads them.
+/// Every documented operation, as the authorization matrix reads them.
 fn operations() -> Vec<(String, String)> {
-    let mut ops = Vec::new();
-    let mut path: Option<String> = None;
-    for line in DOC.lines() {
-        if let Some(p) = line
-            .strip_prefix("  /api")
-            .and_then(|l| l.strip_suffix(':'))
-        {
-            path = Some(format!("/api{p}"));
-            continue;
-        }
-        if !line.starts_with("  ") {
-            path = None;
-            continue;
-        }
-        let method = line
-            .trim_end()
-            .strip_prefix("    ")
-            .and_then(|l| l.strip_suffix(':'));
-        if let (Some(p), Some(m)) = (&path, method)
-            && ["get", "post", "put", "patch", "delete"].contains(&m)
-        {
-            ops.push((m.to_uppercase(), p.clone()));
-        }
-    }
+    let ops: Vec<(String, String)> = chitter_testing::openapi::operations()
+        .into_iter()
+        .map(|op| (op.method, op.path))
+        .collect();
     assert!(ops.len() > 40, "the document's operations were found");
     ops
 }

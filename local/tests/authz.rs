@@ -13,53 +13,13 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use chitter_testing::openapi::{self, Op};
 use common::{Api, Backend, Local, User};
 use serde_json::{Value, json};
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Op {
-    method: String,
-    path: String,
-    public: bool,
-}
-
 /// The operations `docs/openapi.yaml` documents.
 fn documented() -> Vec<Op> {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.yaml"))
-        .expect("the OpenAPI document");
-    let mut ops: Vec<Op> = Vec::new();
-    let mut path: Option<String> = None;
-    for line in doc.lines() {
-        if let Some(p) = line
-            .strip_prefix("  /api")
-            .and_then(|l| l.strip_suffix(':'))
-        {
-            path = Some(format!("/api{p}"));
-            continue;
-        }
-        if !line.starts_with("  ") {
-            path = None;
-            continue;
-        }
-        if let Some(p) = &path {
-            let method = line
-                .trim_end()
-                .strip_prefix("    ")
-                .and_then(|l| l.strip_suffix(':'));
-            if let Some(m) =
-                method.filter(|m| ["get", "post", "put", "patch", "delete"].contains(m))
-            {
-                ops.push(Op {
-                    method: m.to_uppercase(),
-                    path: p.clone(),
-                    public: false,
-                });
-            } else if line.trim() == "security: []" {
-                ops.last_mut().expect("an operation").public = true;
-            }
-        }
-    }
-    ops
+    openapi::operations()
 }
 
 /// Every path the router serves (`functions/crud/src/lib.rs`), its
@@ -218,9 +178,7 @@ async fn every_documented_operation_is_routed_and_refuses_callers_without_a_vali
     let f = setup(&api, &owner, &other).await;
     let ops = documented();
     // The reader above found every operation line the document has.
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/openapi.yaml"))
-        .unwrap();
-    let lines = doc
+    let lines = openapi::DOCUMENT
         .lines()
         .filter(|l| {
             ["get", "post", "put", "patch", "delete"]

@@ -8,6 +8,7 @@
 pub mod conformance;
 mod doubles;
 pub mod oidc;
+pub mod openapi;
 pub mod s3;
 pub mod standins;
 mod world;
