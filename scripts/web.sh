@@ -12,7 +12,19 @@ fi
 stamp=node_modules/.installed-$(sha256sum package-lock.json | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "web: installing packages (npm ci)" >&2
-  npm ci --no-audit --no-fund --silent
-  touch "$stamp"
+  # A registry hiccup should not fail a whole run: try three times, and
+  # let npm print its errors.
+  for attempt in 1 2 3; do
+    if npm ci --no-audit --no-fund --loglevel=error; then
+      touch "$stamp"
+      break
+    fi
+    if [ "$attempt" -eq 3 ]; then
+      echo "web: npm ci failed three times" >&2
+      exit 1
+    fi
+    echo "web: npm ci failed (attempt $attempt); retrying" >&2
+    sleep $((attempt * 5))
+  done
 fi
 npm run -s build
