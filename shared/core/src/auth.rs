@@ -1,11 +1,11 @@
 //! Credentials: argon2id password hashes, HS256 access tokens, and the random
 //! bearer secrets (refresh tokens, connect tickets) stored only by digest.
 
-use std::sync::OnceLock;
+use std::sync::{LazyLock, Mutex, OnceLock};
 use std::time::Duration;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Argon2, Block, Params};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -149,15 +149,27 @@ pub fn secs(d: Duration) -> i64 {
 }
 
 /// Hashes with argon2id at the crate's defaults (19 MiB, 2 passes), the
-/// OWASP baseline. CPU-bound: call it from a blocking thread.
+/// OWASP baseline. CPU-bound: call it from a blocking thread, through
+/// [`HASHING`]'s permits so that memory stays bounded.
 pub fn hash_password(password: &Password) -> Result<String, AuthError> {
+    let hashing = |e: &dyn std::fmt::Display| AuthError::Hashing(e.to_string());
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AuthError::Hashing(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.expose().as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AuthError::Hashing(e.to_string()))
+    let argon = Argon2::default();
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    with_memory(argon.params().block_count(), |blocks| {
+        argon.hash_password_into_with_memory(password.expose().as_bytes(), &salt, &mut out, blocks)
+    })
+    .map_err(|e| hashing(&e))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| hashing(&e))?;
+    let phc = PasswordHash {
+        algorithm: argon2::Algorithm::Argon2id.ident(),
+        version: Some(argon2::Version::V0x13.into()),
+        params: ParamsString::try_from(argon.params()).map_err(|e| hashing(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| hashing(&e))?),
+    };
+    Ok(phc.to_string())
 }
 
 /// Verifies against a stored PHC string. With `None` it verifies against a
@@ -178,10 +190,57 @@ pub fn verify_password(password: &Password, phc: Option<&str>) -> bool {
     let Ok(parsed) = PasswordHash::new(phc.unwrap_or(dummy)) else {
         return false;
     };
-    let ok = Argon2::default()
-        .verify_password(password.expose().as_bytes(), &parsed)
-        .is_ok();
+    let ok = verify_parsed(password, &parsed).unwrap_or(false);
     ok && known
+}
+
+/// Recomputes the hash with the stored algorithm, version, parameters and
+/// salt, and compares in constant time (`Output`'s equality).
+fn verify_parsed(password: &Password, parsed: &PasswordHash<'_>) -> Option<bool> {
+    let expected = parsed.hash?;
+    let algorithm = argon2::Algorithm::try_from(parsed.algorithm).ok()?;
+    let version = parsed
+        .version
+        .map_or(Ok(argon2::Version::default()), argon2::Version::try_from)
+        .ok()?;
+    let params = Params::try_from(parsed).ok()?;
+    let mut salt = [0u8; 64];
+    let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
+    let argon = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    with_memory(argon.params().block_count(), |blocks| {
+        argon.hash_password_into_with_memory(password.expose().as_bytes(), salt, &mut out, blocks)
+    })
+    .ok()?;
+    Some(Output::new(&out).ok()? == expected)
+}
+
+/// How many passwords are hashed at once: one per core. Each needs 19 MiB
+/// of working memory, so this bounds it too.
+static PERMITS: LazyLock<usize> =
+    LazyLock::new(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+pub(crate) static HASHING: LazyLock<tokio::sync::Semaphore> =
+    LazyLock::new(|| tokio::sync::Semaphore::new(*PERMITS));
+
+/// Argon2's working memory, kept for the next hash rather than freed: the
+/// system allocator would keep most of it anyway, spread over per-thread
+/// arenas, and a burst of sign-ups grew the process by hundreds of MiB.
+/// Holds at most one block set per permit of [`HASHING`].
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    let kept = MEMORY.lock().ok().and_then(|mut m| m.pop());
+    let mut memory = match kept {
+        Some(m) if m.len() == blocks => m,
+        _ => vec![Block::default(); blocks],
+    };
+    let result = f(&mut memory);
+    if let Ok(mut m) = MEMORY.lock()
+        && m.len() < *PERMITS
+    {
+        m.push(memory);
+    }
+    result
 }
 
 /// A random bearer secret: 256 bits, URL-safe.
@@ -329,6 +388,47 @@ mod tests {
         let wrong = Password::parse("incorrect horse".into()).unwrap();
         assert!(!verify_password(&wrong, Some(&h)));
         assert!(!verify_password(&p, None));
+    }
+
+    #[test]
+    fn hashes_agree_with_the_argon2_crates_own_format() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let p = Password::parse("correct horse battery".into()).unwrap();
+        // Ours verifies with the crate's verifier...
+        let ours = hash_password(&p).unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
+        // ...and hashes stored by the crate's hasher (every account made
+        // before hashing reused its memory) verify with ours.
+        let salt = SaltString::encode_b64(&[7u8; 16]).unwrap();
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse battery", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_password(&p, Some(&theirs)));
+        let wrong = Password::parse("correct horse battery!".into()).unwrap();
+        assert!(!verify_password(&wrong, Some(&theirs)));
+        // Other parameters (a future tuning) still verify.
+        let cheap = Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            Params::new(4096, 3, 1, None).unwrap(),
+        )
+        .hash_password(b"correct horse battery", &salt)
+        .unwrap()
+        .to_string();
+        assert!(verify_password(&p, Some(&cheap)));
+        // Hashing many at once keeps at most one memory set per permit.
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| assert!(verify_password(&p, Some(&ours))));
+            }
+        });
+        assert!(MEMORY.lock().unwrap().len() <= *PERMITS);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{AppError, AppResult};
 use super::limits;
-use super::services::{Services, blocking};
+use super::services::{Services, hashing};
 use crate::auth::{SecretToken, hash_password, secs, verify_password};
 use crate::domain::{
     Caller, DisplayName, ExternalIdentity, Handle, Password, UserId, UserProfile, UserRecord,
@@ -45,7 +45,7 @@ pub async fn signup(
     // Before any write: a process that cannot sign tokens must not create
     // an account it cannot start a session for.
     svc.access_tokens()?;
-    let password_hash = blocking(move || hash_password(&password)).await??;
+    let password_hash = hashing(move || hash_password(&password)).await??;
     let display_name = match display_name {
         Some(d) => d,
         None => DisplayName::parse(handle.as_str())?,
@@ -75,7 +75,7 @@ pub async fn signin(svc: &Services, handle: &str, password: String) -> AppResult
     limits::check(svc, limits::SIGN_INS, handle.as_str()).await?;
     let user = svc.users.user_by_handle(&handle).await?;
     let phc = user.as_ref().map(|u| u.password_hash.clone());
-    let ok = blocking(move || verify_password(&password, phc.as_deref())).await?;
+    let ok = hashing(move || verify_password(&password, phc.as_deref())).await?;
     match user {
         Some(user) if ok => start_session(svc, &user).await,
         _ => Err(AppError::InvalidCredentials),

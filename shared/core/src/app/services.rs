@@ -84,11 +84,24 @@ impl Services {
     }
 }
 
-/// Runs CPU-heavy or blocking work (password hashing) off the async threads.
+/// Runs CPU-heavy or blocking work off the async threads.
 pub(crate) async fn blocking<T, F>(f: F) -> AppResult<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
     Ok(tokio::task::spawn_blocking(f).await?)
+}
+
+/// Password hashing: off the async threads, and at most one per core at a
+/// time (each takes 19 MiB; a burst of sign-ups waits its turn rather than
+/// growing the process).
+pub(crate) async fn hashing<T, F>(f: F) -> AppResult<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    // The semaphore is never closed.
+    let _permit = crate::auth::HASHING.acquire().await.ok();
+    blocking(f).await
 }

@@ -2,6 +2,12 @@
 //! transaction is serialisable and atomic, which gives the guarantees that
 //! the DynamoDB adapter gets from conditional writes and transactions. This
 //! file holds the tables and the helpers the ports share.
+//!
+//! Writes are group-committed: each transaction commits without syncing,
+//! then waits for the flusher thread, whose one durable commit makes every
+//! write that committed before it durable. A write returns only once it is
+//! on disk, as before, but concurrent writers share one fsync instead of
+//! taking turns.
 
 mod connections;
 mod conversations;
@@ -21,7 +27,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use redb::{
-    Database, ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable,
+    Database, Durability, ReadOnlyTable, ReadTransaction, ReadableDatabase, ReadableTable,
     ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 
@@ -99,10 +105,74 @@ const UPLOAD_USAGE: TableDefinition<&str, u64> = TableDefinition::new("upload_us
 
 #[derive(Clone)]
 pub struct EmbeddedStore {
+    /// Declared first, so that dropping the last clone stops the flusher
+    /// (which holds the database too) before the file is let go.
+    flusher: Arc<Flusher>,
     db: Arc<Database>,
     /// Rate-limit counters: key -> (window start, window end, uses).
     limits: Arc<std::sync::Mutex<Counters>>,
     faults: Option<WriteFaults>,
+}
+
+/// The thread that makes committed writes durable, a group at a time.
+struct Flusher {
+    waiting: Option<std::sync::mpsc::Sender<tokio::sync::oneshot::Sender<Result<(), String>>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Flusher {
+    fn start(db: Arc<Database>) -> Result<Self, DbError> {
+        let (waiting, queue) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("store-flusher".into())
+            .spawn(move || flush_groups(&db, &queue))
+            .map_err(DbError::backend)?;
+        Ok(Self {
+            waiting: Some(waiting),
+            thread: Some(thread),
+        })
+    }
+
+    /// Waits until everything committed so far is durable.
+    async fn durable(&self) -> Result<(), DbError> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        self.waiting
+            .as_ref()
+            .and_then(|w| w.send(done).ok())
+            .ok_or_else(|| DbError::backend("the store's flusher has stopped"))?;
+        answer
+            .await
+            .map_err(|_| DbError::backend("the store's flusher has stopped"))?
+            .map_err(DbError::backend)
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        self.waiting.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Takes everyone waiting (at least one), makes one durable commit, which
+/// also makes every earlier non-durable commit durable, and answers them.
+fn flush_groups(
+    db: &Database,
+    queue: &std::sync::mpsc::Receiver<tokio::sync::oneshot::Sender<Result<(), String>>>,
+) {
+    while let Ok(first) = queue.recv() {
+        let mut group = vec![first];
+        group.extend(queue.try_iter());
+        let flushed = db
+            .begin_write()
+            .map_err(|e| e.to_string())
+            .and_then(|tx| tx.commit().map_err(|e| e.to_string()));
+        for waiter in group {
+            let _ = waiter.send(flushed.clone());
+        }
+    }
 }
 
 /// Where an injected write failure strikes: before the commit, or after it
@@ -166,8 +236,10 @@ impl EmbeddedStore {
             tx.open_table(THEME_CHOICES)?;
         }
         tx.commit()?;
+        let db = Arc::new(db);
         Ok(Self {
-            db: Arc::new(db),
+            flusher: Arc::new(Flusher::start(db.clone())?),
+            db,
             limits: Arc::default(),
             faults: None,
         })
@@ -182,7 +254,8 @@ impl EmbeddedStore {
     }
 
     /// Runs `f` in a write transaction on a blocking thread and commits it
-    /// if `f` succeeds (an error aborts it: no partial writes).
+    /// if `f` succeeds (an error aborts it: no partial writes), then waits
+    /// until the commit is durable.
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         F: FnOnce(&WriteTransaction) -> DbResult<T> + Send + 'static,
@@ -190,22 +263,26 @@ impl EmbeddedStore {
     {
         let db = self.db.clone();
         let fault = self.faults.as_ref().and_then(|decide| decide());
-        tokio::task::spawn_blocking(move || {
-            let tx = db.begin_write()?;
+        let out = tokio::task::spawn_blocking(move || {
+            let mut tx = db.begin_write()?;
+            // Durable once the flusher's next commit is (below).
+            tx.set_durability(Durability::None)
+                .map_err(DbError::backend)?;
             let out = f(&tx)?;
             if fault == Some(WriteFault::BeforeCommit) {
                 tx.abort()?;
                 return Err(DbError::backend("injected fault before commit"));
             }
             tx.commit()?;
-            if fault == Some(WriteFault::AfterCommit) {
-                return Err(DbError::backend("injected fault after commit"));
-            }
             Ok::<T, DbError>(out)
         })
         .await
-        .map_err(StoreError::backend)?
-        .map_err(StoreError::from)
+        .map_err(StoreError::backend)??;
+        self.flusher.durable().await?;
+        if fault == Some(WriteFault::AfterCommit) {
+            return Err(StoreError::backend("injected fault after commit"));
+        }
+        Ok(out)
     }
 
     fn read<T>(&self, f: impl FnOnce(&ReadTransaction) -> DbResult<T>) -> Result<T, StoreError> {
@@ -280,4 +357,37 @@ fn read_conversation(
     id: &str,
 ) -> DbResult<Option<Conversation>> {
     get_json(table, id)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writes_all_land_and_the_file_closes_with_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.redb");
+        let store = EmbeddedStore::open(&path).unwrap();
+        let writes: Vec<_> = (0..100)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.purge_connections().await })
+            })
+            .collect();
+        for w in writes {
+            assert_eq!(w.await.unwrap().unwrap(), 0);
+        }
+        // A write that fails before committing leaves nothing behind and
+        // does not stop the next one.
+        let faulty = store.with_write_faults(Arc::new(|| Some(WriteFault::BeforeCommit)));
+        assert!(faulty.purge_connections().await.is_err());
+        assert_eq!(store.purge_connections().await.unwrap(), 0);
+        // Dropping every clone stops the flusher and lets the file go, so
+        // it reopens at once.
+        drop(faulty);
+        drop(store);
+        let again = EmbeddedStore::open(&path).unwrap();
+        assert_eq!(again.purge_connections().await.unwrap(), 0);
+    }
 }
