@@ -33,13 +33,17 @@ packages:
 template:
 	scripts/template.sh
 
-## chitter-local under load on loopback: latencies, throughput, memory.
+## chitter-local beside a Socket.IO server, and each Lambda package beside
+## a hello-world one, in one run: builds what it measures, runs every
+## scenario and writes docs/performance.md. `scripts/bench.sh --quick` is a
+## one-minute smoke run that writes nothing.
 bench:
-	cargo bench -p chitter-local --bench gateway
+	scripts/bench.sh
 
-## Each Lambda package's init time (process start to first runtime poll).
-coldstart: packages
-	scripts/with-standins.sh python3 scripts/coldstart.py
+## Each Lambda package's cold start beside a hello-world Rust function and
+## a Node.js one: init, first call and warm call, medians of 20.
+coldstart:
+	scripts/coldstart.sh
 
 ## The counted fault runs at full size, one at a time: 1,000 messages a run
 ## on both backends (`make test` runs 200 on the stand-ins).

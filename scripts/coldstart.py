@@ -1,45 +1,224 @@
 #!/usr/bin/env python3
-"""Cold start of each Lambda package: the time from starting its `bootstrap`
-to its first `GET /runtime/invocation/next`, i.e. the whole init (config,
-SDK clients, warm-up requests). A tiny Runtime API stand-in on loopback
-records that moment. Run inside scripts/with-standins.sh after
-scripts/packages.sh, so the warm-up requests reach moto:
+"""Cold starts, side by side: each Lambda package beside a hello-world
+`lambda_runtime` function built the same way (bench/hello) and beside the
+message function's job written in Node.js 20 with AWS SDK v3
+(bench/node-lambda). A Runtime API stand-in on loopback starts each one and
+records:
 
-    scripts/with-standins.sh python3 scripts/coldstart.py [DIR [DIR]]
+- init: from starting the process to its first `GET .../invocation/next`
+  (config, SDK clients, warm-up requests);
+- first call: from handing it its first event to its response;
+- warm call: the same for a second event.
 
-DIR holds `{function}/bootstrap.zip` (default `target/lambda`). Given two,
-the packages run in turn, A B A B ..., and the script prints each median and
-the median of the pairwise ratios B/A: on a noisy machine, compare two
-builds that way rather than by absolute figures from different runs.
+Run inside scripts/with-standins.sh after scripts/packages.sh (and the
+hello package), so SDK requests reach moto on loopback:
+
+    scripts/with-standins.sh python3 scripts/coldstart.py [--json FILE]
+    scripts/with-standins.sh python3 scripts/coldstart.py DIR DIR
+
+The processes run in turn, round after round, so noise falls on all alike;
+the script prints medians and each one's ratios. Given two directories of
+packages (`{function}/bootstrap.zip`), it compares their init times
+instead, A B A B ..., and prints the median of the pairwise ratios B/A.
+COLDSTART_RUNS sets the rounds (default 20).
 """
 
+import base64
+import json
 import os
+import shutil
 import stat
 import statistics
 import subprocess
 import sys
-import threading
 import tempfile
+import threading
 import time
+import uuid
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-RUNS = int(os.environ.get("COLDSTART_RUNS", "10"))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUNS = int(os.environ.get("COLDSTART_RUNS", "20"))
 FUNCTIONS = ["connect", "message", "persist", "crud"]
-first_poll = threading.Event()
+NODE_DIR = os.path.join(ROOT, "bench/node-lambda")
+CONVERSATION = "0190a7a4-0000-7000-8000-0000000000c1"
+
+
+class Invocations:
+    """What the stand-in hands out, and when things happened."""
+
+    def __init__(self, events):
+        self.events = list(events)
+        self.cv = threading.Condition()
+        self.polls = []
+        self.sent = {}
+        self.done = {}
+
+    def next_event(self):
+        with self.cv:
+            self.polls.append(time.perf_counter())
+            self.cv.notify_all()
+            if not self.events:
+                return None
+            rid = str(uuid.uuid4())
+            self.sent[rid] = time.perf_counter()
+            return rid, self.events.pop(0)
+
+    def finish(self, rid):
+        with self.cv:
+            self.done[rid] = time.perf_counter()
+            self.cv.notify_all()
+
+    def wait(self, predicate, timeout):
+        with self.cv:
+            return self.cv.wait_for(predicate, timeout)
+
+
+current = None
 
 
 class RuntimeApi(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
     def do_GET(self):
-        if self.path.endswith("/runtime/invocation/next"):
-            first_poll.set()
+        if not self.path.endswith("/runtime/invocation/next"):
+            return self.reply(404, b"{}")
+        state = current
+        got = state.next_event() if state else None
+        if got is None:
             # Hold the poll: the function stays idle, as between invocations.
             time.sleep(5)
-        self.send_response(204)
+            return self.reply(204, b"")
+        rid, event = got
+        body = json.dumps(event).encode()
+        self.send_response(200)
+        self.send_header("Lambda-Runtime-Aws-Request-Id", rid)
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000))
+        self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:coldstart")
+        self.send_header("Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        parts = self.path.split("/")
+        if len(parts) >= 2 and parts[-1] in ("response", "error") and current:
+            current.finish(parts[-2])
+        self.reply(202, b"{}")
+
+    def reply(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, *_):
         pass
+
+    def handle(self):
+        # A process killed while its poll is held leaves a broken pipe.
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def uuid7():
+    b = bytearray(uuid.uuid4().bytes)
+    b[0:6] = int(time.time() * 1000).to_bytes(6, "big")
+    b[6] = 0x70 | (b[6] & 0x0F)
+    return str(uuid.UUID(bytes=bytes(b)))
+
+
+def ws_event(route, event_type, **extra):
+    now = int(time.time() * 1000)
+    e = {
+        "requestContext": {
+            "routeKey": route,
+            "eventType": event_type,
+            "connectionId": "Lz2mCf8JoAMCEyA=",
+            "connectedAt": now,
+            "requestTimeEpoch": now,
+            "requestId": str(uuid.uuid4()),
+            "domainName": "127.0.0.1",
+            "stage": "prod",
+            "apiId": "coldstart",
+            "messageDirection": "IN",
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
+        "isBase64Encoded": False,
+    }
+    e.update(extra)
+    return e
+
+
+def event_for(name):
+    """A real event for each function: each reaches the stand-ins."""
+    if name == "connect":
+        # An unknown ticket: looked up, refused.
+        return ws_event("$connect", "CONNECT", queryStringParameters={"ticket": "coldstart-unknown-ticket"})
+    if name in ("message", "node-message"):
+        frame = {"action": "send", "id": "c-1", "conversation_id": CONVERSATION, "text": "Hello"}
+        return ws_event("$default", "MESSAGE", body=json.dumps(frame))
+    if name == "persist":
+        data = {
+            "type": "message",
+            "message_id": uuid7(),
+            "conversation_id": CONVERSATION,
+            "sender_id": "0190a7a4-0000-7000-8000-000000000001",
+            "client_msg_id": "c-1",
+            "text": "Hello",
+            "sent_at": "2026-11-24T09:15:09.433Z",
+        }
+        seq = str(int(time.time() * 1e6))
+        return {
+            "Records": [
+                {
+                    "kinesis": {
+                        "kinesisSchemaVersion": "1.0",
+                        "partitionKey": CONVERSATION,
+                        "sequenceNumber": seq,
+                        "data": base64.b64encode(json.dumps(data).encode()).decode(),
+                        "approximateArrivalTimestamp": time.time(),
+                    },
+                    "eventSource": "aws:kinesis",
+                    "eventVersion": "1.0",
+                    "eventID": f"shardId-000000000000:{seq}",
+                    "eventName": "aws:kinesis:record",
+                    "awsRegion": "us-east-1",
+                    "eventSourceARN": "arn:aws:kinesis:us-east-1:123456789012:stream/coldstart",
+                }
+            ]
+        }
+    if name == "crud":
+        # Sign-in for a handle nobody has: a store lookup, then 401.
+        body = json.dumps({"handle": "nobody", "password": "correct horse battery"})
+        return {
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": "/api/auth/signin",
+            "rawQueryString": "",
+            "headers": {"content-type": "application/json", "host": "127.0.0.1"},
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "coldstart",
+                "domainName": "127.0.0.1",
+                "domainPrefix": "coldstart",
+                "http": {"method": "POST", "path": "/api/auth/signin", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "coldstart"},
+                "requestId": str(uuid.uuid4()),
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": "01/Dec/2026:00:00:00 +0000",
+                "timeEpoch": int(time.time() * 1000),
+            },
+            "body": body,
+            "isBase64Encoded": False,
+        }
+    return {"hello": "world"}
 
 
 def unpack(package, into):
@@ -51,26 +230,27 @@ def unpack(package, into):
     return binary
 
 
-def init_time(binary, env, name):
-    """Milliseconds from starting the bootstrap to its first poll."""
-    first_poll.clear()
+def start_once(argv, env, name, events, cwd=None):
+    """Starts one process; returns (init, [call times]) in milliseconds."""
+    global current
+    state = Invocations(events)
+    current = state
     start = time.perf_counter()
-    proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if not first_poll.wait(10):
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        want = len(events) + 1
+        if not state.wait(lambda: len(state.polls) >= want, 20):
+            sys.exit(f"coldstart: {name} stopped after {len(state.polls)} of {want} polls")
+        init = (state.polls[0] - start) * 1000
+        calls = [(state.done[r] - state.sent[r]) * 1000 for r in sorted(state.sent, key=state.sent.get)]
+        return init, calls
+    finally:
         proc.kill()
-        sys.exit(f"{name} did not reach its first poll")
-    elapsed = (time.perf_counter() - start) * 1000
-    proc.kill()
-    proc.wait()
-    return elapsed
+        proc.wait()
+        current = None
 
 
-def main():
-    dirs = sys.argv[1:] or ["target/lambda"]
-    if len(dirs) > 2:
-        sys.exit("usage: coldstart.py [DIR [DIR]]")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), RuntimeApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def environment(server):
     env = dict(os.environ)
     env.update(
         AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_port}",
@@ -82,17 +262,80 @@ def main():
         CHITTER_TABLE="coldstart",
         CHITTER_STREAM="coldstart",
         CHITTER_BUCKET="coldstart",
-        # Any live endpoint: the warm-up only needs an answer.
+        # Any live endpoint: pushes only need an answer.
         CHITTER_CALLBACK_URL=os.environ.get("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9"),
         CHITTER_JWT_SECRET="x" * 32,
     )
     env.setdefault("AWS_REGION", "us-east-1")
+    return env
+
+
+def provision(env):
+    """The table and stream the functions use, made by chitter-local's own
+    provisioning against the stand-ins (it exits once they exist)."""
+    local = os.environ.get("CHITTER_LOCAL_BIN") or os.path.join(ROOT, "target/speed/chitter-local")
+    if not os.path.exists(local):
+        local = os.path.join(ROOT, "target/debug/chitter-local")
+    data = tempfile.mkdtemp()
+    argv = [local, "--backend", "aws", "--provision", "--port", "0", "--data-dir", data,
+            "--table", "coldstart", "--stream", "coldstart", "--bucket", "coldstart", "--s3-path-style"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in proc.stdout:
+            if "listening" in line:
+                return
+        sys.exit("coldstart: could not provision the table and stream")
+    finally:
+        proc.terminate()
+        proc.wait()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def side_by_side(server, json_out):
+    env = environment(server)
+    provision(env)
     unpacked = tempfile.mkdtemp()
-    if len(dirs) == 1:
-        print(f"{'function':<10} {'median':>10} {'min':>10} {'max':>10}   (ms, {RUNS} runs)")
-    else:
-        print(f"A = {dirs[0]}, B = {dirs[1]}; runs in turn, A B A B ...")
-        print(f"{'function':<10} {'A median':>10} {'B median':>10} {'B/A':>8}   (ms, {RUNS} pairs)")
+    subjects = []
+    for name in ["hello"] + FUNCTIONS:
+        binary = unpack(os.path.join(ROOT, "target/lambda", name, "bootstrap.zip"), os.path.join(unpacked, name))
+        subjects.append((name, [binary], None))
+    if shutil.which("node") and os.path.isdir(os.path.join(NODE_DIR, "node_modules")):
+        subjects.append(("node-message", ["node", "bootstrap.mjs"], NODE_DIR))
+    times = {name: {"init": [], "first": [], "warm": []} for name, _, _ in subjects}
+    for _ in range(RUNS):
+        for name, argv, cwd in subjects:
+            init, (first, warm) = start_once(argv, env, name, [event_for(name), event_for(name)], cwd)
+            times[name]["init"].append(init)
+            times[name]["first"].append(first)
+            times[name]["warm"].append(warm)
+    shutil.rmtree(unpacked, ignore_errors=True)
+    hello = statistics.median(times["hello"]["init"])
+    rows = []
+    for name, _, _ in subjects:
+        t = times[name]
+        init, first, warm = (statistics.median(t[k]) for k in ("init", "first", "warm"))
+        rows.append({
+            "function": name, "init_ms": init, "init_min_ms": min(t["init"]), "init_max_ms": max(t["init"]),
+            "first_ms": first, "warm_ms": warm, "init_vs_hello": init / hello, "first_vs_warm": first / warm,
+        })
+    print(f"{'function':<13} {'init':>8} {'÷hello':>7} {'first':>8} {'warm':>8} {'÷warm':>7}   (ms, medians of {RUNS})")
+    for r in rows:
+        print(f"{r['function']:<13} {r['init_ms']:>8.1f} {r['init_vs_hello']:>7.2f} {r['first_ms']:>8.1f} {r['warm_ms']:>8.1f} {r['first_vs_warm']:>7.2f}")
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({"runs": RUNS, "rows": rows}, f, indent=1)
+    return rows
+
+
+def init_time(binary, env, name):
+    return start_once([binary], env, name, [])[0]
+
+
+def compare(server, dirs):
+    env = environment(server)
+    unpacked = tempfile.mkdtemp()
+    print(f"A = {dirs[0]}, B = {dirs[1]}; runs in turn, A B A B ...")
+    print(f"{'function':<10} {'A median':>10} {'B median':>10} {'B/A':>8}   (ms, {RUNS} pairs)")
     for name in FUNCTIONS:
         binaries = [
             unpack(os.path.join(d, name, "bootstrap.zip"), os.path.join(unpacked, str(i), name))
@@ -102,16 +345,30 @@ def main():
         for _ in range(RUNS):
             for i, binary in enumerate(binaries):
                 times[i].append(init_time(binary, env, name))
-        if len(dirs) == 1:
-            t = times[0]
-            print(f"{name:<10} {statistics.median(t):>10.1f} {min(t):>10.1f} {max(t):>10.1f}")
+        ratio = statistics.median(b / a for a, b in zip(times[0], times[1]))
+        print(f"{name:<10} {statistics.median(times[0]):>10.1f} {statistics.median(times[1]):>10.1f} {ratio:>8.2f}")
+    shutil.rmtree(unpacked, ignore_errors=True)
+
+
+def main():
+    args = sys.argv[1:]
+    json_out = None
+    if "--json" in args:
+        i = args.index("--json")
+        json_out = args[i + 1]
+        del args[i : i + 2]
+    if len(args) not in (0, 2):
+        sys.exit("usage: coldstart.py [--json FILE] | coldstart.py DIR DIR")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RuntimeApi)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        if args:
+            compare(server, args)
         else:
-            ratio = statistics.median(b / a for a, b in zip(times[0], times[1]))
-            print(
-                f"{name:<10} {statistics.median(times[0]):>10.1f} "
-                f"{statistics.median(times[1]):>10.1f} {ratio:>8.2f}"
-            )
-    server.shutdown()
+            side_by_side(server, json_out)
+    finally:
+        server.shutdown()
 
 
 if __name__ == "__main__":
