@@ -81,7 +81,7 @@ const GROUP_MAX: usize = 1024;
 /// The writer thread: takes the appends that are waiting (at least one),
 /// writes them in one transaction, commits it durably, then answers each.
 /// Ends when the stream is dropped.
-fn commit_appends(db: &Database, wakers: &[Notify], queue: &std::sync::mpsc::Receiver<Append>) {
+fn commit_appends(db: &Database, queue: &std::sync::mpsc::Receiver<Append>) {
     while let Ok(first) = queue.recv() {
         let mut group = vec![first];
         while group.len() < GROUP_MAX {
@@ -93,9 +93,6 @@ fn commit_appends(db: &Database, wakers: &[Notify], queue: &std::sync::mpsc::Rec
         match write_group(db, &group) {
             Ok(seqs) => {
                 for (append, seq) in group.into_iter().zip(seqs) {
-                    if let Some(w) = wakers.get(append.shard as usize) {
-                        w.notify_one();
-                    }
                     let _ = append.done.send(Ok(seq));
                 }
             }
@@ -163,10 +160,10 @@ impl EmbeddedStream {
         let db = Arc::new(db);
         let wakers: Arc<Vec<Notify>> = Arc::new((0..shards).map(|_| Notify::new()).collect());
         let (appends, queue) = std::sync::mpsc::channel();
-        let (writer_db, writer_wakers) = (db.clone(), wakers.clone());
+        let writer_db = db.clone();
         let writer = std::thread::Builder::new()
             .name("stream-writer".into())
-            .spawn(move || commit_appends(&writer_db, &writer_wakers, &queue))
+            .spawn(move || commit_appends(&writer_db, &queue))
             .map_err(DbError::backend)?;
         Ok(Self {
             db,
@@ -283,6 +280,13 @@ impl MessageStream for EmbeddedStream {
             .await
             .map_err(|_| failed("the stream's writer has stopped".into()))?
             .map_err(failed)?;
+        // Woken here, in the appender's task, not by the writer thread: the
+        // consumer starts only once the caller has its answer, and the
+        // caller's `accepted` ack is then a durable store write ahead of
+        // persist's `persisted`.
+        if let Some(w) = self.wakers.get(shard as usize) {
+            w.notify_one();
+        }
         Ok(sequence_number(shard, seq))
     }
 }
