@@ -36,7 +36,7 @@ template:
 ## chitter-local beside a Socket.IO server, and each Lambda package beside
 ## a hello-world one, in one run: builds what it measures, runs every
 ## scenario and writes docs/performance.md. `scripts/bench.sh --quick` is a
-## one-minute smoke run that writes nothing.
+## two-minute smoke run that writes nothing.
 bench:
 	scripts/bench.sh
 

@@ -157,11 +157,15 @@ def ws_event(route, event_type, **extra):
 
 
 def event_for(name):
-    """A real event for each function: each reaches the stand-ins."""
+    """A real-shaped event for each function. Persist's and crud's reach
+    the stand-ins; connect's and message's stop at the authorizer check."""
     if name == "connect":
-        # An unknown ticket: looked up, refused.
+        # No authorizer context: refused (401) before any request, so this
+        # call times the runtime's round trip only.
         return ws_event("$connect", "CONNECT", queryStringParameters={"ticket": "coldstart-unknown-ticket"})
     if name in ("message", "node-message"):
+        # Node's handler makes its three SDK calls regardless; the Rust
+        # function refuses the missing authorizer context first.
         frame = {"action": "send", "id": "c-1", "conversation_id": CONVERSATION, "text": "Hello"}
         return ws_event("$default", "MESSAGE", body=json.dumps(frame))
     if name == "persist":

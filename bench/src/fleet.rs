@@ -119,6 +119,8 @@ pub struct StepResult {
     /// first send's due time to the last arrival.
     pub achieved: f64,
     pub unfinished: u64,
+    /// `accepted` and `persisted` acks that never came.
+    pub missing_acks: u64,
     pub errors: u64,
     pub closed: u64,
     pub accepted: Histogram<u64>,
@@ -128,10 +130,14 @@ pub struct StepResult {
 
 impl StepResult {
     /// Every message reached everyone with p99 under `p99_ms`, no errors.
+    /// Every message acked twice and heard by all, no error, at least
+    /// 20 recorded, and p99 to the last recipient under `p99_ms`.
     pub fn kept_up(&self, p99_ms: f64) -> bool {
         self.unfinished == 0
+            && self.missing_acks == 0
             && self.errors == 0
             && self.closed == 0
+            && self.last.len() >= 20
             && (self.last.value_at_quantile(0.99) as f64) < p99_ms * 1000.0
     }
 
@@ -140,6 +146,7 @@ impl StepResult {
             "sent": self.sent,
             "achieved": (self.achieved * 10.0).round() / 10.0,
             "unfinished": self.unfinished,
+            "missing_acks": self.missing_acks,
             "errors": self.errors,
             "closed": self.closed,
             "accepted": summary(&self.accepted),
@@ -280,6 +287,8 @@ impl Fleet {
             sent,
             achieved: agg.n_last as f64 / (span as f64 / 1e6),
             unfinished: sent.saturating_sub(agg.n_last),
+            missing_acks: sent.saturating_sub(agg.n_accepted)
+                + sent.saturating_sub(agg.n_persisted),
             errors: agg.errors,
             closed,
             accepted: std::mem::replace(&mut agg.accepted, histogram()),

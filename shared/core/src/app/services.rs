@@ -101,7 +101,13 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    // The semaphore is never closed.
-    let _permit = crate::auth::HASHING.acquire().await.ok();
-    blocking(f).await
+    // The permit moves into the job: a request dropped while it hashes
+    // (a client gone) keeps its place until the hash ends. The semaphore
+    // is never closed.
+    let permit = crate::auth::HASHING.acquire().await.ok();
+    blocking(move || {
+        let _permit = permit;
+        f()
+    })
+    .await
 }

@@ -7,7 +7,9 @@
 //! then waits for the flusher thread, whose one durable commit makes every
 //! write that committed before it durable. A write returns only once it is
 //! on disk, as before, but concurrent writers share one fsync instead of
-//! taking turns.
+//! taking turns. A reader may see a write in the moment between its commit
+//! and the flush; a crash then loses it, and its writer, which has not
+//! returned, reports nothing done (persist retries from the stream).
 
 mod connections;
 mod conversations;
