@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,6 +55,8 @@ class Invocations:
         self.polls = []
         self.sent = {}
         self.done = {}
+        # request id -> ("response" or "error", the body posted)
+        self.answers = {}
 
     def next_event(self):
         with self.cv:
@@ -65,9 +68,10 @@ class Invocations:
             self.sent[rid] = time.perf_counter()
             return rid, self.events.pop(0)
 
-    def finish(self, rid):
+    def finish(self, rid, kind, body):
         with self.cv:
             self.done[rid] = time.perf_counter()
+            self.answers[rid] = (kind, body)
             self.cv.notify_all()
 
     def wait(self, predicate, timeout):
@@ -104,10 +108,10 @@ class RuntimeApi(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
+        body = self.rfile.read(length)
         parts = self.path.split("/")
         if len(parts) >= 2 and parts[-1] in ("response", "error") and current:
-            current.finish(parts[-2])
+            current.finish(parts[-2], parts[-1], body)
         self.reply(202, b"{}")
 
     def reply(self, code, body):
@@ -134,13 +138,19 @@ def uuid7():
     return str(uuid.UUID(bytes=bytes(b)))
 
 
+# The user, handle and direct conversation `seed` made; the connect and
+# message events act as that user.
+SEED = {}
+
+
 def ws_event(route, event_type, **extra):
     now = int(time.time() * 1000)
     e = {
         "requestContext": {
             "routeKey": route,
             "eventType": event_type,
-            "connectionId": "Lz2mCf8JoAMCEyA=",
+            # API Gateway's shape: 12 bytes in base64.
+            "connectionId": base64.b64encode(os.urandom(12)).decode(),
             "connectedAt": now,
             "requestTimeEpoch": now,
             "requestId": str(uuid.uuid4()),
@@ -149,6 +159,8 @@ def ws_event(route, event_type, **extra):
             "apiId": "coldstart",
             "messageDirection": "IN",
             "identity": {"sourceIp": "127.0.0.1"},
+            # What the authorizer passed on for the seeded user.
+            "authorizer": {"user_id": SEED.get("user_id", ""), "handle": SEED.get("handle", "")},
         },
         "isBase64Encoded": False,
     }
@@ -157,24 +169,22 @@ def ws_event(route, event_type, **extra):
 
 
 def event_for(name):
-    """A real-shaped event for each function. Persist's and crud's reach
-    the stand-ins; connect's and message's stop at the authorizer check."""
+    """A real-shaped event for each function, doing its real work against
+    the stand-ins: `$connect` registers a connection for the seeded user,
+    `send` checks membership, appends to the stream and pushes `accepted`,
+    persist stores a message, crud answers a sign-in."""
     if name == "connect":
-        # No authorizer context: refused (401) before any request, so this
-        # call times the runtime's round trip only.
-        return ws_event("$connect", "CONNECT", queryStringParameters={"ticket": "coldstart-unknown-ticket"})
+        return ws_event("$connect", "CONNECT", queryStringParameters={"ticket": "spent-by-the-authorizer"})
     if name in ("message", "node-message"):
-        # Node's handler makes its three SDK calls regardless; the Rust
-        # function refuses the missing authorizer context first.
-        frame = {"action": "send", "id": "c-1", "conversation_id": CONVERSATION, "text": "Hello"}
+        frame = {"action": "send", "id": f"c-{uuid.uuid4()}", "conversation_id": SEED.get("conversation_id", CONVERSATION), "text": "Hello"}
         return ws_event("$default", "MESSAGE", body=json.dumps(frame))
     if name == "persist":
         data = {
             "type": "message",
             "message_id": uuid7(),
-            "conversation_id": CONVERSATION,
-            "sender_id": "0190a7a4-0000-7000-8000-000000000001",
-            "client_msg_id": "c-1",
+            "conversation_id": SEED.get("conversation_id", CONVERSATION),
+            "sender_id": SEED.get("user_id", "0190a7a4-0000-7000-8000-000000000001"),
+            "client_msg_id": f"c-{uuid.uuid4()}",
             "text": "Hello",
             "sent_at": "2026-11-24T09:15:09.433Z",
         }
@@ -225,6 +235,22 @@ def event_for(name):
     return {"hello": "world"}
 
 
+def check(name, answer):
+    """Fails the run when a function's answer shows it did not do its real
+    work, so a call that stopped early is never timed as a call."""
+    kind, body = answer
+    if name == "hello":
+        return
+    if kind != "response":
+        sys.exit(f"coldstart: {name} reported an error: {body[:300]!r}")
+    got = json.loads(body or b"null")
+    want = {"connect": 200, "message": 200, "node-message": 200, "crud": 401}
+    if name in want and (got or {}).get("statusCode") != want[name]:
+        sys.exit(f"coldstart: {name} answered {body[:300]!r}, not status {want[name]}")
+    if name == "persist" and (got or {}).get("batchItemFailures"):
+        sys.exit(f"coldstart: persist failed its record: {body[:300]!r}")
+
+
 def unpack(package, into):
     if not os.path.exists(package):
         sys.exit(f"{package} is missing: run scripts/packages.sh first")
@@ -246,7 +272,10 @@ def start_once(argv, env, name, events, cwd=None):
         if not state.wait(lambda: len(state.polls) >= want, 20):
             sys.exit(f"coldstart: {name} stopped after {len(state.polls)} of {want} polls")
         init = (state.polls[0] - start) * 1000
-        calls = [(state.done[r] - state.sent[r]) * 1000 for r in sorted(state.sent, key=state.sent.get)]
+        order = sorted(state.sent, key=state.sent.get)
+        for r in order:
+            check(name, state.answers[r])
+        calls = [(state.done[r] - state.sent[r]) * 1000 for r in order]
         return init, calls
     finally:
         proc.kill()
@@ -276,7 +305,8 @@ def environment(server):
 
 def provision(env):
     """The table and stream the functions use, made by chitter-local's own
-    provisioning against the stand-ins (it exits once they exist)."""
+    provisioning against the stand-ins, then seeded through its HTTP API
+    with two users and their direct conversation (SEED)."""
     local = os.environ.get("CHITTER_LOCAL_BIN") or os.path.join(ROOT, "target/speed/chitter-local")
     if not os.path.exists(local):
         local = os.path.join(ROOT, "target/debug/chitter-local")
@@ -286,13 +316,30 @@ def provision(env):
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         for line in proc.stdout:
-            if "listening" in line:
+            if "listening on " in line:
+                seed(line.split("listening on ", 1)[1].strip())
                 return
         sys.exit("coldstart: could not provision the table and stream")
     finally:
         proc.terminate()
         proc.wait()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def seed(base):
+    def call(path, body, token=None):
+        headers = {"content-type": "application/json"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        req = urllib.request.Request(base + path, json.dumps(body).encode(), headers, method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.load(r)
+
+    suffix = uuid.uuid4().hex[:8]
+    a = call("/api/auth/signup", {"handle": f"cold_a_{suffix}", "password": "correct horse battery"})
+    b = call("/api/auth/signup", {"handle": f"cold_b_{suffix}", "password": "correct horse battery"})
+    c = call("/api/conversations", {"kind": "direct", "user_id": b["user"]["user_id"]}, a["access_token"])
+    SEED.update(user_id=a["user"]["user_id"], handle=a["user"]["handle"], conversation_id=c["conversation_id"])
 
 
 def side_by_side(server, json_out):

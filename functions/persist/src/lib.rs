@@ -2,13 +2,14 @@
 //! (and each edit or delete) under its conversation's next sequence
 //! number, and delivers it.
 
+use std::collections::HashMap;
+
 use aws_lambda_events::kinesis::{KinesisEvent, KinesisEventRecord};
 use aws_lambda_events::streams::KinesisEventResponse;
 use chitter_core::Services;
-use chitter_core::app::messaging;
+use chitter_core::app::persisting;
 use chitter_core::domain::{ConversationId, StreamEvent};
 use chitter_core::ports::Metric;
-use futures::StreamExt;
 use tracing::Instrument;
 
 pub use lambda_runtime::Error;
@@ -35,38 +36,34 @@ pub async fn handle(svc: &Services, event: KinesisEvent) -> Result<KinesisEventR
 }
 
 async fn handle_batch(svc: &Services, event: KinesisEvent) -> Result<KinesisEventResponse, Error> {
-    let mut groups: Vec<(ConversationId, Vec<(usize, StreamEvent)>)> = Vec::new();
+    // One run per conversation, in stream order, with each record's
+    // position in the batch.
+    let mut runs: Vec<(Vec<usize>, Vec<StreamEvent>)> = Vec::new();
+    let mut run_of: HashMap<ConversationId, usize> = HashMap::new();
     for (position, record) in event.records.iter().enumerate() {
         let Some(event) = decode(record) else {
             continue;
         };
-        let conversation = event.conversation_id();
-        match groups.iter_mut().find(|(c, _)| *c == conversation) {
-            Some((_, items)) => items.push((position, event)),
-            None => groups.push((conversation, vec![(position, event)])),
-        }
+        let k = *run_of.entry(event.conversation_id()).or_insert_with(|| {
+            runs.push(Default::default());
+            runs.len() - 1
+        });
+        runs[k].0.push(position);
+        runs[k].1.push(event);
     }
-    let failures: Vec<usize> = futures::stream::iter(groups)
-        .map(|(_, items)| async move {
-            let (positions, events): (Vec<usize>, Vec<StreamEvent>) = items.into_iter().unzip();
-            match messaging::persist_in_order(svc, &events).await {
-                Ok(()) => None,
-                Err((i, e)) => {
-                    e.log();
-                    positions.get(i).copied()
-                }
-            }
-        })
-        .buffer_unordered(PARALLEL_CONVERSATIONS)
-        .filter_map(|failed| async move { failed })
-        .collect()
-        .await;
-    let mut response = KinesisEventResponse::default();
-    if let Some(first) = failures
+    let events: Vec<&[StreamEvent]> = runs.iter().map(|(_, e)| e.as_slice()).collect();
+    let results = persisting::persist_runs(svc, &events, PARALLEL_CONVERSATIONS).await;
+    let first_failed = results
         .into_iter()
-        .min()
-        .and_then(|i| event.records.get(i))
-    {
+        .zip(&runs)
+        .filter_map(|(result, (positions, _))| {
+            let (i, e) = result.err()?;
+            e.log();
+            positions.get(i).copied()
+        })
+        .min();
+    let mut response = KinesisEventResponse::default();
+    if let Some(first) = first_failed.and_then(|i| event.records.get(i)) {
         response.add_failure(first.kinesis.sequence_number.clone());
         svc.metrics.count(Metric::BatchItemFailures, 1);
     }

@@ -3,6 +3,7 @@
 //!
 //! A module may use those below it in this list, never those above:
 //! `matching` (which opens conversations) and `rooms` (which shows them);
+//! `persisting` (the stream's consumer, which appends through `messaging`);
 //! `accounts`, `conversations`,
 //! `friends`, `messaging`, `themes`, `emoji` and `uploads` (the use cases
 //! the functions call); `presence` (connections coming and going); `fanout`
@@ -16,6 +17,7 @@ pub mod emoji;
 pub mod friends;
 pub mod matching;
 pub mod messaging;
+pub mod persisting;
 pub mod presence;
 pub mod rooms;
 pub mod themes;

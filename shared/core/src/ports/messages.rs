@@ -1,5 +1,7 @@
 //! The stored messages of each conversation, in sequence.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::StoreError;
@@ -28,6 +30,18 @@ pub struct Voted {
 
 #[async_trait]
 pub trait MessageLog: Send + Sync {
+    /// The same log, except that its writes return once committed, before
+    /// they are durable; `sync` then makes them all durable at once, so a
+    /// batch of writes shares one flush. `None` where every write is
+    /// durable by itself and deferring would save nothing (DynamoDB).
+    fn deferred(&self) -> Option<Arc<dyn MessageLog>> {
+        None
+    }
+    /// Returns once every write committed so far, deferred ones included,
+    /// is durable.
+    async fn sync(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Stores the message once per (conversation, sender, client message id)
     /// under the conversation's next sequence number, atomically with the
     /// conversation's `last_seq`.

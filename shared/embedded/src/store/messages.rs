@@ -2,6 +2,8 @@
 //! `last_seq` commit in one transaction, which makes numbers gap-free and
 //! stores a resend once.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use redb::ReadableTable;
@@ -16,6 +18,14 @@ use chitter_core::ports::{MessageLog, Persisted, StoreError, Voted};
 
 #[async_trait]
 impl MessageLog for EmbeddedStore {
+    fn deferred(&self) -> Option<Arc<dyn MessageLog>> {
+        Some(Arc::new(self.deferring()))
+    }
+
+    async fn sync(&self) -> Result<(), StoreError> {
+        self.durable().await
+    }
+
     async fn persist(&self, m: &StreamMessage) -> Result<Persisted, StoreError> {
         let m = m.clone();
         self.write(move |tx| {

@@ -10,6 +10,10 @@
 //! taking turns. A reader may see a write in the moment between its commit
 //! and the flush; a crash then loses it, and its writer, which has not
 //! returned, reports nothing done (persist retries from the stream).
+//!
+//! Persist goes one step further (`MessageLog::deferred`): it commits a
+//! whole stream batch without waiting, then waits once (`sync`) before it
+//! acks or delivers any of it.
 
 mod connections;
 mod conversations;
@@ -114,6 +118,9 @@ pub struct EmbeddedStore {
     /// Rate-limit counters: key -> (window start, window end, uses).
     limits: Arc<std::sync::Mutex<Counters>>,
     faults: Option<WriteFaults>,
+    /// Writes return once committed, without waiting to be durable
+    /// (`MessageLog::deferred`); the caller's `sync` waits instead.
+    deferred: bool,
 }
 
 /// The thread that makes committed writes durable, a group at a time.
@@ -244,6 +251,7 @@ impl EmbeddedStore {
             db,
             limits: Arc::default(),
             faults: None,
+            deferred: false,
         })
     }
 
@@ -255,9 +263,22 @@ impl EmbeddedStore {
         }
     }
 
+    /// The same database, with writes that do not wait to be durable.
+    pub(crate) fn deferring(&self) -> Self {
+        Self {
+            deferred: true,
+            ..self.clone()
+        }
+    }
+
+    /// Waits until every commit so far is durable.
+    pub(crate) async fn durable(&self) -> Result<(), StoreError> {
+        Ok(self.flusher.durable().await?)
+    }
+
     /// Runs `f` in a write transaction on a blocking thread and commits it
     /// if `f` succeeds (an error aborts it: no partial writes), then waits
-    /// until the commit is durable.
+    /// until the commit is durable (unless `deferring`).
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         F: FnOnce(&WriteTransaction) -> DbResult<T> + Send + 'static,
@@ -280,7 +301,9 @@ impl EmbeddedStore {
         })
         .await
         .map_err(StoreError::backend)??;
-        self.flusher.durable().await?;
+        if !self.deferred {
+            self.flusher.durable().await?;
+        }
         if fault == Some(WriteFault::AfterCommit) {
             return Err(StoreError::backend("injected fault after commit"));
         }

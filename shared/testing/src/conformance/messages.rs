@@ -139,6 +139,39 @@ pub async fn concurrent_writers_never_share_or_skip_a_number<S: Store + 'static>
     assert_eq!(s.after(id, Seq::ZERO, 100).await.unwrap().len(), 6);
 }
 
+/// Writes through the deferred log (where the store has one) are numbered
+/// and deduplicated like any other, are read back at once, and `sync`
+/// returns once they are durable. Returns the conversation written to.
+pub async fn deferred_writes_number_alike_and_sync<S: Store>(s: &S) -> ConversationId {
+    let ada = UserId::new();
+    let id = group_with(s, &[ada]).await;
+    let deferred = s.deferred();
+    for i in 1..=3u64 {
+        let m = message(id, ada, &format!("d-{i}"), &format!("deferred {i}"));
+        let p = match &deferred {
+            Some(log) => log.persist(&m).await.unwrap(),
+            None => s.persist(&m).await.unwrap(),
+        };
+        assert_eq!((p.message.seq, p.duplicate), (Seq(i), false));
+    }
+    // A resend through the durable path finds the deferred entry.
+    let again = s
+        .persist(&message(id, ada, "d-2", "deferred 2"))
+        .await
+        .unwrap();
+    assert_eq!((again.message.seq, again.duplicate), (Seq(2), true));
+    s.sync().await.unwrap();
+    let seqs: Vec<u64> = s
+        .after(id, Seq::ZERO, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.seq.0)
+        .collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    id
+}
+
 pub async fn edits_and_deletes_are_entries_that_change_their_target<S: Store>(s: &S) {
     let (ada, bob) = (UserId::new(), UserId::new());
     let id = group_with(s, &[ada, bob]).await;

@@ -37,7 +37,7 @@ pub use friends::{blocks_have_two_sides_and_end_friendships, friendships_have_tw
 pub use limits::limit_counters_count_each_use_once_per_window;
 pub use matching::matching_pairs_each_waiting_user_once;
 pub use messages::{
-    concurrent_writers_never_share_or_skip_a_number,
+    concurrent_writers_never_share_or_skip_a_number, deferred_writes_number_alike_and_sync,
     edits_and_deletes_are_entries_that_change_their_target,
     messages_get_gap_free_sequence_numbers_once, retention_stamps_entries_and_removes_the_expired,
     votes_count_once_per_user_even_when_cast_together,
@@ -118,6 +118,11 @@ macro_rules! store_conformance {
         async fn concurrent_writers_never_share_or_skip_a_number() {
             let s = $make;
             $crate::conformance::concurrent_writers_never_share_or_skip_a_number(s).await;
+        }
+        #[tokio::test]
+        async fn deferred_writes_number_alike_and_sync() {
+            let s = $make;
+            $crate::conformance::deferred_writes_number_alike_and_sync(&*s).await;
         }
         #[tokio::test]
         async fn edits_and_deletes_are_entries_that_change_their_target() {
