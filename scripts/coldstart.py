@@ -138,19 +138,20 @@ def uuid7():
     return str(uuid.UUID(bytes=bytes(b)))
 
 
-# The user, handle and direct conversation `seed` made; the connect and
-# message events act as that user.
+# What `seed` made: a user with a direct conversation, who sends (message
+# and persist events), and a user outside it, who connects (connect
+# events), so the connections that piles up reach no one persist delivers to.
 SEED = {}
 
 
-def ws_event(route, event_type, **extra):
+def ws_event(route, event_type, user="user_id", handle="handle", **extra):
     now = int(time.time() * 1000)
     e = {
         "requestContext": {
             "routeKey": route,
             "eventType": event_type,
-            # API Gateway's shape: 12 bytes in base64.
-            "connectionId": base64.b64encode(os.urandom(12)).decode(),
+            # API Gateway's shape (12 bytes in base64), without '/'.
+            "connectionId": base64.b64encode(os.urandom(12), altchars=b"+-").decode(),
             "connectedAt": now,
             "requestTimeEpoch": now,
             "requestId": str(uuid.uuid4()),
@@ -160,7 +161,7 @@ def ws_event(route, event_type, **extra):
             "messageDirection": "IN",
             "identity": {"sourceIp": "127.0.0.1"},
             # What the authorizer passed on for the seeded user.
-            "authorizer": {"user_id": SEED.get("user_id", ""), "handle": SEED.get("handle", "")},
+            "authorizer": {"user_id": SEED.get(user, ""), "handle": SEED.get(handle, "")},
         },
         "isBase64Encoded": False,
     }
@@ -172,9 +173,10 @@ def event_for(name):
     """A real-shaped event for each function, doing its real work against
     the stand-ins: `$connect` registers a connection for the seeded user,
     `send` checks membership, appends to the stream and pushes `accepted`,
-    persist stores a message, crud answers a sign-in."""
+    persist stores a message, crud lists the sender's conversations."""
     if name == "connect":
-        return ws_event("$connect", "CONNECT", queryStringParameters={"ticket": "spent-by-the-authorizer"})
+        return ws_event("$connect", "CONNECT", "visitor_id", "visitor_handle",
+                        queryStringParameters={"ticket": "spent-by-the-authorizer"})
     if name in ("message", "node-message"):
         frame = {"action": "send", "id": f"c-{uuid.uuid4()}", "conversation_id": SEED.get("conversation_id", CONVERSATION), "text": "Hello"}
         return ws_event("$default", "MESSAGE", body=json.dumps(frame))
@@ -197,7 +199,7 @@ def event_for(name):
                         "partitionKey": CONVERSATION,
                         "sequenceNumber": seq,
                         "data": base64.b64encode(json.dumps(data).encode()).decode(),
-                        "approximateArrivalTimestamp": time.time(),
+                        "approximateArrivalTimestamp": round(time.time(), 3),  # as Kinesis sends it
                     },
                     "eventSource": "aws:kinesis",
                     "eventVersion": "1.0",
@@ -209,27 +211,25 @@ def event_for(name):
             ]
         }
     if name == "crud":
-        # Sign-in for a handle nobody has: a store lookup, then 401.
-        body = json.dumps({"handle": "nobody", "password": "correct horse battery"})
+        # The sender's conversation list: a token check, then store reads.
         return {
             "version": "2.0",
             "routeKey": "$default",
-            "rawPath": "/api/auth/signin",
+            "rawPath": "/api/conversations",
             "rawQueryString": "",
-            "headers": {"content-type": "application/json", "host": "127.0.0.1"},
+            "headers": {"authorization": f"Bearer {SEED.get('token', '')}", "host": "127.0.0.1"},
             "requestContext": {
                 "accountId": "123456789012",
                 "apiId": "coldstart",
                 "domainName": "127.0.0.1",
                 "domainPrefix": "coldstart",
-                "http": {"method": "POST", "path": "/api/auth/signin", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "coldstart"},
+                "http": {"method": "GET", "path": "/api/conversations", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "coldstart"},
                 "requestId": str(uuid.uuid4()),
                 "routeKey": "$default",
                 "stage": "$default",
                 "time": "01/Dec/2026:00:00:00 +0000",
                 "timeEpoch": int(time.time() * 1000),
             },
-            "body": body,
             "isBase64Encoded": False,
         }
     return {"hello": "world"}
@@ -244,7 +244,7 @@ def check(name, answer):
     if kind != "response":
         sys.exit(f"coldstart: {name} reported an error: {body[:300]!r}")
     got = json.loads(body or b"null")
-    want = {"connect": 200, "message": 200, "node-message": 200, "crud": 401}
+    want = {"connect": 200, "message": 200, "node-message": 200, "crud": 200}
     if name in want and (got or {}).get("statusCode") != want[name]:
         sys.exit(f"coldstart: {name} answered {body[:300]!r}, not status {want[name]}")
     if name == "persist" and (got or {}).get("batchItemFailures"):
@@ -306,7 +306,7 @@ def environment(server):
 def provision(env):
     """The table and stream the functions use, made by chitter-local's own
     provisioning against the stand-ins, then seeded through its HTTP API
-    with two users and their direct conversation (SEED)."""
+    (SEED)."""
     local = os.environ.get("CHITTER_LOCAL_BIN") or os.path.join(ROOT, "target/speed/chitter-local")
     if not os.path.exists(local):
         local = os.path.join(ROOT, "target/debug/chitter-local")
@@ -338,8 +338,10 @@ def seed(base):
     suffix = uuid.uuid4().hex[:8]
     a = call("/api/auth/signup", {"handle": f"cold_a_{suffix}", "password": "correct horse battery"})
     b = call("/api/auth/signup", {"handle": f"cold_b_{suffix}", "password": "correct horse battery"})
+    v = call("/api/auth/signup", {"handle": f"cold_v_{suffix}", "password": "correct horse battery"})
     c = call("/api/conversations", {"kind": "direct", "user_id": b["user"]["user_id"]}, a["access_token"])
-    SEED.update(user_id=a["user"]["user_id"], handle=a["user"]["handle"], conversation_id=c["conversation_id"])
+    SEED.update(user_id=a["user"]["user_id"], handle=a["user"]["handle"], conversation_id=c["conversation_id"],
+                visitor_id=v["user"]["user_id"], visitor_handle=v["user"]["handle"], token=a["access_token"])
 
 
 def side_by_side(server, json_out):

@@ -5,11 +5,14 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { KinesisClient, PutRecordCommand } from "@aws-sdk/client-kinesis";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 
 const table = process.env.CHITTER_TABLE;
 const stream = process.env.CHITTER_STREAM;
 const dynamodb = new DynamoDBClient({});
-const kinesis = new KinesisClient({});
+// Kinesis's client speaks HTTP/2 by default, which the loopback stand-in
+// (like the Rust SDK) does not: HTTP/1.1 here, as for the other two.
+const kinesis = new KinesisClient({ requestHandler: new NodeHttpHandler() });
 const push = new ApiGatewayManagementApiClient({ endpoint: process.env.CHITTER_CALLBACK_URL });
 
 export async function handler(event) {
