@@ -1,5 +1,5 @@
-//! The socket's frames (the message function) and the stream's consumer
-//! (the persist function).
+//! The socket's frames: the message function's use cases. What the stream
+//! carries on to be stored is the persist function's (`persisting`).
 
 use super::error::{AppError, AppResult};
 use super::services::Services;

@@ -53,6 +53,9 @@ pub async fn persist_runs(
         // Nothing stored in this batch is known to be durable: every run
         // is retried from its start, which the idempotent store allows.
         AppError::from(e).log();
+        for (_, e) in stored.iter().filter_map(|run| run.failed.as_ref()) {
+            e.log();
+        }
         return runs
             .iter()
             .map(|_| Err((0, AppError::Internal("the batch could not be made durable"))))
