@@ -271,9 +271,19 @@ impl EmbeddedStore {
         }
     }
 
-    /// Waits until every commit so far is durable.
+    /// Waits until every commit so far is durable. Injected faults strike
+    /// here as in `write`: before the flush (the deferred commits are in
+    /// the file but not yet durable) or after it.
     pub(crate) async fn durable(&self) -> Result<(), StoreError> {
-        Ok(self.flusher.durable().await?)
+        let fault = self.faults.as_ref().and_then(|decide| decide());
+        if fault == Some(WriteFault::BeforeCommit) {
+            return Err(StoreError::backend("injected fault before sync"));
+        }
+        self.flusher.durable().await?;
+        if fault == Some(WriteFault::AfterCommit) {
+            return Err(StoreError::backend("injected fault after sync"));
+        }
+        Ok(())
     }
 
     /// Runs `f` in a write transaction on a blocking thread and commits it
@@ -408,6 +418,12 @@ mod tests {
         let faulty = store.with_write_faults(Arc::new(|| Some(WriteFault::BeforeCommit)));
         assert!(faulty.purge_connections().await.is_err());
         assert_eq!(store.purge_connections().await.unwrap(), 0);
+        // A sync fails as the faults say, and the next one still works.
+        assert!(faulty.durable().await.is_err());
+        let late = store.with_write_faults(Arc::new(|| Some(WriteFault::AfterCommit)));
+        assert!(late.durable().await.is_err());
+        store.durable().await.unwrap();
+        drop(late);
         // Dropping every clone stops the flusher and lets the file go, so
         // it reopens at once.
         drop(faulty);
