@@ -33,7 +33,11 @@ const IN_FLIGHT_PER_CONNECTION: usize = 16;
 
 const READ_BUFFER: usize = 4 * 1024;
 
-/// How long one frame may take to reach a client that is not reading.
+/// The most queued frames written to a client with one flush.
+const WRITE_BATCH: usize = 32;
+
+/// How long one write (the frames queued at once) may take to reach a
+/// client that is not reading.
 const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A connection id in API Gateway's style: 12 random bytes, base64.
@@ -230,21 +234,34 @@ async fn run(
     let writer = tokio::spawn({
         let closed_by_server = closed_by_server.clone();
         async move {
-            while let Some(out) = rx.recv().await {
-                let (message, last) = match out {
-                    Outbound::Text(t) => (Message::Text(t.into()), false),
-                    Outbound::Binary(b) => (Message::Binary(b.into()), false),
-                    Outbound::Close(code, reason) => (
-                        Message::Close(Some(CloseFrame {
-                            code,
-                            reason: reason.into(),
-                        })),
-                        true,
-                    ),
+            let mut queued = Vec::new();
+            while rx.recv_many(&mut queued, WRITE_BATCH).await > 0 {
+                // Every frame already queued goes out with one flush (one
+                // write to the socket), not a flush each.
+                let mut last = false;
+                let write = async {
+                    for out in queued.drain(..) {
+                        let message = match out {
+                            Outbound::Text(t) => Message::Text(t.into()),
+                            Outbound::Binary(b) => Message::Binary(b.into()),
+                            Outbound::Close(code, reason) => {
+                                last = true;
+                                Message::Close(Some(CloseFrame {
+                                    code,
+                                    reason: reason.into(),
+                                }))
+                            }
+                        };
+                        sink.feed(message).await?;
+                        if last {
+                            break;
+                        }
+                    }
+                    sink.flush().await
                 };
                 // A client that stops reading (a suspended phone) must not
                 // hold the connection forever: give up on it.
-                match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+                match tokio::time::timeout(WRITE_TIMEOUT, write).await {
                     Ok(Ok(())) if !last => {}
                     _ => break,
                 }
