@@ -10,6 +10,11 @@ records:
 - first call: from handing it its first event to its response;
 - warm call: the same for a second event.
 
+The stand-in is also the functions' API Gateway Management API
+(`CHITTER_CALLBACK_URL`): it takes their pushes, and a call counts only
+if it did its whole job: the message function's `accepted` ack and
+persist's `persisted` ack must reach the stand-in during the call.
+
 Run inside scripts/with-standins.sh after scripts/packages.sh (and the
 hello package), so SDK requests reach moto on loopback:
 
@@ -34,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 import zipfile
@@ -57,6 +63,10 @@ class Invocations:
         self.done = {}
         # request id -> ("response" or "error", the body posted)
         self.answers = {}
+        # (connection id, frame) for each push, in order
+        self.pushes = []
+        # request id -> (its event, how many pushes came before it)
+        self.handed = {}
 
     def next_event(self):
         with self.cv:
@@ -66,7 +76,13 @@ class Invocations:
                 return None
             rid = str(uuid.uuid4())
             self.sent[rid] = time.perf_counter()
-            return rid, self.events.pop(0)
+            event = self.events.pop(0)
+            self.handed[rid] = (event, len(self.pushes))
+            return rid, event
+
+    def pushed(self, connection, body):
+        with self.cv:
+            self.pushes.append((connection, body))
 
     def finish(self, rid, kind, body):
         with self.cv:
@@ -84,8 +100,15 @@ current = None
 
 class RuntimeApi(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: with Nagle's algorithm the
+    # body would wait for the client's delayed ACK (up to 40 ms), and that
+    # wait would be timed as the function's.
+    disable_nagle_algorithm = True
 
     def do_GET(self):
+        if "/@connections/" in self.path:
+            # GetConnection: no connection is live here.
+            return self.reply(410, b'{"message":"Gone"}')
         if not self.path.endswith("/runtime/invocation/next"):
             return self.reply(404, b"{}")
         state = current
@@ -109,10 +132,19 @@ class RuntimeApi(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        if "/@connections/" in self.path:
+            # PostToConnection, as API Gateway answers it.
+            connection = urllib.parse.unquote(self.path.rsplit("/@connections/", 1)[1])
+            if current:
+                current.pushed(connection, body)
+            return self.reply(200, b"")
         parts = self.path.split("/")
         if len(parts) >= 2 and parts[-1] in ("response", "error") and current:
             current.finish(parts[-2], parts[-1], body)
         self.reply(202, b"{}")
+
+    def do_DELETE(self):
+        self.reply(204 if "/@connections/" in self.path else 404, b"")
 
     def reply(self, code, body):
         self.send_response(code)
@@ -189,6 +221,8 @@ def event_for(name):
             "client_msg_id": f"c-{uuid.uuid4()}",
             "text": "Hello",
             "sent_at": "2026-11-24T09:15:09.433Z",
+            # The sender's socket, which hears `persisted`.
+            "origin": base64.b64encode(os.urandom(12), altchars=b"+-").decode(),
         }
         seq = str(int(time.time() * 1e6))
         return {
@@ -196,7 +230,7 @@ def event_for(name):
                 {
                     "kinesis": {
                         "kinesisSchemaVersion": "1.0",
-                        "partitionKey": CONVERSATION,
+                        "partitionKey": SEED.get("conversation_id", CONVERSATION),
                         "sequenceNumber": seq,
                         "data": base64.b64encode(json.dumps(data).encode()).decode(),
                         "approximateArrivalTimestamp": round(time.time(), 3),  # as Kinesis sends it
@@ -235,9 +269,20 @@ def event_for(name):
     return {"hello": "world"}
 
 
-def check(name, answer):
-    """Fails the run when a function's answer shows it did not do its real
-    work, so a call that stopped early is never timed as a call."""
+def pushed_to(event, name):
+    """The connection a call must push its ack to (None: no push due)."""
+    if name in ("message", "node-message"):
+        return event["requestContext"]["connectionId"]
+    if name == "persist":
+        record = event["Records"][0]["kinesis"]["data"]
+        return json.loads(base64.b64decode(record))["origin"]
+    return None
+
+
+def check(name, answer, event, pushes):
+    """Fails the run when a function's answer or its pushes show it did not
+    do its real work, so a call that stopped early is never timed as a
+    call."""
     kind, body = answer
     if name == "hello":
         return
@@ -249,6 +294,12 @@ def check(name, answer):
         sys.exit(f"coldstart: {name} answered {body[:300]!r}, not status {want[name]}")
     if name == "persist" and (got or {}).get("batchItemFailures"):
         sys.exit(f"coldstart: persist failed its record: {body[:300]!r}")
+    connection = pushed_to(event, name)
+    if connection:
+        status = "persisted" if name == "persist" else "accepted"
+        acks = [json.loads(b) for c, b in pushes if c == connection]
+        if not any(a.get("type") == "ack" and a.get("status") == status for a in acks):
+            sys.exit(f"coldstart: {name} pushed no `{status}` ack to its sender (pushes: {acks!r})")
 
 
 def unpack(package, into):
@@ -273,8 +324,10 @@ def start_once(argv, env, name, events, cwd=None):
             sys.exit(f"coldstart: {name} stopped after {len(state.polls)} of {want} polls")
         init = (state.polls[0] - start) * 1000
         order = sorted(state.sent, key=state.sent.get)
-        for r in order:
-            check(name, state.answers[r])
+        for i, r in enumerate(order):
+            event, before = state.handed[r]
+            until = state.handed[order[i + 1]][1] if i + 1 < len(order) else len(state.pushes)
+            check(name, state.answers[r], event, state.pushes[before:until])
         calls = [(state.done[r] - state.sent[r]) * 1000 for r in order]
         return init, calls
     finally:
@@ -295,8 +348,8 @@ def environment(server):
         CHITTER_TABLE="coldstart",
         CHITTER_STREAM="coldstart",
         CHITTER_BUCKET="coldstart",
-        # Any live endpoint: pushes only need an answer.
-        CHITTER_CALLBACK_URL=os.environ.get("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9"),
+        # The stand-in answers pushes too (RuntimeApi).
+        CHITTER_CALLBACK_URL=f"http://127.0.0.1:{server.server_port}",
         CHITTER_JWT_SECRET="x" * 32,
     )
     env.setdefault("AWS_REGION", "us-east-1")

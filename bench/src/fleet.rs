@@ -20,7 +20,10 @@ use crate::wire::{self, Event, Protocol};
 
 /// Sends due in a step's first second warm the server up and are not
 /// recorded.
-const WARMUP: Duration = Duration::from_secs(1);
+pub const WARMUP: Duration = Duration::from_secs(1);
+/// A step with fewer recorded messages than this has no p99 to go by, so
+/// it does not count as kept up.
+pub const MIN_RECORDED: u64 = 20;
 /// How long a step waits after its last send for answers still on the way.
 const DRAIN: Duration = Duration::from_secs(10);
 
@@ -137,7 +140,7 @@ impl StepResult {
             && self.missing_acks == 0
             && self.errors == 0
             && self.closed == 0
-            && self.last.len() >= 20
+            && self.last.len() >= MIN_RECORDED
             && (self.last.value_at_quantile(0.99) as f64) < p99_ms * 1000.0
     }
 

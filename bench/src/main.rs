@@ -22,7 +22,7 @@ use futures::{StreamExt, stream};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
-use fleet::{Fleet, summary};
+use fleet::{Fleet, MIN_RECORDED, WARMUP, summary};
 use setup::Api;
 use wire::Protocol;
 
@@ -265,16 +265,15 @@ async fn load(
 
     for (m, target) in rooms.iter().zip(&room_targets) {
         let mut rate = (1000.0 / (*m as f64 - 1.0)).round().max(1.0);
-        for _ in 0..8 {
-            eprintln!("bench: room of {m} at {rate} msg/s");
+        // Ten doublings: from 1,000 deliveries/s to over a million.
+        for _ in 0..10 {
+            // Long enough for the 20 recorded publishes a step needs to
+            // count as kept up: a room of 1,000 starts at 1 msg/s.
+            let seconds =
+                fanout_seconds.max(WARMUP.as_secs_f64() + (MIN_RECORDED as f64 + 4.0) / rate);
+            eprintln!("bench: room of {m} at {rate} msg/s for {seconds:.0} s");
             let r = fleet
-                .step(
-                    rate,
-                    fanout_seconds,
-                    &[(0, target.clone())],
-                    (*m - 1) as u32,
-                    size,
-                )
+                .step(rate, seconds, &[(0, target.clone())], (*m - 1) as u32, size)
                 .await;
             let kept = r.kept_up(p99_ms);
             let mut v = r.to_json();
