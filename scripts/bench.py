@@ -33,12 +33,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOCAL = os.path.join(ROOT, "target/speed/chitter-local")
 GEN = os.path.join(ROOT, "target/speed/chitter-bench")
-RAW = os.path.join(ROOT, "target/bench-results.json")
 # One build for everything measured here, so features unify once.
 BUILD = ["cargo", "build", "--profile", "speed", "-p", "chitter-local", "-p", "chitter-bench", "-p", "chitter-persist",
          "--bin", "chitter-local", "--bin", "chitter-bench", "--bench", "batch"]
 PEER = os.path.join(ROOT, "bench/peer")
 QUICK = "--quick" in sys.argv
+# A quick run keeps its results apart, so --render never shows them.
+RAW = os.path.join(ROOT, "target/bench-results-quick.json" if QUICK else "target/bench-results.json")
 PEER_FSYNC = os.environ.get("BENCH_PEER_FSYNC", "group")
 TWO_CPUS = (os.cpu_count() or 1) >= 2 and shutil.which("taskset")
 
@@ -246,9 +247,13 @@ def web():
 
 def main():
     if "--render" in sys.argv:
-        with open(RAW) as f:
-            raw = json.load(f)
-        write(render(raw["machine"], raw["results"], raw["run"]))
+        try:
+            with open(RAW) as f:
+                raw = json.load(f)
+            args = raw["machine"], raw["results"], raw["run"]
+        except (OSError, ValueError, KeyError) as e:
+            sys.exit(f"bench: no full run's results to render ({e}): run make bench")
+        write(render(*args))
         return
     started = time.monotonic()
     print("bench: building (speed profile)", file=sys.stderr)

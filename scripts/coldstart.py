@@ -135,8 +135,9 @@ class RuntimeApi(BaseHTTPRequestHandler):
         if "/@connections/" in self.path:
             # PostToConnection, as API Gateway answers it.
             connection = urllib.parse.unquote(self.path.rsplit("/@connections/", 1)[1])
-            if current:
-                current.pushed(connection, body)
+            state = current
+            if state:
+                state.pushed(connection, body)
             return self.reply(200, b"")
         parts = self.path.split("/")
         if len(parts) >= 2 and parts[-1] in ("response", "error") and current:
@@ -297,7 +298,10 @@ def check(name, answer, event, pushes):
     connection = pushed_to(event, name)
     if connection:
         status = "persisted" if name == "persist" else "accepted"
-        acks = [json.loads(b) for c, b in pushes if c == connection]
+        try:
+            acks = [json.loads(b) for c, b in pushes if c == connection]
+        except ValueError:
+            sys.exit(f"coldstart: {name} pushed a frame that is not JSON: {pushes!r}")
         if not any(a.get("type") == "ack" and a.get("status") == status for a in acks):
             sys.exit(f"coldstart: {name} pushed no `{status}` ack to its sender (pushes: {acks!r})")
 

@@ -132,7 +132,6 @@ pub struct StepResult {
 }
 
 impl StepResult {
-    /// Every message reached everyone with p99 under `p99_ms`, no errors.
     /// Every message acked twice and heard by all, no error, at least
     /// 20 recorded, and p99 to the last recipient under `p99_ms`.
     pub fn kept_up(&self, p99_ms: f64) -> bool {

@@ -265,7 +265,7 @@ async fn load(
 
     for (m, target) in rooms.iter().zip(&room_targets) {
         let mut rate = (1000.0 / (*m as f64 - 1.0)).round().max(1.0);
-        // Ten doublings: from 1,000 deliveries/s to over a million.
+        // Ten doublings: from about 1,000 deliveries/s to 512 times that.
         for _ in 0..10 {
             // Long enough for the 20 recorded publishes a step needs to
             // count as kept up: a room of 1,000 starts at 1 msg/s.

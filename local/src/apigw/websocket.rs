@@ -32,12 +32,12 @@ use crate::state::AppState;
 const IN_FLIGHT_PER_CONNECTION: usize = 16;
 
 const READ_BUFFER: usize = 4 * 1024;
+const WRITE_BUFFER: usize = 4 * 1024;
 
 /// The most queued frames written to a client with one flush.
 const WRITE_BATCH: usize = 32;
 
-/// How long one write (the frames queued at once) may take to reach a
-/// client that is not reading.
+/// How long one frame may take to reach a client that is not reading.
 const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A connection id in API Gateway's style: 12 random bytes, base64.
@@ -160,6 +160,10 @@ pub async fn handshake(
         // 128 KiB). Frames are mostly far smaller; 4 KiB reads the largest
         // allowed (32 KB) in eight reads.
         .read_buffer_size(READ_BUFFER)
+        // Frames fed before a flush collect here up to this size, and the
+        // buffer keeps its largest size: the default (128 KiB) would stay
+        // with every socket that was ever busy.
+        .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |socket| async move {
             let mut guard = guard;
             guard.armed = false;
@@ -236,34 +240,39 @@ async fn run(
         async move {
             let mut queued = Vec::new();
             while rx.recv_many(&mut queued, WRITE_BATCH).await > 0 {
-                // Every frame already queued goes out with one flush (one
-                // write to the socket), not a flush each.
+                // The frames already queued go out together (a write to the
+                // socket per WRITE_BUFFER), not with a flush each. A client
+                // that stops reading (a suspended phone) must not hold the
+                // connection forever: each step has WRITE_TIMEOUT.
                 let mut last = false;
-                let write = async {
-                    for out in queued.drain(..) {
-                        let message = match out {
-                            Outbound::Text(t) => Message::Text(t.into()),
-                            Outbound::Binary(b) => Message::Binary(b.into()),
-                            Outbound::Close(code, reason) => {
-                                last = true;
-                                Message::Close(Some(CloseFrame {
-                                    code,
-                                    reason: reason.into(),
-                                }))
-                            }
-                        };
-                        sink.feed(message).await?;
-                        if last {
-                            break;
+                let mut written = true;
+                for out in queued.drain(..) {
+                    let message = match out {
+                        Outbound::Text(t) => Message::Text(t.into()),
+                        Outbound::Binary(b) => Message::Binary(b.into()),
+                        Outbound::Close(code, reason) => {
+                            last = true;
+                            Message::Close(Some(CloseFrame {
+                                code,
+                                reason: reason.into(),
+                            }))
                         }
+                    };
+                    written = matches!(
+                        tokio::time::timeout(WRITE_TIMEOUT, sink.feed(message)).await,
+                        Ok(Ok(()))
+                    );
+                    if last || !written {
+                        break;
                     }
-                    sink.flush().await
-                };
-                // A client that stops reading (a suspended phone) must not
-                // hold the connection forever: give up on it.
-                match tokio::time::timeout(WRITE_TIMEOUT, write).await {
-                    Ok(Ok(())) if !last => {}
-                    _ => break,
+                }
+                written = written
+                    && matches!(
+                        tokio::time::timeout(WRITE_TIMEOUT, sink.flush()).await,
+                        Ok(Ok(()))
+                    );
+                if last || !written {
+                    break;
                 }
             }
             closed_by_server.notify_one();
