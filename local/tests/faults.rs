@@ -69,6 +69,9 @@ struct Tally {
     /// When the first `accepted` ack for each arrived.
     accepted: HashMap<String, Instant>,
     persisted_acks: HashSet<String>,
+    /// The (conversation, seq) each `persisted` ack gave its message: the
+    /// seq it is stored under in the end, even after a crash.
+    acked_at: Vec<(String, u64, String)>,
     /// conversation -> seq -> client message id, as shown.
     shown: HashMap<String, BTreeMap<u64, String>>,
     /// A seq shown again with another message: two orders.
@@ -294,6 +297,13 @@ fn on_frame(
                 tally.accepted.entry(id).or_insert_with(Instant::now);
             }
             "persisted" => {
+                if let (Some(conversation), Some(seq)) =
+                    (frame["conversation_id"].as_str(), frame["seq"].as_u64())
+                {
+                    tally
+                        .acked_at
+                        .push((conversation.to_owned(), seq, id.clone()));
+                }
                 tally.persisted_acks.insert(id);
             }
             _ => {}
@@ -561,6 +571,15 @@ fn count(tallies: &[Tally], history: &HashMap<String, Vec<(u64, String)>>) -> Co
         }
     }
     c.persisted = stored_ids.len();
+    // (conversation, seq) -> the client id stored there.
+    let stored_at: HashMap<(&str, u64), &String> = history
+        .iter()
+        .flat_map(|(conversation, entries)| {
+            entries
+                .iter()
+                .map(move |(seq, id)| ((conversation.as_str(), *seq), id))
+        })
+        .collect();
     c.duplicated += stored_ids.values().filter(|n| **n > 1).count();
     for tally in tallies {
         c.sent += tally.sent.len();
@@ -571,6 +590,15 @@ fn count(tallies: &[Tally], history: &HashMap<String, Vec<(u64, String)>>) -> Co
             .filter(|id| !stored_ids.contains_key(id.as_str()))
             .count();
         c.reordered += tally.conflicts as usize;
+        c.reordered += tally
+            .acked_at
+            .iter()
+            .filter(|(conversation, seq, id)| {
+                stored_at
+                    .get(&(conversation.as_str(), *seq))
+                    .is_none_or(|stored| *stored != id)
+            })
+            .count();
         for (conversation, entries) in history {
             let Some(shown) = tally.shown.get(conversation) else {
                 continue;

@@ -224,6 +224,44 @@ fn ws_error(e: &axum::Error) -> Option<&WsError> {
     e.source().and_then(|s| s.downcast_ref::<WsError>())
 }
 
+/// Writes the frames already queued together (a write to the socket per
+/// WRITE_BUFFER) with one flush, not a flush each. Returns whether the
+/// socket stays open: no Close among them, and every step in time (a
+/// client that stops reading, like a suspended phone, must not hold the
+/// connection forever).
+async fn write_batch(
+    sink: &mut futures::stream::SplitSink<WebSocket, Message>,
+    queued: &mut Vec<Outbound>,
+) -> bool {
+    for out in queued.drain(..) {
+        let message = match out {
+            Outbound::Text(t) => Message::Text(t.into()),
+            Outbound::Binary(b) => Message::Binary(b.into()),
+            Outbound::Close(code, reason) => {
+                let close = Message::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                }));
+                // It goes out with the frames before it; the socket ends
+                // either way.
+                if in_time(sink.feed(close)).await {
+                    in_time(sink.flush()).await;
+                }
+                return false;
+            }
+        };
+        if !in_time(sink.feed(message)).await {
+            return false;
+        }
+    }
+    in_time(sink.flush()).await
+}
+
+/// Whether a socket write finished without error within WRITE_TIMEOUT.
+async fn in_time<E>(write: impl Future<Output = Result<(), E>>) -> bool {
+    matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(())))
+}
+
 async fn run(
     app: AppState,
     ctx: Arc<ConnectionContext>,
@@ -239,42 +277,9 @@ async fn run(
         let closed_by_server = closed_by_server.clone();
         async move {
             let mut queued = Vec::new();
-            while rx.recv_many(&mut queued, WRITE_BATCH).await > 0 {
-                // The frames already queued go out together (a write to the
-                // socket per WRITE_BUFFER), not with a flush each. A client
-                // that stops reading (a suspended phone) must not hold the
-                // connection forever: each step has WRITE_TIMEOUT.
-                let mut last = false;
-                let mut written = true;
-                for out in queued.drain(..) {
-                    let message = match out {
-                        Outbound::Text(t) => Message::Text(t.into()),
-                        Outbound::Binary(b) => Message::Binary(b.into()),
-                        Outbound::Close(code, reason) => {
-                            last = true;
-                            Message::Close(Some(CloseFrame {
-                                code,
-                                reason: reason.into(),
-                            }))
-                        }
-                    };
-                    written = matches!(
-                        tokio::time::timeout(WRITE_TIMEOUT, sink.feed(message)).await,
-                        Ok(Ok(()))
-                    );
-                    if last || !written {
-                        break;
-                    }
-                }
-                written = written
-                    && matches!(
-                        tokio::time::timeout(WRITE_TIMEOUT, sink.flush()).await,
-                        Ok(Ok(()))
-                    );
-                if last || !written {
-                    break;
-                }
-            }
+            while rx.recv_many(&mut queued, WRITE_BATCH).await > 0
+                && write_batch(&mut sink, &mut queued).await
+            {}
             closed_by_server.notify_one();
         }
     });

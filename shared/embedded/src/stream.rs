@@ -5,9 +5,16 @@
 //! made durable, so concurrent senders share one fsync instead of taking
 //! turns. Records are read per shard after a checkpoint and trimmed once
 //! checkpointed, like a stream consumer with a lease table.
+//!
+//! A checkpoint commits without an fsync of its own: the next append's
+//! durable commit carries it, or, when no append comes, the writer's idle
+//! sync does, so a crash after a quiet spell replays at most what was
+//! checkpointed in its last `IDLE_SYNC`.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::mpsc::RecvTimeoutError;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -58,6 +65,39 @@ pub struct EmbeddedStream {
     /// file is closed once the stream is gone (a reopen may follow).
     appends: Option<std::sync::mpsc::Sender<Append>>,
     writer: Option<std::thread::JoinHandle<()>>,
+    checkpoints: Arc<Checkpoints>,
+}
+
+/// Checkpoints committed, and how many of them a durable commit has
+/// carried since; the writer syncs when the two differ.
+#[derive(Default)]
+struct Checkpoints {
+    /// (committed, synced)
+    counts: Mutex<(u64, u64)>,
+    synced: Condvar,
+}
+
+impl Checkpoints {
+    fn counts(&self) -> std::sync::MutexGuard<'_, (u64, u64)> {
+        self.counts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn committed(&self) {
+        self.counts().0 += 1;
+    }
+
+    /// How many are committed now: a durable commit begun after this
+    /// carries them.
+    fn pending(&self) -> Option<u64> {
+        let (committed, synced) = *self.counts();
+        (committed > synced).then_some(committed)
+    }
+
+    fn synced_up_to(&self, n: u64) {
+        let mut counts = self.counts();
+        counts.1 = counts.1.max(n);
+        self.synced.notify_all();
+    }
 }
 
 impl Drop for EmbeddedStream {
@@ -80,11 +120,31 @@ struct Append {
 /// The most appends one commit takes, so a flood still answers in steps.
 const GROUP_MAX: usize = 1024;
 
+/// How long the writer waits with no append before it makes the
+/// checkpoints since its last commit durable.
+const IDLE_SYNC: Duration = Duration::from_millis(500);
+
 /// The writer thread: takes the appends that are waiting (at least one),
 /// writes them in one transaction, commits it durably, then answers each.
-/// Ends when the stream is dropped.
-fn commit_appends(db: &Database, queue: &std::sync::mpsc::Receiver<Append>) {
-    while let Ok(first) = queue.recv() {
+/// Idle, it syncs any checkpoint no append has carried yet. Ends when the
+/// stream is dropped.
+fn commit_appends(
+    db: &Database,
+    queue: &std::sync::mpsc::Receiver<Append>,
+    checkpoints: &Checkpoints,
+) {
+    loop {
+        let first = match queue.recv_timeout(IDLE_SYNC) {
+            Ok(first) => first,
+            Err(RecvTimeoutError::Timeout) => {
+                sync_checkpoints(db, checkpoints);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                sync_checkpoints(db, checkpoints);
+                return;
+            }
+        };
         let mut group = vec![first];
         while group.len() < GROUP_MAX {
             match queue.try_recv() {
@@ -92,8 +152,13 @@ fn commit_appends(db: &Database, queue: &std::sync::mpsc::Receiver<Append>) {
                 Err(_) => break,
             }
         }
+        // This durable commit carries every checkpoint committed before it.
+        let carried = checkpoints.pending();
         match write_group(db, &group) {
             Ok(seqs) => {
+                if let Some(n) = carried {
+                    checkpoints.synced_up_to(n);
+                }
                 for (append, seq) in group.into_iter().zip(seqs) {
                     let _ = append.done.send(Ok(seq));
                 }
@@ -105,6 +170,19 @@ fn commit_appends(db: &Database, queue: &std::sync::mpsc::Receiver<Append>) {
                 }
             }
         }
+    }
+}
+
+/// One empty durable commit, if a checkpoint is waiting for one.
+fn sync_checkpoints(db: &Database, checkpoints: &Checkpoints) {
+    let Some(n) = checkpoints.pending() else {
+        return;
+    };
+    let synced = || -> Result<(), DbError> { Ok(db.begin_write()?.commit()?) };
+    match synced() {
+        Ok(()) => checkpoints.synced_up_to(n),
+        // The next append's commit, or the next idle turn, tries again.
+        Err(e) => tracing::warn!(error = %e, "stream checkpoints could not be synced"),
     }
 }
 
@@ -163,9 +241,11 @@ impl EmbeddedStream {
         let wakers: Arc<Vec<Notify>> = Arc::new((0..shards).map(|_| Notify::new()).collect());
         let (appends, queue) = std::sync::mpsc::channel();
         let writer_db = db.clone();
+        let checkpoints = Arc::new(Checkpoints::default());
+        let writer_checkpoints = checkpoints.clone();
         let writer = std::thread::Builder::new()
             .name("stream-writer".into())
-            .spawn(move || commit_appends(&writer_db, &queue))
+            .spawn(move || commit_appends(&writer_db, &queue, &writer_checkpoints))
             .map_err(DbError::backend)?;
         Ok(Self {
             db,
@@ -173,6 +253,7 @@ impl EmbeddedStream {
             wakers,
             appends: Some(appends),
             writer: Some(writer),
+            checkpoints,
         })
     }
 
@@ -230,12 +311,14 @@ impl EmbeddedStream {
     /// Marks everything up to `seq` on the shard as done and trims it.
     pub async fn checkpoint(&self, shard: u32, seq: u64) -> Result<(), DbError> {
         let db = self.db.clone();
+        let checkpoints = self.checkpoints.clone();
         tokio::task::spawn_blocking(move || {
             let mut tx = db.begin_write()?;
-            // Not synced: the next append's durable commit carries it. A
-            // checkpoint lost in a crash only replays records that persist
-            // already stored, and it dedupes them; syncing here instead
-            // held every append behind one more fsync per batch.
+            // Not synced: the next append's durable commit carries it, or
+            // the writer's idle sync. A checkpoint lost in a crash only
+            // replays records that persist already stored, and it dedupes
+            // them; syncing here instead held every append behind one more
+            // fsync per batch.
             tx.set_durability(Durability::None)
                 .map_err(DbError::backend)?;
             {
@@ -244,6 +327,7 @@ impl EmbeddedStream {
                 records.retain_in((shard, 0)..=(shard, seq), |_, _| false)?;
             }
             tx.commit()?;
+            checkpoints.committed();
             Ok(())
         })
         .await
@@ -303,6 +387,36 @@ impl MessageStream for EmbeddedStream {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[tokio::test]
+    async fn a_checkpoint_is_synced_when_no_append_follows() {
+        let dir = tempfile::tempdir().unwrap();
+        let stream = EmbeddedStream::open(&dir.path().join("stream.redb"), 1).unwrap();
+        stream.append("c", vec![1]).await.unwrap();
+        stream.append("c", vec![2]).await.unwrap();
+        stream.checkpoint(0, 1).await.unwrap();
+        // No append follows: the writer's idle turn makes it durable.
+        let checkpoints = &stream.checkpoints;
+        {
+            let (counts, waited) = checkpoints
+                .synced
+                .wait_timeout_while(
+                    checkpoints.counts(),
+                    IDLE_SYNC * 20,
+                    |(committed, synced)| synced < committed,
+                )
+                .unwrap();
+            assert!(!waited.timed_out(), "not synced: {:?}", *counts);
+            assert_eq!(*counts, (1, 1));
+        }
+        // An append's durable commit carries the next one (or the idle
+        // turn did first): either way it is synced once the append returns.
+        stream.checkpoint(0, 2).await.unwrap();
+        stream.append("c", vec![3]).await.unwrap();
+        assert_eq!(*checkpoints.counts(), (2, 2));
+        let left: Vec<u64> = stream.read(0, 10).unwrap().iter().map(|r| r.seq).collect();
+        assert_eq!(left, [3]);
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn concurrent_appends_get_their_own_numbers_in_order_and_survive_a_reopen() {

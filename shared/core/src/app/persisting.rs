@@ -12,7 +12,7 @@ use super::messaging::append;
 use super::services::Services;
 use crate::domain::{
     ChangeRefused, ClientMsgId, ConnectionId, ConversationId, Seq, StoredMessage, StreamEvent,
-    UserId,
+    StreamMessage, UserId,
 };
 use crate::ports::{MessageLog, Metric, Persisted, PushError};
 use crate::protocol::{AckStatus, ServerFrame};
@@ -27,11 +27,12 @@ pub type RunResult = Result<(), (usize, AppError)>;
 /// Returns each run's result, in the order given.
 ///
 /// Where the store can defer durability (`MessageLog::deferred`), every
-/// run is committed first, one `sync` makes the whole batch durable, and
-/// only then is any of it acked or delivered: one flush per batch instead
-/// of one per record, and still nothing announced before it is on disk.
-/// Elsewhere (each write durable by itself) each record is announced as
-/// soon as it is stored, so the first of a batch does not wait for the rest.
+/// run is committed first (the messages opening each run in one
+/// `persist_all`), one `sync` makes the whole batch durable, and only then
+/// is any of it acked or delivered: one flush per batch instead of one per
+/// record, and still nothing announced before it is on disk. Elsewhere
+/// (each write durable by itself) each record is announced as soon as it
+/// is stored, so the first of a batch does not wait for the rest.
 pub async fn persist_runs(
     svc: &Services,
     runs: &[&[StreamEvent]],
@@ -43,10 +44,7 @@ pub async fn persist_runs(
         })
         .await;
     };
-    let stored = in_parallel(runs, parallel, |events| {
-        store_run(svc, log.as_ref(), events)
-    })
-    .await;
+    let stored = store_runs(svc, log.as_ref(), runs, parallel).await;
     if stored.iter().any(|run| !run.outcomes.is_empty())
         && let Err(e) = svc.messages.sync().await
     {
@@ -106,16 +104,78 @@ struct StoredRun<'a> {
     failed: Option<(usize, AppError)>,
 }
 
-/// Stores a run's records in order, announcing none, up to the first
-/// failure.
+/// Stores every run's records, announcing none. The messages that open
+/// each run (nearly every record) are stored together first, one
+/// `persist_all` for the batch (one transaction where the store allows);
+/// the rest of each run follows record by record.
+async fn store_runs<'a>(
+    svc: &Services,
+    log: &dyn MessageLog,
+    runs: &[&'a [StreamEvent]],
+    parallel: usize,
+) -> Vec<StoredRun<'a>> {
+    let leads: Vec<Vec<&StreamMessage>> = runs
+        .iter()
+        .map(|events| {
+            events
+                .iter()
+                .map_while(|e| match e {
+                    StreamEvent::Message(m) => Some(m),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let all: Vec<&StreamMessage> = leads.iter().flatten().copied().collect();
+    let stored = if all.is_empty() {
+        Ok(Vec::new())
+    } else {
+        log.persist_all(&all).await
+    };
+    let stored = match stored {
+        Ok(stored) if stored.len() == all.len() => stored,
+        // Each run then goes record by record, so one bad message stops
+        // only its own conversation's run.
+        Ok(_) => {
+            let e = AppError::Internal("the store answered for the wrong number of messages");
+            e.log();
+            Vec::new()
+        }
+        Err(e) => {
+            AppError::from(e).log();
+            Vec::new()
+        }
+    };
+    let leads: Vec<usize> = if stored.is_empty() {
+        vec![0; runs.len()]
+    } else {
+        leads.iter().map(Vec::len).collect()
+    };
+    let mut stored = stored.into_iter();
+    let starts: Vec<(&[StreamEvent], Vec<Outcome>)> = runs
+        .iter()
+        .zip(leads)
+        .map(|(events, lead)| {
+            let outcomes = stored.by_ref().take(lead).map(Outcome::Entry);
+            (*events, outcomes.collect())
+        })
+        .collect();
+    in_parallel(starts, parallel, |(events, outcomes)| {
+        store_run(svc, log, events, outcomes)
+    })
+    .await
+}
+
+/// Stores a run's records after the `outcomes` already stored, in order,
+/// announcing none, up to the first failure.
 async fn store_run<'a>(
     svc: &Services,
     log: &dyn MessageLog,
     events: &'a [StreamEvent],
+    mut outcomes: Vec<Outcome>,
 ) -> StoredRun<'a> {
-    let mut outcomes = Vec::with_capacity(events.len());
     let mut failed = None;
-    for (i, event) in events.iter().enumerate() {
+    for (i, event) in events.iter().enumerate().skip(outcomes.len()) {
         match store(svc, log, event).await {
             Ok(outcome) => outcomes.push(outcome),
             Err(e) => {

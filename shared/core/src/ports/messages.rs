@@ -46,6 +46,18 @@ pub trait MessageLog: Send + Sync {
     /// under the conversation's next sequence number, atomically with the
     /// conversation's `last_seq`.
     async fn persist(&self, m: &StreamMessage) -> Result<Persisted, StoreError>;
+    /// `persist` for each message, in order (so one conversation's keep
+    /// theirs), with what each came to. Where the store allows, in one
+    /// transaction, all or none; elsewhere one at a time, stopping at the
+    /// first failure, with those before it stored (a retry finds them, by
+    /// the once-per-client-id rule).
+    async fn persist_all(&self, messages: &[&StreamMessage]) -> Result<Vec<Persisted>, StoreError> {
+        let mut out = Vec::with_capacity(messages.len());
+        for m in messages {
+            out.push(self.persist(m).await?);
+        }
+        Ok(out)
+    }
     /// Records an edit or delete as the conversation's next entry and
     /// applies it to its target (`StreamChange::apply`), all at once, with
     /// the same once-per-client-id rule as `persist`. A refused change

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use redb::ReadableTable;
+use redb::{ReadableTable, WriteTransaction};
 
 use super::{CONVERSATIONS, DEDUPE, EmbeddedStore, MESSAGES, VOTES, get_json};
-use crate::error::{from_json, to_json};
+use crate::error::{DbResult, from_json, to_json};
 use chitter_core::domain::{
     ChangeRefused, Conversation, ConversationId, Retention, Seq, StoredMessage, StreamChange,
     StreamMessage, UserId, Vote,
@@ -28,39 +28,15 @@ impl MessageLog for EmbeddedStore {
 
     async fn persist(&self, m: &StreamMessage) -> Result<Persisted, StoreError> {
         let m = m.clone();
-        self.write(move |tx| {
-            let conv = m.conversation_id.to_string();
-            let sender = m.sender_id.to_string();
-            let mut dedupe = tx.open_table(DEDUPE)?;
-            let mut messages = tx.open_table(MESSAGES)?;
-            let key = (conv.as_str(), sender.as_str(), m.client_msg_id.as_str());
-            let earlier = dedupe.get(key)?.map(|v| v.value());
-            if let Some(seq) = earlier {
-                // Gone by retention since: still the same message, not stored again.
-                let message = entry_at(&messages, &conv, seq)?
-                    .unwrap_or_else(|| StoredMessage::from_stream(&m, Seq(seq)));
-                return Ok(Persisted {
-                    message,
-                    duplicate: true,
-                });
-            }
-            let mut convs = tx.open_table(CONVERSATIONS)?;
-            let mut c: Conversation = get_json(&convs, &conv)?
-                .ok_or_else(|| StoreError::backend("message for a missing conversation"))?;
-            let seq = c.last_seq.next();
-            let mut stored = StoredMessage::from_stream(&m, seq);
-            stored.expires_at = c.retention.map(|r| r.expiry(stored.sent_at));
-            messages.insert((conv.as_str(), seq.0), to_json(&stored)?.as_slice())?;
-            dedupe.insert(key, seq.0)?;
-            c.last_seq = seq;
-            c.last_message_at = Some(m.sent_at);
-            convs.insert(conv.as_str(), to_json(&c)?.as_slice())?;
-            Ok(Persisted {
-                message: stored,
-                duplicate: false,
-            })
-        })
-        .await
+        self.write(move |tx| persist_in(tx, &m)).await
+    }
+
+    /// One transaction for the lot: persist's batch costs one commit, not
+    /// one per message.
+    async fn persist_all(&self, messages: &[&StreamMessage]) -> Result<Vec<Persisted>, StoreError> {
+        let messages: Vec<StreamMessage> = messages.iter().map(|m| (*m).clone()).collect();
+        self.write(move |tx| messages.iter().map(|m| persist_in(tx, m)).collect())
+            .await
     }
 
     async fn change(
@@ -303,6 +279,40 @@ impl EmbeddedStore {
         })
         .await
     }
+}
+
+/// Stores one message in `tx` (see `MessageLog::persist`).
+fn persist_in(tx: &WriteTransaction, m: &StreamMessage) -> DbResult<Persisted> {
+    let conv = m.conversation_id.to_string();
+    let sender = m.sender_id.to_string();
+    let mut dedupe = tx.open_table(DEDUPE)?;
+    let mut messages = tx.open_table(MESSAGES)?;
+    let key = (conv.as_str(), sender.as_str(), m.client_msg_id.as_str());
+    let earlier = dedupe.get(key)?.map(|v| v.value());
+    if let Some(seq) = earlier {
+        // Gone by retention since: still the same message, not stored again.
+        let message = entry_at(&messages, &conv, seq)?
+            .unwrap_or_else(|| StoredMessage::from_stream(m, Seq(seq)));
+        return Ok(Persisted {
+            message,
+            duplicate: true,
+        });
+    }
+    let mut convs = tx.open_table(CONVERSATIONS)?;
+    let mut c: Conversation = get_json(&convs, &conv)?
+        .ok_or_else(|| StoreError::backend("message for a missing conversation"))?;
+    let seq = c.last_seq.next();
+    let mut stored = StoredMessage::from_stream(m, seq);
+    stored.expires_at = c.retention.map(|r| r.expiry(stored.sent_at));
+    messages.insert((conv.as_str(), seq.0), to_json(&stored)?.as_slice())?;
+    dedupe.insert(key, seq.0)?;
+    c.last_seq = seq;
+    c.last_message_at = Some(m.sent_at);
+    convs.insert(conv.as_str(), to_json(&c)?.as_slice())?;
+    Ok(Persisted {
+        message: stored,
+        duplicate: false,
+    })
 }
 
 /// Who voted on a message, removed with it.

@@ -12,8 +12,9 @@
 //! returned, reports nothing done (persist retries from the stream).
 //!
 //! Persist goes one step further (`MessageLog::deferred`): it commits a
-//! whole stream batch without waiting, then waits once (`sync`) before it
-//! acks or delivers any of it.
+//! whole stream batch without waiting, its messages in one transaction
+//! (`persist_all`), then waits once (`sync`) before it acks or delivers
+//! any of it.
 
 mod connections;
 mod conversations;

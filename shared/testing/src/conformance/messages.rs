@@ -172,6 +172,68 @@ pub async fn deferred_writes_number_alike_and_sync<S: Store>(s: &S) -> Conversat
     id
 }
 
+/// `persist_all` numbers each conversation's messages in the order given,
+/// interleaved with another's, and stores a resend once, whether its first
+/// copy came earlier or in the same call; through the deferred log too.
+pub async fn persist_all_numbers_each_conversation_in_order<S: Store>(s: &S) {
+    let ada = UserId::new();
+    let a = group_with(s, &[ada]).await;
+    let b = group_with(s, &[ada]).await;
+    s.persist(&message(a, ada, "a-1", "first")).await.unwrap();
+    let batch = [
+        message(a, ada, "a-2", "second"),
+        message(b, ada, "b-1", "other first"),
+        message(a, ada, "a-1", "first, resent"),
+        message(a, ada, "a-3", "third"),
+        message(a, ada, "a-2", "second, resent"),
+        message(b, ada, "b-2", "other second"),
+    ];
+    let batch: Vec<_> = batch.iter().collect();
+    let stored = match s.deferred() {
+        Some(log) => log.persist_all(&batch).await.unwrap(),
+        None => s.persist_all(&batch).await.unwrap(),
+    };
+    s.sync().await.unwrap();
+    let got: Vec<(ConversationId, u64, bool)> = stored
+        .iter()
+        .map(|p| (p.message.conversation_id, p.message.seq.0, p.duplicate))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (a, 2, false),
+            (b, 1, false),
+            (a, 1, true),
+            (a, 3, false),
+            (a, 2, true),
+            (b, 2, false),
+        ]
+    );
+    // The resends answer with the first copies.
+    assert_eq!(
+        stored[4].message.text.as_ref().map(|t| t.as_str()),
+        Some("second")
+    );
+    for (id, texts) in [
+        (a, &["first", "second", "third"][..]),
+        (b, &["other first", "other second"]),
+    ] {
+        let kept: Vec<String> = s
+            .after(id, Seq::ZERO, 10)
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|m| m.text.as_ref().map(|t| t.as_str().to_owned()))
+            .collect();
+        assert_eq!(kept, texts);
+        assert_eq!(
+            s.conversation(id).await.unwrap().unwrap().last_seq,
+            Seq(texts.len() as u64)
+        );
+    }
+    assert!(s.persist_all(&[]).await.unwrap().is_empty());
+}
+
 pub async fn edits_and_deletes_are_entries_that_change_their_target<S: Store>(s: &S) {
     let (ada, bob) = (UserId::new(), UserId::new());
     let id = group_with(s, &[ada, bob]).await;

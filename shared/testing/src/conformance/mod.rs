@@ -39,7 +39,8 @@ pub use matching::matching_pairs_each_waiting_user_once;
 pub use messages::{
     concurrent_writers_never_share_or_skip_a_number, deferred_writes_number_alike_and_sync,
     edits_and_deletes_are_entries_that_change_their_target,
-    messages_get_gap_free_sequence_numbers_once, retention_stamps_entries_and_removes_the_expired,
+    messages_get_gap_free_sequence_numbers_once, persist_all_numbers_each_conversation_in_order,
+    retention_stamps_entries_and_removes_the_expired,
     votes_count_once_per_user_even_when_cast_together,
 };
 pub use pusher::{ClientEnd, pushers_deliver_and_report_gone};
@@ -123,6 +124,11 @@ macro_rules! store_conformance {
         async fn deferred_writes_number_alike_and_sync() {
             let s = $make;
             $crate::conformance::deferred_writes_number_alike_and_sync(&*s).await;
+        }
+        #[tokio::test]
+        async fn persist_all_numbers_each_conversation_in_order() {
+            let s = $make;
+            $crate::conformance::persist_all_numbers_each_conversation_in_order(&*s).await;
         }
         #[tokio::test]
         async fn edits_and_deletes_are_entries_that_change_their_target() {
