@@ -108,6 +108,11 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
+/// Tries a step gets: one that does not keep up runs once more after the
+/// server settles, so one stall of a shared machine (which hits either
+/// server alike) does not end a ladder; a server that is behind fails both.
+const ATTEMPTS: u32 = 2;
+
 /// Waits (at most a minute) until the server uses under 5% of a core, so
 /// that a step that fell behind does not weigh on the next.
 async fn wait_idle(pid: Option<u32>) {
@@ -240,23 +245,33 @@ async fn load(
         .map(|i| (i, pair_targets[i / 2].clone()))
         .collect();
     for &rate in rates {
-        eprintln!("bench: pairs at {rate} msg/s");
-        let cpu0 = pid.and_then(cpu_ticks);
-        let r = fleet.step(rate, seconds, &senders, 1, size).await;
-        let cpu = pid
-            .and_then(cpu_ticks)
-            .zip(cpu0)
-            .map(|(b, a)| b.saturating_sub(a) as f64 / 100.0);
-        let kept = r.kept_up(p99_ms);
-        let mut v = r.to_json();
-        v["scenario"] = json!("ack");
-        v["rate"] = json!(rate);
-        v["sockets"] = json!(sockets);
-        v["kept_up"] = json!(kept);
-        // Server CPU seconds over the step and its drain.
-        v["server_cpu_s"] = json!(cpu);
-        v["rss_mib"] = json!(rss_mib(pid));
-        emit(v);
+        let mut attempt = 1;
+        let kept = loop {
+            eprintln!("bench: pairs at {rate} msg/s");
+            let cpu0 = pid.and_then(cpu_ticks);
+            let r = fleet.step(rate, seconds, &senders, 1, size).await;
+            let cpu = pid
+                .and_then(cpu_ticks)
+                .zip(cpu0)
+                .map(|(b, a)| b.saturating_sub(a) as f64 / 100.0);
+            let kept = r.kept_up(p99_ms);
+            if !kept && attempt < ATTEMPTS {
+                attempt += 1;
+                wait_idle(pid).await;
+                continue;
+            }
+            let mut v = r.to_json();
+            v["scenario"] = json!("ack");
+            v["rate"] = json!(rate);
+            v["sockets"] = json!(sockets);
+            v["kept_up"] = json!(kept);
+            v["attempts"] = json!(attempt);
+            // Server CPU seconds over the step and its drain.
+            v["server_cpu_s"] = json!(cpu);
+            v["rss_mib"] = json!(rss_mib(pid));
+            emit(v);
+            break kept;
+        };
         if !kept {
             wait_idle(pid).await;
             break;
@@ -271,17 +286,27 @@ async fn load(
             // count as kept up: a room of 1,000 starts at 1 msg/s.
             let seconds =
                 fanout_seconds.max(WARMUP.as_secs_f64() + (MIN_RECORDED as f64 + 4.0) / rate);
-            eprintln!("bench: room of {m} at {rate} msg/s for {seconds:.0} s");
-            let r = fleet
-                .step(rate, seconds, &[(0, target.clone())], (*m - 1) as u32, size)
-                .await;
-            let kept = r.kept_up(p99_ms);
-            let mut v = r.to_json();
-            v["scenario"] = json!("fanout");
-            v["members"] = json!(m);
-            v["rate"] = json!(rate);
-            v["kept_up"] = json!(kept);
-            emit(v);
+            let mut attempt = 1;
+            let kept = loop {
+                eprintln!("bench: room of {m} at {rate} msg/s for {seconds:.0} s");
+                let r = fleet
+                    .step(rate, seconds, &[(0, target.clone())], (*m - 1) as u32, size)
+                    .await;
+                let kept = r.kept_up(p99_ms);
+                if !kept && attempt < ATTEMPTS {
+                    attempt += 1;
+                    wait_idle(pid).await;
+                    continue;
+                }
+                let mut v = r.to_json();
+                v["scenario"] = json!("fanout");
+                v["members"] = json!(m);
+                v["rate"] = json!(rate);
+                v["kept_up"] = json!(kept);
+                v["attempts"] = json!(attempt);
+                emit(v);
+                break kept;
+            };
             if !kept {
                 wait_idle(pid).await;
                 break;
