@@ -22,7 +22,7 @@ use futures::{StreamExt, stream};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
-use fleet::{Fleet, MIN_RECORDED, WARMUP, summary};
+use fleet::{Fleet, MIN_RECORDED, StepResult, WARMUP, summary};
 use setup::Api;
 use wire::Protocol;
 
@@ -112,6 +112,36 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
 /// server settles, so one stall of a shared machine (which hits either
 /// server alike) does not end a ladder; a server that is behind fails both.
 const ATTEMPTS: u32 = 2;
+
+/// One step of a ladder, run up to ATTEMPTS times until it keeps up. Returns
+/// the last try as JSON (with `kept_up`, `attempts`, and the server's CPU
+/// seconds over the try and its drain) and whether it kept up.
+async fn tried<F, Fut>(pid: Option<u32>, p99_ms: f64, run: F) -> (Value, bool)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = StepResult>,
+{
+    let mut attempt = 1;
+    loop {
+        let cpu0 = pid.and_then(cpu_ticks);
+        let r = run().await;
+        let cpu = pid
+            .and_then(cpu_ticks)
+            .zip(cpu0)
+            .map(|(b, a)| b.saturating_sub(a) as f64 / 100.0);
+        let kept = r.kept_up(p99_ms);
+        if !kept && attempt < ATTEMPTS {
+            attempt += 1;
+            wait_idle(pid).await;
+            continue;
+        }
+        let mut v = r.to_json();
+        v["kept_up"] = json!(kept);
+        v["attempts"] = json!(attempt);
+        v["server_cpu_s"] = json!(cpu);
+        return (v, kept);
+    }
+}
 
 /// Waits (at most a minute) until the server uses under 5% of a core, so
 /// that a step that fell behind does not weigh on the next.
@@ -244,34 +274,18 @@ async fn load(
     let senders: Vec<(usize, String)> = (0..sockets)
         .map(|i| (i, pair_targets[i / 2].clone()))
         .collect();
+    let fleet = &fleet;
     for &rate in rates {
-        let mut attempt = 1;
-        let kept = loop {
+        let (mut v, kept) = tried(pid, p99_ms, || {
             eprintln!("bench: pairs at {rate} msg/s");
-            let cpu0 = pid.and_then(cpu_ticks);
-            let r = fleet.step(rate, seconds, &senders, 1, size).await;
-            let cpu = pid
-                .and_then(cpu_ticks)
-                .zip(cpu0)
-                .map(|(b, a)| b.saturating_sub(a) as f64 / 100.0);
-            let kept = r.kept_up(p99_ms);
-            if !kept && attempt < ATTEMPTS {
-                attempt += 1;
-                wait_idle(pid).await;
-                continue;
-            }
-            let mut v = r.to_json();
-            v["scenario"] = json!("ack");
-            v["rate"] = json!(rate);
-            v["sockets"] = json!(sockets);
-            v["kept_up"] = json!(kept);
-            v["attempts"] = json!(attempt);
-            // Server CPU seconds over the step and its drain.
-            v["server_cpu_s"] = json!(cpu);
-            v["rss_mib"] = json!(rss_mib(pid));
-            emit(v);
-            break kept;
-        };
+            fleet.step(rate, seconds, &senders, 1, size)
+        })
+        .await;
+        v["scenario"] = json!("ack");
+        v["rate"] = json!(rate);
+        v["sockets"] = json!(sockets);
+        v["rss_mib"] = json!(rss_mib(pid));
+        emit(v);
         if !kept {
             wait_idle(pid).await;
             break;
@@ -279,6 +293,7 @@ async fn load(
     }
 
     for (m, target) in rooms.iter().zip(&room_targets) {
+        let publisher = [(0, target.clone())];
         let mut rate = (1000.0 / (*m as f64 - 1.0)).round().max(1.0);
         // Ten doublings: from about 1,000 deliveries/s to 512 times that.
         for _ in 0..10 {
@@ -286,27 +301,15 @@ async fn load(
             // count as kept up: a room of 1,000 starts at 1 msg/s.
             let seconds =
                 fanout_seconds.max(WARMUP.as_secs_f64() + (MIN_RECORDED as f64 + 4.0) / rate);
-            let mut attempt = 1;
-            let kept = loop {
+            let (mut v, kept) = tried(pid, p99_ms, || {
                 eprintln!("bench: room of {m} at {rate} msg/s for {seconds:.0} s");
-                let r = fleet
-                    .step(rate, seconds, &[(0, target.clone())], (*m - 1) as u32, size)
-                    .await;
-                let kept = r.kept_up(p99_ms);
-                if !kept && attempt < ATTEMPTS {
-                    attempt += 1;
-                    wait_idle(pid).await;
-                    continue;
-                }
-                let mut v = r.to_json();
-                v["scenario"] = json!("fanout");
-                v["members"] = json!(m);
-                v["rate"] = json!(rate);
-                v["kept_up"] = json!(kept);
-                v["attempts"] = json!(attempt);
-                emit(v);
-                break kept;
-            };
+                fleet.step(rate, seconds, &publisher, (*m - 1) as u32, size)
+            })
+            .await;
+            v["scenario"] = json!("fanout");
+            v["members"] = json!(m);
+            v["rate"] = json!(rate);
+            emit(v);
             if !kept {
                 wait_idle(pid).await;
                 break;
