@@ -1,11 +1,64 @@
 //! The SDK clients, built once per process from one SDK configuration.
 
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_http_client::{ConnectorBuilder, proxy::ProxyConfig};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::shared::IntoShared;
 
 /// The AWS SDK's configuration from the environment: region, credentials,
-/// and endpoint overrides such as `AWS_ENDPOINT_URL_DYNAMODB`.
+/// and endpoint overrides such as `AWS_ENDPOINT_URL_DYNAMODB`. Every client
+/// built from it shares one HTTP client (see `https_client`).
 pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .load()
+        .await
+}
+
+/// The SDK's default HTTPS client (hyper, rustls on aws-lc, proxy settings
+/// from the environment), one per process, except that the system's root
+/// certificates load on its first request rather than as each SDK client is
+/// built. Reading and parsing them was most of a function's init; on first
+/// use they load in the warm-ups, beside the runtime's first poll.
+fn https_client() -> SharedHttpClient {
+    let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
+        |settings: Option<&HttpConnectorSettings>, components: Option<&RuntimeComponents>| {
+            let mut builder =
+                ConnectorBuilder::default().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+            builder.set_connector_settings(settings.cloned());
+            if let Some(components) = components {
+                builder.set_sleep_impl(components.sleep_impl());
+            }
+            builder.set_proxy_config(Some(ProxyConfig::from_env()));
+            builder.build()
+        },
+    );
+    RootsOnFirstUse(client).into_shared()
+}
+
+/// An HTTP client that skips the eager connector build the SDK's client does
+/// in `validate_base_client_config`; everything else is the inner client's.
+#[derive(Debug)]
+struct RootsOnFirstUse(SharedHttpClient);
+
+impl HttpClient for RootsOnFirstUse {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {

@@ -19,3 +19,4 @@ pub use provision::{Resources, provision};
 pub use pusher::ApiGatewayPusher;
 pub use store::DynamoStore;
 pub use stream::KinesisStream;
+pub use warm::Warm;

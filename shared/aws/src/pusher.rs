@@ -21,10 +21,10 @@ impl ApiGatewayPusher {
         Self { client }
     }
 
-    /// Opens the connection during init: a lookup of a connection that does
-    /// not exist, answered 410 (see `DynamoStore::warm`).
-    pub async fn warm(&self) {
-        let _ = self
+    /// Opens the connection during a cold start: a lookup of a connection
+    /// that does not exist, answered 410 (see `DynamoStore::warm`).
+    pub fn warm(&self) -> crate::Warm {
+        let request = self
             .client
             .get_connection()
             .connection_id("warmup")
@@ -33,9 +33,10 @@ impl ApiGatewayPusher {
                 aws_sdk_apigatewaymanagement::config::Builder::default()
                     .retry_config(crate::warm::retries())
                     .timeout_config(crate::warm::timeouts()),
-            )
-            .send()
-            .await;
+            );
+        Box::pin(async move {
+            let _ = request.send().await;
+        })
     }
 }
 

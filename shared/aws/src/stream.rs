@@ -34,23 +34,22 @@ impl KinesisStream {
         self.stream.starts_with("arn:")
     }
 
-    /// Opens the connection during init (see `DynamoStore::warm`).
-    pub async fn warm(&self) {
-        let req = self.client.describe_stream_summary();
-        let req = if self.is_arn() {
-            req.stream_arn(&self.stream)
+    /// Opens the connection during a cold start (see `DynamoStore::warm`).
+    pub fn warm(&self) -> crate::Warm {
+        let request = self.client.describe_stream_summary();
+        let request = if self.is_arn() {
+            request.stream_arn(&self.stream)
         } else {
-            req.stream_name(&self.stream)
+            request.stream_name(&self.stream)
         };
-        let _ = req
-            .customize()
-            .config_override(
-                aws_sdk_kinesis::config::Builder::default()
-                    .retry_config(crate::warm::retries())
-                    .timeout_config(crate::warm::timeouts()),
-            )
-            .send()
-            .await;
+        let request = request.customize().config_override(
+            aws_sdk_kinesis::config::Builder::default()
+                .retry_config(crate::warm::retries())
+                .timeout_config(crate::warm::timeouts()),
+        );
+        Box::pin(async move {
+            let _ = request.send().await;
+        })
     }
 }
 

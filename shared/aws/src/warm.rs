@@ -1,8 +1,21 @@
-//! Warming a client during init: one quick request opens its connection
-//! (DNS, TLS), so the first invocation does not pay for it.
+//! Warming a client during a cold start: one quick request opens its
+//! connection (DNS, TLS), so the first invocation need not pay for it.
+//!
+//! A warm-up runs as its own task beside the runtime's first poll for an
+//! event, not before it: init stays as short as a hello-world function's, and
+//! a cold invocation overlaps its connection set-up with the poll and with the
+//! handler's earlier calls. A request that finds no idle connection yet takes
+//! whichever comes first, the warm-up's connection or its own.
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// A warm-up request, ready to spawn (see `chitter_wiring::AwsInit::warm_up`).
+pub type Warm = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
 /// A warm-up is worth one quick try: a failure only means the first real
-/// call pays for the connection, while retries could stall init for seconds.
+/// call pays for the connection, while retries would hold a connection slot
+/// for seconds.
 pub(crate) fn retries() -> aws_config::retry::RetryConfig {
     aws_config::retry::RetryConfig::disabled()
 }

@@ -29,6 +29,9 @@ pub mod vars {
     pub const OIDC_NAME: &str = "CHITTER_OIDC_NAME";
     /// The CloudWatch namespace of the functions' metrics; default "Chitter".
     pub const METRICS_NAMESPACE: &str = "CHITTER_METRICS_NAMESPACE";
+    /// Set by Lambda: `on-demand` when an invocation is waiting on this
+    /// init, `provisioned-concurrency` (and others) when init runs ahead.
+    pub const INITIALIZATION_TYPE: &str = "AWS_LAMBDA_INITIALIZATION_TYPE";
 }
 
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
-use chitter_aws::{ApiGatewayPusher, DynamoStore, EmfMetrics, KinesisStream, S3BlobStore, clients};
+use chitter_aws::{
+    ApiGatewayPusher, DynamoStore, EmfMetrics, KinesisStream, S3BlobStore, Warm, clients,
+};
 
 use crate::env::vars;
 
@@ -19,6 +21,22 @@ impl AwsInit {
     pub async fn from_env() -> Self {
         Self {
             config: clients::sdk_config().await,
+        }
+    }
+
+    /// Runs the clients' warm-ups (see `chitter_aws::Warm`). In an
+    /// on-demand cold start an invocation is already waiting, so they start
+    /// and init goes on: they open connections beside the runtime's first
+    /// poll, in one task, so that the first one's TLS set-up keeps at most
+    /// one worker thread busy. When init runs ahead of any invocation
+    /// (provisioned concurrency), they finish within it: Lambda freezes the
+    /// environment after the first poll, which would stall them half-open.
+    pub async fn warm_up(&self, warm_ups: impl IntoIterator<Item = Warm>) {
+        let warm = futures::future::join_all(warm_ups);
+        if invocation_waits(std::env::var(vars::INITIALIZATION_TYPE).ok().as_deref()) {
+            tokio::spawn(warm);
+        } else {
+            warm.await;
         }
     }
 
@@ -50,5 +68,24 @@ impl AwsInit {
             &self.config,
             callback_url,
         )))
+    }
+}
+
+/// Whether an invocation waits on this init: Lambda's `on-demand`, or no
+/// initialization type at all (a runtime stand-in that does not set one).
+fn invocation_waits(initialization_type: Option<&str>) -> bool {
+    initialization_type.is_none_or(|kind| kind == "on-demand")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::invocation_waits;
+
+    #[test]
+    fn only_an_on_demand_init_has_an_invocation_waiting() {
+        assert!(invocation_waits(Some("on-demand")));
+        assert!(invocation_waits(None));
+        assert!(!invocation_waits(Some("provisioned-concurrency")));
+        assert!(!invocation_waits(Some("snap-start")));
     }
 }

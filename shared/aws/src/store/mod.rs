@@ -109,10 +109,10 @@ impl DynamoStore {
         &self.table
     }
 
-    /// Opens the connection (DNS, TLS) during init with a cheap read, so the
-    /// first invocation does not pay for it. The answer does not matter.
-    pub async fn warm(&self) {
-        let _ = self
+    /// Opens the connection (DNS, TLS) during a cold start with a cheap
+    /// read (see `warm`). The answer does not matter.
+    pub fn warm(&self) -> crate::Warm {
+        let request = self
             .client
             .get_item()
             .table_name(&self.table)
@@ -122,9 +122,10 @@ impl DynamoStore {
                 aws_sdk_dynamodb::config::Builder::default()
                     .retry_config(crate::warm::retries())
                     .timeout_config(crate::warm::timeouts()),
-            )
-            .send()
-            .await;
+            );
+        Box::pin(async move {
+            let _ = request.send().await;
+        })
     }
 
     fn put(&self, item: Attrs, condition: Option<&str>) -> Result<TransactWriteItem, StoreError> {
