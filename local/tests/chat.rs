@@ -650,6 +650,29 @@ async fn idle_connections_are_closed_with_1001_and_disconnected(backend: Backend
     assert_eq!(u16::from(close.code), 1001);
 }
 
+/// The idle timeout and the lifetime share one timer: a client that keeps
+/// its connection busy is still closed at the end of its lifetime, not
+/// before.
+async fn active_connections_are_closed_at_the_end_of_their_lifetime(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--idle-timeout-secs", "1", "--max-connection-secs", "3"];
+    let local = Local::start(dir.path(), &backend, &args).await;
+    let api = local.api();
+    let alice = api.signup("alice").await;
+    let mut ws = api.connect(&alice).await;
+    let opened = std::time::Instant::now();
+    let close = ws
+        .closed_while_pinging(std::time::Duration::from_millis(200))
+        .await
+        .expect("a close frame");
+    assert_eq!(u16::from(close.code), 1001);
+    let lived = opened.elapsed();
+    assert!(
+        lived >= std::time::Duration::from_millis(2500),
+        "closed after {lived:?}, before the end of its lifetime"
+    );
+}
+
 async fn the_management_api_speaks_api_gateways_wire_format(backend: Backend) {
     let (_dir, _local, api) = start(&backend).await;
     let alice = api.signup("alice").await;
@@ -1672,5 +1695,6 @@ both_backends!(
     a_reused_refresh_token_revokes_its_family_and_tickets_expire,
     a_flooding_client_is_rate_limited_and_nobody_else_is,
     idle_connections_are_closed_with_1001_and_disconnected,
+    active_connections_are_closed_at_the_end_of_their_lifetime,
     the_management_api_speaks_api_gateways_wire_format,
 );

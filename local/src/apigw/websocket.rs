@@ -17,10 +17,12 @@ use base64::engine::general_purpose::STANDARD;
 use chitter_core::domain::ConnectionId;
 use chitter_core::protocol::ACTIONS;
 use chrono::Utc;
+use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
 use rand::RngCore;
 use serde_json::Value;
-use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::sync::{Notify, Semaphore};
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Error as WsError;
 
 use super::events::{self, ConnectionContext};
@@ -31,7 +33,7 @@ use crate::state::AppState;
 /// stops reading from that client until one finishes.
 const IN_FLIGHT_PER_CONNECTION: usize = 16;
 
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 1024;
 const WRITE_BUFFER: usize = 4 * 1024;
 
 /// The most queued frames written to a client with one flush.
@@ -123,9 +125,10 @@ pub async fn handshake(
         user_agent,
         principal,
     );
-    // From here on, however this handshake ends (even by the client going
-    // away while `$connect` runs, which drops this future), the guard
-    // forgets the connection and runs `$disconnect`, unless disarmed.
+    // From here on, however this handshake or the socket after it ends
+    // (even by the client going away while `$connect` runs, which drops this
+    // future), the guard forgets the connection and runs `$disconnect`,
+    // unless disarmed.
     let mut guard = DisconnectGuard {
         app: app.clone(),
         ctx: ctx.clone(),
@@ -151,28 +154,31 @@ pub async fn handshake(
 
     // Open for pushes from the moment the client can see the 101: frames
     // queue until the socket's writer starts. If the upgrade never
-    // completes, the guard still runs `$disconnect`.
+    // completes, the guard still runs `$disconnect`; once it does, the guard
+    // goes with the socket.
     app.connections.mark_open(&connection_id);
     upgrade
         .max_frame_size(MAX_FRAME)
         .max_message_size(MAX_MESSAGE)
-        // Allocated up front for every connection (the library's default is
-        // 128 KiB). Frames are mostly far smaller; 4 KiB reads the largest
-        // allowed (32 KB) in eight reads.
+        // Allocated up front for every connection, idle or not (the
+        // library's default is 128 KiB). Client frames are mostly well under
+        // 1 KiB; a larger one gets room for all of it, read 1 KiB at a time.
         .read_buffer_size(READ_BUFFER)
         // Frames fed before a flush collect here up to this size, and the
         // buffer keeps its largest size: the default (128 KiB) would stay
         // with every socket that was ever busy.
         .write_buffer_size(WRITE_BUFFER)
-        .on_upgrade(move |socket| async move {
-            let mut guard = guard;
-            guard.armed = false;
-            run(app, ctx, socket, registration).await;
+        // No async block here: the socket's task holds `run`'s future alone,
+        // not a second copy of what it captures (memory per idle socket).
+        .on_upgrade(move |socket| {
+            let (sink, frames) = socket.split();
+            run(guard, sink, frames, registration)
         })
 }
 
-/// Runs `$disconnect` for a connection whose handshake was accepted but
-/// whose socket never started.
+/// Runs `$disconnect` for an accepted connection unless disarmed: when the
+/// upgrade never completes, or the socket's task ends early (`run` disarms
+/// it and runs `$disconnect` itself).
 struct DisconnectGuard {
     app: AppState,
     ctx: Arc<ConnectionContext>,
@@ -229,10 +235,7 @@ fn ws_error(e: &axum::Error) -> Option<&WsError> {
 /// socket stays open: no Close among them, and every step in time (a
 /// client that stops reading, like a suspended phone, must not hold the
 /// connection forever).
-async fn write_batch(
-    sink: &mut futures::stream::SplitSink<WebSocket, Message>,
-    queued: &mut Vec<Outbound>,
-) -> bool {
+async fn write_batch(sink: &mut SplitSink<WebSocket, Message>, queued: &mut Vec<Outbound>) -> bool {
     for out in queued.drain(..) {
         let message = match out {
             Outbound::Text(t) => Message::Text(t.into()),
@@ -257,51 +260,63 @@ async fn write_batch(
     in_time(sink.flush()).await
 }
 
+/// Waits for a queued frame and takes up to WRITE_BATCH of those queued;
+/// false once the queue is empty and every sender gone.
+async fn next_batch(rx: &flume::Receiver<Outbound>, queued: &mut Vec<Outbound>) -> bool {
+    let Ok(first) = rx.recv_async().await else {
+        return false;
+    };
+    queued.push(first);
+    queued.extend(rx.try_iter().take(WRITE_BATCH - 1));
+    true
+}
+
 /// Whether a socket write finished without error within WRITE_TIMEOUT.
 async fn in_time<E>(write: impl Future<Output = Result<(), E>>) -> bool {
     matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(())))
 }
 
 async fn run(
-    app: AppState,
-    ctx: Arc<ConnectionContext>,
-    socket: WebSocket,
+    mut guard: DisconnectGuard,
+    mut sink: SplitSink<WebSocket, Message>,
+    mut frames: SplitStream<WebSocket>,
     registration: Registration,
 ) {
+    let (app, ctx) = (&guard.app, &guard.ctx);
     let id = ctx.connection_id.clone();
-    let (mut sink, mut frames) = socket.split();
     let tx = registration.tx;
-    let mut rx: mpsc::Receiver<Outbound> = registration.rx;
+    let rx = registration.rx;
     let closed_by_server = Arc::new(Notify::new());
     let writer = tokio::spawn({
         let closed_by_server = closed_by_server.clone();
         async move {
             let mut queued = Vec::new();
-            while rx.recv_many(&mut queued, WRITE_BATCH).await > 0
-                && write_batch(&mut sink, &mut queued).await
-            {}
+            while next_batch(&rx, &mut queued).await && write_batch(&mut sink, &mut queued).await {}
             closed_by_server.notify_one();
         }
     });
 
     let limiter = Arc::new(Semaphore::new(IN_FLIGHT_PER_CONNECTION));
-    let idle = tokio::time::sleep(app.idle_timeout);
-    let lifetime = tokio::time::sleep(app.max_connection_time);
-    tokio::pin!(idle, lifetime);
+    // One timer for both limits (each costs every open socket): it fires at
+    // the idle deadline or at the end of the connection's lifetime, whichever
+    // is sooner.
+    let ends_at = Instant::now() + app.max_connection_time;
+    let timer = tokio::time::sleep_until((Instant::now() + app.idle_timeout).min(ends_at));
+    tokio::pin!(timer);
     let (code, reason): (u16, &str) = loop {
         tokio::select! {
             frame = frames.next() => {
                 let now = Utc::now();
                 registration.last_active_ms.store(now.timestamp_millis(), Ordering::Relaxed);
-                idle.as_mut().reset(tokio::time::Instant::now() + app.idle_timeout);
+                timer.as_mut().reset((Instant::now() + app.idle_timeout).min(ends_at));
                 match frame {
                     Some(Ok(Message::Text(text))) => {
                         let body = text.to_string();
                         let route = select_route(&body);
-                        invoke(&app, &ctx, &limiter, &tx, route, body, false).await;
+                        invoke(app, ctx, &limiter, &tx, route, body, false).await;
                     }
                     Some(Ok(Message::Binary(data))) => {
-                        invoke(&app, &ctx, &limiter, &tx, "$default", STANDARD.encode(&data), true).await;
+                        invoke(app, ctx, &limiter, &tx, "$default", STANDARD.encode(&data), true).await;
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                     Some(Ok(Message::Close(frame))) => {
@@ -320,13 +335,10 @@ async fn run(
             }
             // `try_send`: with a full queue the close frame cannot be sent
             // anyway, and waiting for room could wait forever.
-            () = &mut idle => {
+            () = &mut timer => {
                 let _ = tx.try_send(Outbound::Close(1001, "Going away"));
-                break (1001, "Idle timeout");
-            }
-            () = &mut lifetime => {
-                let _ = tx.try_send(Outbound::Close(1001, "Going away"));
-                break (1001, "Maximum connection time");
+                let lived_out = Instant::now() >= ends_at;
+                break (1001, if lived_out { "Maximum connection time" } else { "Idle timeout" });
             }
             () = closed_by_server.notified() => break (1000, "Closed by the server"),
         }
@@ -345,7 +357,8 @@ async fn run(
     tracing::debug!(connection_id = %id, code, reason, "connection ended");
     // Boxed: `$disconnect`'s future is large, and inline it would be part of
     // every open connection's task (most of an idle socket's memory).
-    Box::pin(disconnect(&app, &ctx, code, reason)).await;
+    guard.armed = false;
+    Box::pin(disconnect(&guard.app, &guard.ctx, code, reason)).await;
 }
 
 /// Invokes the message function for one frame, as its own task so that a
@@ -354,7 +367,7 @@ async fn invoke(
     app: &AppState,
     ctx: &Arc<ConnectionContext>,
     limiter: &Arc<Semaphore>,
-    tx: &mpsc::Sender<Outbound>,
+    tx: &flume::Sender<Outbound>,
     route: &str,
     body: String,
     base64: bool,

@@ -430,6 +430,26 @@ impl Ws {
         persisted
     }
 
+    /// Keeps the connection active with a ping every `every` until the
+    /// server closes it; returns the close frame.
+    pub async fn closed_while_pinging(&mut self, every: Duration) -> Option<CloseFrame> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut ping = tokio::time::interval(every);
+        loop {
+            tokio::select! {
+                _ = ping.tick() => {
+                    let _ = self.stream.send(Message::Ping(Vec::new().into())).await;
+                }
+                msg = self.stream.next() => match msg {
+                    Some(Ok(Message::Close(frame))) => return frame,
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => return None,
+                },
+                () = tokio::time::sleep_until(deadline) => panic!("no close in time"),
+            }
+        }
+    }
+
     /// Waits for the server to close the connection; returns the close frame.
     pub async fn closed(&mut self) -> Option<CloseFrame> {
         loop {
