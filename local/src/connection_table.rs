@@ -69,8 +69,9 @@ pub struct ConnectionTable {
 }
 
 /// What a registered connection keeps for itself. The queue is flume's: it
-/// allocates nothing until a frame is queued, where tokio's takes 1.5 KiB up
-/// front, a tenth of an idle socket's memory.
+/// takes no room for frames until one is queued (a waiting writer costs a
+/// small hook), where tokio's takes 1.5 KiB up front, a tenth of an idle
+/// socket's memory.
 pub struct Registration {
     pub tx: flume::Sender<Outbound>,
     pub rx: flume::Receiver<Outbound>,

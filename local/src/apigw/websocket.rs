@@ -133,6 +133,7 @@ pub async fn handshake(
         app: app.clone(),
         ctx: ctx.clone(),
         armed: true,
+        reason: "Upgrade failed",
     };
 
     let response = chitter_connect::handle(&app.svc, ctx.connect_event(&headers, &query)).await;
@@ -176,20 +177,23 @@ pub async fn handshake(
         })
 }
 
-/// Runs `$disconnect` for an accepted connection unless disarmed: when the
-/// upgrade never completes, or the socket's task ends early (`run` disarms
-/// it and runs `$disconnect` itself).
+/// Runs `$disconnect` (1006, `reason`) for an accepted connection unless
+/// disarmed: when the upgrade never completes, or when the socket's task ends
+/// without reaching its own `$disconnect` (a panic, or the runtime shutting
+/// down).
 struct DisconnectGuard {
     app: AppState,
     ctx: Arc<ConnectionContext>,
     armed: bool,
+    reason: &'static str,
 }
 
 impl Drop for DisconnectGuard {
     fn drop(&mut self) {
         if self.armed {
             let (app, ctx) = (self.app.clone(), self.ctx.clone());
-            tokio::spawn(async move { disconnect(&app, &ctx, 1006, "Upgrade failed").await });
+            let reason = self.reason;
+            tokio::spawn(async move { disconnect(&app, &ctx, 1006, reason).await });
         }
     }
 }
@@ -282,6 +286,7 @@ async fn run(
     mut frames: SplitStream<WebSocket>,
     registration: Registration,
 ) {
+    guard.reason = "Connection lost";
     let (app, ctx) = (&guard.app, &guard.ctx);
     let id = ctx.connection_id.clone();
     let tx = registration.tx;
@@ -300,15 +305,15 @@ async fn run(
     // One timer for both limits (each costs every open socket): it fires at
     // the idle deadline or at the end of the connection's lifetime, whichever
     // is sooner.
-    let ends_at = Instant::now() + app.max_connection_time;
-    let timer = tokio::time::sleep_until((Instant::now() + app.idle_timeout).min(ends_at));
+    let ends_at = deadline_after(app.max_connection_time);
+    let timer = tokio::time::sleep_until(deadline_after(app.idle_timeout).min(ends_at));
     tokio::pin!(timer);
     let (code, reason): (u16, &str) = loop {
         tokio::select! {
             frame = frames.next() => {
                 let now = Utc::now();
                 registration.last_active_ms.store(now.timestamp_millis(), Ordering::Relaxed);
-                timer.as_mut().reset((Instant::now() + app.idle_timeout).min(ends_at));
+                timer.as_mut().reset(deadline_after(app.idle_timeout).min(ends_at));
                 match frame {
                     Some(Ok(Message::Text(text))) => {
                         let body = text.to_string();
@@ -361,6 +366,14 @@ async fn run(
     Box::pin(disconnect(&guard.app, &guard.ctx, code, reason)).await;
 }
 
+/// `limit` from now; a limit too large to add (a way to set none) is a
+/// deadline thirty years away.
+fn deadline_after(limit: std::time::Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(limit)
+        .unwrap_or_else(|| now + std::time::Duration::from_secs(30 * 365 * 86_400))
+}
+
 /// Invokes the message function for one frame, as its own task so that a
 /// slow frame does not hold up the next (Lambda runs them concurrently too).
 async fn invoke(
@@ -411,6 +424,14 @@ mod tests {
         assert_eq!(select_route(r#"{"action":5}"#), "$default");
         assert_eq!(select_route("not json"), "$default");
         assert_eq!(select_route("[]"), "$default");
+    }
+
+    #[test]
+    fn a_limit_too_large_to_add_is_a_distant_deadline() {
+        let far = deadline_after(std::time::Duration::MAX);
+        assert!(far > Instant::now() + std::time::Duration::from_secs(20 * 365 * 86_400));
+        let soon = deadline_after(std::time::Duration::from_secs(1));
+        assert!(soon <= Instant::now() + std::time::Duration::from_secs(1));
     }
 
     #[test]
