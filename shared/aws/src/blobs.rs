@@ -12,17 +12,24 @@ use chrono::Utc;
 
 use chitter_core::ports::{BlobError, BlobInfo, BlobKey, BlobStore, PresignedRequest};
 
+use crate::Lazy;
+
 #[derive(Clone, Debug)]
 pub struct S3BlobStore {
-    client: Client,
+    client: Lazy<Client>,
     /// Signs the URLs browsers use; the same client unless browsers reach
     /// S3 at another address than this process does (chitter-local).
-    presigner: Client,
+    presigner: Lazy<Client>,
     bucket: String,
 }
 
 impl S3BlobStore {
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+        Self::lazy(Lazy::ready(client), bucket)
+    }
+
+    /// With a client built on first use (see `Lazy`).
+    pub fn lazy(client: Lazy<Client>, bucket: impl Into<String>) -> Self {
         Self {
             presigner: client.clone(),
             client,
@@ -33,7 +40,7 @@ impl S3BlobStore {
     /// Presigns with `client`, whose endpoint is the one browsers use: a
     /// SigV4 signature covers the host.
     pub fn presigning_with(mut self, client: Client) -> Self {
-        self.presigner = client;
+        self.presigner = Lazy::ready(client);
         self
     }
 }

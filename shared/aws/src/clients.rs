@@ -12,11 +12,25 @@ use aws_smithy_runtime_api::shared::IntoShared;
 /// The AWS SDK's configuration from the environment: region, credentials,
 /// and endpoint overrides such as `AWS_ENDPOINT_URL_DYNAMODB`. Every client
 /// built from it shares one HTTP client (see `https_client`).
+///
+/// Lambda puts the function's region and credentials in environment
+/// variables, which the default chains read first. Naming them here gives
+/// the same answer without building the chains' other providers (an STS
+/// client for web identity, IMDS clients for the region and credentials):
+/// about a tenth of crud's init thread in a CPU profile. Elsewhere the
+/// chains run as usual.
 pub async fn sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https_client())
-        .load()
-        .await
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client());
+    if let Some(region) = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")) {
+        loader = loader.region(aws_config::Region::new(region));
+    }
+    if env("AWS_ACCESS_KEY_ID").is_some() && env("AWS_SECRET_ACCESS_KEY").is_some() {
+        loader = loader.credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+    }
+    loader.load().await
 }
 
 /// The SDK's default HTTPS client (hyper, rustls on aws-lc, proxy settings

@@ -9,33 +9,42 @@ use aws_sdk_apigatewaymanagement::primitives::Blob;
 use chitter_core::domain::ConnectionId;
 use chitter_core::ports::{PushError, Pusher};
 
+use crate::Lazy;
+
 #[derive(Clone, Debug)]
 pub struct ApiGatewayPusher {
-    client: Client,
+    client: Lazy<Client>,
 }
 
 impl ApiGatewayPusher {
     /// `client` must be built with the API's callback URL as its endpoint:
     /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`.
     pub fn new(client: Client) -> Self {
+        Self::lazy(Lazy::ready(client))
+    }
+
+    /// With a client built on first use (see `Lazy`).
+    pub fn lazy(client: Lazy<Client>) -> Self {
         Self { client }
     }
 
     /// Opens the connection during a cold start: a lookup of a connection
-    /// that does not exist, answered 410 (see `DynamoStore::warm`).
+    /// that does not exist, answered 410 (see `DynamoStore::warm`). The
+    /// client is built in the warm-up, not before it.
     pub fn warm(&self) -> crate::Warm {
-        let request = self
-            .client
-            .get_connection()
-            .connection_id("warmup")
-            .customize()
-            .config_override(
-                aws_sdk_apigatewaymanagement::config::Builder::default()
-                    .retry_config(crate::warm::retries())
-                    .timeout_config(crate::warm::timeouts()),
-            );
+        let client = self.client.clone();
         Box::pin(async move {
-            let _ = request.send().await;
+            let _ = client
+                .get_connection()
+                .connection_id("warmup")
+                .customize()
+                .config_override(
+                    aws_sdk_apigatewaymanagement::config::Builder::default()
+                        .retry_config(crate::warm::retries())
+                        .timeout_config(crate::warm::timeouts()),
+                )
+                .send()
+                .await;
         })
     }
 }

@@ -7,15 +7,22 @@ use aws_sdk_kinesis::primitives::Blob;
 
 use chitter_core::ports::{MessageStream, StreamError};
 
+use crate::Lazy;
+
 #[derive(Clone, Debug)]
 pub struct KinesisStream {
-    client: Client,
+    client: Lazy<Client>,
     /// A stream ARN (preferred, as Lambda gets it) or a stream name.
     stream: String,
 }
 
 impl KinesisStream {
     pub fn new(client: Client, stream: impl Into<String>) -> Self {
+        Self::lazy(Lazy::ready(client), stream)
+    }
+
+    /// With a client built on first use (see `Lazy`).
+    pub fn lazy(client: Lazy<Client>, stream: impl Into<String>) -> Self {
         Self {
             client,
             stream: stream.into(),
@@ -35,20 +42,25 @@ impl KinesisStream {
     }
 
     /// Opens the connection during a cold start (see `DynamoStore::warm`).
+    /// The client is built in the warm-up, not before it.
     pub fn warm(&self) -> crate::Warm {
-        let request = self.client.describe_stream_summary();
-        let request = if self.is_arn() {
-            request.stream_arn(&self.stream)
-        } else {
-            request.stream_name(&self.stream)
-        };
-        let request = request.customize().config_override(
-            aws_sdk_kinesis::config::Builder::default()
-                .retry_config(crate::warm::retries())
-                .timeout_config(crate::warm::timeouts()),
-        );
+        let this = self.clone();
         Box::pin(async move {
-            let _ = request.send().await;
+            let request = this.client.describe_stream_summary();
+            let request = if this.is_arn() {
+                request.stream_arn(&this.stream)
+            } else {
+                request.stream_name(&this.stream)
+            };
+            let _ = request
+                .customize()
+                .config_override(
+                    aws_sdk_kinesis::config::Builder::default()
+                        .retry_config(crate::warm::retries())
+                        .timeout_config(crate::warm::timeouts()),
+                )
+                .send()
+                .await;
         })
     }
 }

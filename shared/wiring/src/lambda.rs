@@ -1,12 +1,13 @@
 //! A Lambda function's init: one SDK configuration, and only the adapters
 //! the function uses, so that its package links only those SDKs. Each
-//! adapter gets its client here, once per cold start.
+//! adapter gets its client here, once per cold start: the store's built in
+//! init (every call uses it), the others on first use or in their warm-up.
 
 use std::sync::Arc;
 
 use aws_config::SdkConfig;
 use chitter_aws::{
-    ApiGatewayPusher, DynamoStore, EmfMetrics, KinesisStream, S3BlobStore, Warm, clients,
+    ApiGatewayPusher, DynamoStore, EmfMetrics, KinesisStream, Lazy, S3BlobStore, Warm, clients,
 };
 
 use crate::env::vars;
@@ -44,13 +45,25 @@ impl AwsInit {
         Arc::new(DynamoStore::new(clients::dynamodb(&self.config), table))
     }
 
+    /// Built on first use, or in its warm-up: a function whose calls seldom
+    /// append (crud's sends over HTTP, persist's retention pages) does not
+    /// build it in init.
     pub fn stream(&self, stream: &str) -> Arc<KinesisStream> {
-        Arc::new(KinesisStream::new(clients::kinesis(&self.config), stream))
+        let config = self.config.clone();
+        Arc::new(KinesisStream::lazy(
+            Lazy::new(move || clients::kinesis(&config)),
+            stream,
+        ))
     }
 
-    /// Presigning needs no connection: nothing to warm here.
+    /// Built on first use (only uploads and downloads need it). Presigning
+    /// needs no connection: nothing to warm here.
     pub fn blobs(&self, bucket: &str) -> Arc<S3BlobStore> {
-        Arc::new(S3BlobStore::new(clients::s3(&self.config, false), bucket))
+        let config = self.config.clone();
+        Arc::new(S3BlobStore::lazy(
+            Lazy::new(move || clients::s3(&config, false)),
+            bucket,
+        ))
     }
 
     /// The function's metrics, as log lines CloudWatch reads (flush them at
@@ -63,11 +76,12 @@ impl AwsInit {
         Arc::new(EmfMetrics::new(&namespace, function))
     }
 
+    /// Built on first use, or in its warm-up (see `stream`).
     pub fn pusher(&self, callback_url: &str) -> Arc<ApiGatewayPusher> {
-        Arc::new(ApiGatewayPusher::new(clients::management(
-            &self.config,
-            callback_url,
-        )))
+        let (config, url) = (self.config.clone(), callback_url.to_owned());
+        Arc::new(ApiGatewayPusher::lazy(Lazy::new(move || {
+            clients::management(&config, &url)
+        })))
     }
 }
 
@@ -79,7 +93,38 @@ fn invocation_waits(initialization_type: Option<&str>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::invocation_waits;
+    use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+    use super::{AwsInit, invocation_waits};
+
+    fn built(adapter: &impl std::fmt::Debug) -> bool {
+        let shown = format!("{adapter:?}");
+        assert!(shown.contains("Lazy("), "{shown}");
+        !shown.contains("not built yet")
+    }
+
+    #[tokio::test]
+    async fn only_the_store_client_is_built_in_init() {
+        let aws = AwsInit {
+            config: SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .build(),
+        };
+        let _store = aws.store("table");
+        let (stream, pusher, blobs) = (
+            aws.stream("stream"),
+            aws.pusher("https://example.com/stage"),
+            aws.blobs("bucket"),
+        );
+        // A warm-up made but not yet run builds nothing either.
+        let (warm_stream, _warm_pusher) = (stream.warm(), pusher.warm());
+        assert!(!built(&stream) && !built(&pusher) && !built(&blobs));
+        drop(warm_stream);
+        let _ = stream.client();
+        assert!(built(&stream));
+        assert!(!built(&pusher) && !built(&blobs));
+    }
 
     #[test]
     fn only_an_on_demand_init_has_an_invocation_waiting() {
