@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     let aws = AwsInit::from_env().await;
     let (store, pusher) = (aws.store(&config.table), aws.pusher(&config.callback_url));
-    aws.warm_up([store.warm(), pusher.warm()]).await;
+    aws.warm_up(store.warm(), [pusher.warm()]).await;
     let metrics = aws.metrics("connect");
     let svc = Arc::new(
         Wiring::new(store)

@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     let aws = AwsInit::from_env().await;
     let store = aws.store(&config.table);
-    aws.warm_up([store.warm()]).await;
+    aws.warm_up(store.warm(), []).await;
     let auth = Auth::new(&config.jwt_secret, AuthSettings::default());
     let metrics = aws.metrics("crud");
     let svc = Arc::new(

@@ -16,7 +16,7 @@ async fn main() -> Result<(), Error> {
     let store = aws.store(&config.table);
     let stream = aws.stream(&config.stream);
     let pusher = aws.pusher(&config.callback_url);
-    aws.warm_up([store.warm(), stream.warm(), pusher.warm()])
+    aws.warm_up(store.warm(), [stream.warm(), pusher.warm()])
         .await;
     let metrics = aws.metrics("persist");
     let svc = Arc::new(

@@ -1,11 +1,12 @@
 //! Warming a client during a cold start: one quick request opens its
 //! connection (DNS, TLS), so the first invocation need not pay for it.
 //!
-//! A warm-up runs as its own task beside the runtime's first poll for an
-//! event, not before it: init stays as short as a hello-world function's, and
-//! a cold invocation overlaps its connection set-up with the poll and with the
-//! handler's earlier calls. A request that finds no idle connection yet takes
-//! whichever comes first, the warm-up's connection or its own.
+//! In an on-demand cold start a warm-up runs as its own task beside the
+//! runtime's first poll for an event, not before it, and only for the
+//! clients a call reaches after its first request: init stays short, and the
+//! call's later requests find their connections open. A request that finds
+//! no idle connection yet takes whichever comes first, the warm-up's
+//! connection or its own.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -25,19 +25,26 @@ impl AwsInit {
         }
     }
 
-    /// Runs the clients' warm-ups (see `chitter_aws::Warm`). In an
-    /// on-demand cold start an invocation is already waiting, so they start
-    /// and init goes on: they open connections beside the runtime's first
-    /// poll, in one task, so that the first one's TLS set-up keeps at most
-    /// one worker thread busy. When init runs ahead of any invocation
-    /// (provisioned concurrency), they finish within it: Lambda freezes the
-    /// environment after the first poll, which would stall them half-open.
-    pub async fn warm_up(&self, warm_ups: impl IntoIterator<Item = Warm>) {
-        let warm = futures::future::join_all(warm_ups);
+    /// Runs the clients' warm-ups (see `chitter_aws::Warm`). `first` warms
+    /// the client every call starts with (the store); `later`, the clients a
+    /// call reaches only after a request to it.
+    ///
+    /// In an on-demand cold start an invocation is already waiting, so init
+    /// goes on at once: `later` opens its connections in one task beside the
+    /// runtime's first poll (so that the first one's TLS set-up keeps at most
+    /// one worker thread busy), ready by the time the call gets to them.
+    /// `first` is skipped: the call's own first request starts that
+    /// connection as soon as a warm-up would, and has it before the
+    /// warm-up's request is answered, so a warm-up would only add a second
+    /// connection (and TLS handshake) beside it. When init runs ahead of any invocation
+    /// (provisioned concurrency), all of them finish within it: Lambda
+    /// freezes the environment after the first poll, which would stall them
+    /// half-open.
+    pub async fn warm_up(&self, first: Warm, later: impl IntoIterator<Item = Warm>) {
         if invocation_waits(std::env::var(vars::INITIALIZATION_TYPE).ok().as_deref()) {
-            tokio::spawn(warm);
+            tokio::spawn(futures::future::join_all(later));
         } else {
-            warm.await;
+            futures::future::join_all(std::iter::once(first).chain(later)).await;
         }
     }
 
