@@ -375,6 +375,8 @@ def provision(env):
     local = os.environ.get("CHITTER_LOCAL_BIN") or os.path.join(ROOT, "target/speed/chitter-local")
     if not os.path.exists(local):
         local = os.path.join(ROOT, "target/debug/chitter-local")
+    if not os.path.exists(local):
+        sys.exit("coldstart: chitter-local provisions the stand-ins; build it first (cargo build -p chitter-local)")
     data = tempfile.mkdtemp()
     argv = [local, "--backend", "aws", "--provision", "--port", "0", "--data-dir", data,
             "--table", "coldstart", "--stream", "coldstart", "--bucket", "coldstart", "--s3-path-style"]
@@ -449,6 +451,10 @@ def side_by_side(server, json_out):
 
 
 def compare(server, dirs):
+    # Each pair sends two messages as the one seeded sender, one after the
+    # other: more than 30 pairs would pass the send limit (60 per 10 s).
+    if RUNS > 30:
+        sys.exit("coldstart: comparing takes at most 30 pairs (COLDSTART_RUNS)")
     env = environment(server)
     provision(env)
     unpacked = tempfile.mkdtemp()
@@ -463,7 +469,7 @@ def compare(server, dirs):
         cold = [[] for _ in binaries]
         for _ in range(RUNS):
             for i, binary in enumerate(binaries):
-                # One call each: the message function's sender stays under the send rate limit.
+                # One call each (see the limit above).
                 t, (first,) = start_once([binary], env, name, [event_for(name)])
                 init[i].append(t)
                 cold[i].append(t + first)

@@ -175,6 +175,10 @@ async function main() {
     document.querySelector("#conversations li button").click();
     const shown = await until(() => document.querySelector("#messages li[data-seq]"));
     const all = await until(() => document.querySelectorAll("#messages li[data-seq]").length >= n);
+    // The frames that lay out and paint the last page count too: a frame's
+    // layout and paint come after its animation-frame callbacks, so its time
+    // shows in the next one's delta. Stop two frames on.
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => requestAnimationFrame(resolve));
     frames = false;
     return {
       sign_in_to_list_ms: listed - t0,

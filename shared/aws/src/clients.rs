@@ -36,8 +36,9 @@ pub async fn sdk_config() -> SdkConfig {
 /// The SDK's default HTTPS client (hyper, rustls on aws-lc, proxy settings
 /// from the environment), one per process, except that the system's root
 /// certificates load on its first request rather than as each SDK client is
-/// built. Reading and parsing them was most of a function's init; on first
-/// use they load in the warm-ups, beside the runtime's first poll.
+/// built. Reading and parsing them was most of a function's init; now they
+/// load in whichever request comes first, a warm-up beside the runtime's
+/// first poll or the first call's own.
 fn https_client() -> SharedHttpClient {
     let client = aws_smithy_http_client::Builder::new().build_with_connector_fn(
         |settings: Option<&HttpConnectorSettings>, components: Option<&RuntimeComponents>| {

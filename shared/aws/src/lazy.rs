@@ -23,7 +23,9 @@ impl<C> Lazy<C> {
     where
         C: Send + 'static,
     {
-        Self::new(move || client)
+        let lazy = Self::new(move || client);
+        LazyLock::force(&lazy.0);
+        lazy
     }
 }
 
@@ -72,5 +74,6 @@ mod tests {
         assert_eq!(lazy.len(), 6);
         assert_eq!(built.load(Ordering::SeqCst), 1);
         assert_eq!(format!("{lazy:?}"), "Lazy(built)");
+        assert_eq!(format!("{:?}", Lazy::ready(1)), "Lazy(built)");
     }
 }

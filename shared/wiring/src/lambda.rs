@@ -52,9 +52,9 @@ impl AwsInit {
         Arc::new(DynamoStore::new(clients::dynamodb(&self.config), table))
     }
 
-    /// Built on first use, or in its warm-up: a function whose calls seldom
-    /// append (crud's sends over HTTP, persist's retention pages) does not
-    /// build it in init.
+    /// Built on first use, or in its warm-up (beside the first poll in an
+    /// on-demand init): crud, whose calls seldom append (only sends over
+    /// HTTP do), builds it only when one does.
     pub fn stream(&self, stream: &str) -> Arc<KinesisStream> {
         let config = self.config.clone();
         Arc::new(KinesisStream::lazy(
