@@ -184,15 +184,18 @@ async fn connections_churn_without_leaks(backend: Backend) {
     // A socket whose close is still under way, at most.
     assert!(end.inbound <= 2, "accepted sockets left open: {end:?}");
     // Memory levels off: the second half of the churn may add at most
-    // 1 KiB a connection over 4 MiB of allocator slack (a leak of a
-    // connection's buffers, tens of KiB each, would show at once). With the
+    // 1 KiB a connection over 8 MiB of allocator slack (a leak of a
+    // connection's buffers, tens of KiB each, would show at once). The
+    // slack is the allocator's, and grows with the threads allocating at
+    // once: run alone, the second half added 1.8-2.7 MiB; with the whole
+    // suite running beside it, 5.4 MiB, while the first half added 18. With the
     // aws backend the SDK's connection pools (to the stand-ins, and to this
     // server's own management API) grow with the pushes in flight, so only
     // the records and sockets are checked there.
     if matches!(backend, Backend::Aws { .. }) {
         return;
     }
-    let bound = middle.rss_kib + 4 * 1024 + second_half as u64;
+    let bound = middle.rss_kib + 8 * 1024 + second_half as u64;
     assert!(
         end.rss_kib <= bound,
         "memory kept growing: {} -> {} KiB over {second_half} connections",
