@@ -184,6 +184,8 @@ test("custom emoji: made, sent, seen by both, safe, renamed and deleted", async 
   // Searching, then Escape closes without inserting.
   await ada.click(".emoji-button");
   await ada.waitForSelector("#emoji-picker");
+  // Focus is in the search as soon as the picker shows: keys typed at once go there.
+  assert.equal(await ada.evaluate(() => document.activeElement?.classList.contains("emoji-search")), true);
   await ada.keyboard.type("par");
   await ada.waitForFunction(() => document.querySelectorAll("#emoji-picker .emoji-option").length === 1);
   await ada.keyboard.press("Escape");

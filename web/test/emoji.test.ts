@@ -198,6 +198,21 @@ describe("emoji library", () => {
     expect(load).not.toHaveBeenCalled();
   });
 
+  it("lists again when a link in the list is about to expire, not before", async () => {
+    const api = fakeLibraryApi([view("e1", "party")]);
+    let now = T0;
+    const cache = new EmojiCache({ load: () => Promise.resolve(null), now: () => now, refreshMarginMs: 30_000 });
+    const library = new EmojiLibrary(api, cache);
+    await library.load();
+    const expires = Date.parse(view("e1", "party").url_expires_at);
+    now = expires - 31_000;
+    await library.load();
+    expect(api.calls).toEqual(["list"]);
+    now = expires - 29_000;
+    await library.load();
+    expect(api.calls).toEqual(["list", "list"]);
+  });
+
   it("adds, renames and deletes, keeping the list and the cache right", async () => {
     const api = fakeLibraryApi([view("e1", "party")]);
     const cache = new EmojiCache({ load: () => Promise.resolve(null), now: () => T0 });

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../state/api";
 import type { Chat } from "../state/chat";
 import { RETENTION_CHOICES, countLabel, memberCount, retentionLabel, subtitleOf, titleOf } from "../state/format";
@@ -29,11 +29,14 @@ export function ConversationDetails({ chat, conversation: c, focusRetention, onC
   const title = titleOf(c, myId);
   const id = c.conversation_id;
 
-  useEffect(() => {
+  // Open and focused in the task that renders it, so keys pressed at once land in it.
+  useLayoutEffect(() => {
     const el = dialog.current;
     if (!el) return;
     if (!el.open) el.showModal();
     if (focusRetention) el.querySelector<HTMLElement>("#retention-choices [aria-pressed=true]")?.focus();
+  }, [id]);
+  useEffect(() => {
     void chat.refreshConversation(id).catch(() => undefined);
   }, [chat, id]);
 

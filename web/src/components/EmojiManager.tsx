@@ -1,5 +1,5 @@
 import type { TargetedDragEvent, TargetedKeyboardEvent, TargetedSubmitEvent } from "preact";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Api } from "../state/api";
 import { MAX_EMOJI, formatBytes } from "../state/emoji";
 import { normalizeShortcode, shortcodeFromFileName, shortcodeProblem } from "../state/shortcode";
@@ -431,7 +431,7 @@ function EmojiRow({ emoji, announce }: { emoji: EmojiView; announce: (s: string)
   const confirmButton = useRef<HTMLButtonElement>(null);
   const label = `:${emoji.shortcode}:`;
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (mode === "rename") field.current?.select();
     if (mode === "confirm-delete") confirmButton.current?.focus();
   }, [mode]);

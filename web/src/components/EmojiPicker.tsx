@@ -1,5 +1,5 @@
 import type { RefObject, TargetedKeyboardEvent } from "preact";
-import { useEffect, useId, useRef, useState } from "preact/hooks";
+import { useEffect, useId, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { NOT_MINE_NOTE, type ThemeEmojiChoice, moveInSections, themeEmojiChoices } from "../state/themeEmoji";
 import type { EmojiView } from "../state/types";
 import { EmojiImg, gridColumns, useEmoji } from "./EmojiText";
@@ -29,10 +29,15 @@ export function EmojiPicker({ onPick, onClose, toggle, themeEmoji = [] }: EmojiP
   const search = useRef<HTMLInputElement>(null);
   const base = useId();
 
-  useEffect(() => {
+  // Focus moves in the same task that shows the picker, so keys typed
+  // straight after the click land in the search, not in the composer.
+  useLayoutEffect(() => {
     // Keyboards get the search field; on phones that would cover the grid with the on-screen keyboard.
     if (window.matchMedia("(min-width: 721px)").matches) search.current?.focus();
     else root.current?.focus();
+  }, []);
+
+  useEffect(() => {
     void library.load().catch(() => undefined);
   }, [library]);
 

@@ -127,7 +127,8 @@ export function ThemeEditor({ api, theme, onDone }: ThemeEditorProps) {
     );
   }
   useEffect(loadUploads, [api]);
-  useEffect(() => {
+  // In the task that shows the form, so keys typed at once go to the name.
+  useLayoutEffect(() => {
     nameInput.current?.focus();
   }, []);
 

@@ -132,13 +132,17 @@ export class EmojiCache {
     void this.fetch(id);
   }
 
+  /** `view`'s link is dead or about to be: fetch a new one before showing it. */
+  expiresSoon(view: EmojiView): boolean {
+    const expires = Date.parse(view.url_expires_at);
+    return Number.isNaN(expires) || expires - this.margin <= this.now();
+  }
+
   private isStale(entry: Entry): boolean {
     const now = this.now();
     switch (entry.state.status) {
-      case "ready": {
-        const expires = Date.parse(entry.state.view.url_expires_at);
-        return Number.isNaN(expires) || expires - this.margin <= now;
-      }
+      case "ready":
+        return this.expiresSoon(entry.state.view);
       case "failed":
         return now - entry.at >= this.retryAfter;
       case "gone":
@@ -206,9 +210,14 @@ export class EmojiLibrary {
     for (const listener of this.listeners) listener();
   }
 
-  /** Loads the list once; `force` asks again (one request at a time either way). */
+  /**
+   * Loads the list once, and again when a link in it is about to expire (the
+   * pickers and the manager call this as they open); `force` asks again
+   * anyway. One request at a time either way.
+   */
   load(force = false): Promise<void> {
-    if (this.status === "ready" && !force) return Promise.resolve();
+    const fresh = this.status === "ready" && !this.items.some((view) => this.cache.expiresSoon(view));
+    if (fresh && !force) return Promise.resolve();
     this.loading ??= this.doLoad().finally(() => {
       this.loading = null;
     });
