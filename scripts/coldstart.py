@@ -13,7 +13,9 @@ records:
 The stand-in is also the functions' API Gateway Management API
 (`CHITTER_CALLBACK_URL`): it takes their pushes, and a call counts only
 if it did its whole job: the message function's `accepted` ack and
-persist's `persisted` ack must reach the stand-in during the call.
+persist's `persisted` ack must reach the stand-in during the call,
+`$connect` must leave its connection in the table, and crud's list must
+hold the seeded conversation.
 
 Run inside scripts/with-standins.sh after scripts/packages.sh (and the
 hello package), so SDK requests reach moto on loopback:
@@ -208,7 +210,8 @@ def ws_event(route, event_type, user="user_id", handle="handle", **extra):
 
 def event_for(name):
     """A real-shaped event for each function, doing its real work against
-    the stand-ins: `$connect` registers a connection for the seeded user,
+    the stand-ins: `$connect` registers a connection for the seeded user
+    (checked in the table afterwards),
     `send` checks membership, appends to the stream and pushes `accepted`,
     persist stores a message, crud lists the sender's conversations."""
     if name == "connect":
@@ -299,6 +302,11 @@ def check(name, answer, event, pushes):
         sys.exit(f"coldstart: {name} answered {body[:300]!r}, not status {want[name]}")
     if name == "crud" and SEED.get("conversation_id") and SEED["conversation_id"] not in (got or {}).get("body", ""):
         sys.exit(f"coldstart: crud's list left out the seeded conversation: {body[:300]!r}")
+    if name == "connect":
+        connection = event["requestContext"]["connectionId"]
+        item = stored_item(f"CONN#{connection}", "#")
+        if (item or {}).get("user_id", {}).get("S") != SEED.get("visitor_id"):
+            sys.exit(f"coldstart: connect answered 200 but stored no connection {connection} for its user: {item!r}")
     if name == "persist" and (got or {}).get("batchItemFailures"):
         sys.exit(f"coldstart: persist failed its record: {body[:300]!r}")
     connection = pushed_to(event, name)
@@ -310,6 +318,25 @@ def check(name, answer, event, pushes):
             sys.exit(f"coldstart: {name} pushed a frame that is not JSON: {pushes!r}")
         if not any(a.get("type") == "ack" and a.get("status") == status for a in acks):
             sys.exit(f"coldstart: {name} pushed no `{status}` ack to its sender (pushes: {acks!r})")
+
+
+def stored_item(pk, sk):
+    """One item of the table, read straight from the DynamoDB stand-in
+    (None when it is not there): what a call left behind."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if not endpoint:
+        sys.exit("coldstart: run inside scripts/with-standins.sh (no DynamoDB endpoint)")
+    body = json.dumps({"TableName": "coldstart", "Key": {"pk": {"S": pk}, "sk": {"S": sk}}, "ConsistentRead": True}).encode()
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    headers = {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "DynamoDB_20120810.GetItem",
+        # The stand-in reads the region from the scope and checks no signature.
+        "authorization": f"AWS4-HMAC-SHA256 Credential=standin/20260101/{region}/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+    }
+    req = urllib.request.Request(endpoint, body, headers, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r).get("Item")
 
 
 def unpack(package, into):
