@@ -1,5 +1,6 @@
 import type { ComponentChildren, RefObject, TargetedFocusEvent, TargetedKeyboardEvent } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { Arrivals } from "../state/arrivals";
 import type { Chat } from "../state/chat";
 import { clockTime, dayLabel, deletedLabel, fullTime, hueOf, isGroupLike, memberName, retentionNoticeText, sameDay, titleOf } from "../state/format";
 import { type OutboxItem, kindOf } from "../state/outbox";
@@ -50,6 +51,9 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
   // Rooms show senders like groups do.
   const isGroup = isGroupLike(c);
   const [open, setOpen] = useState<OpenActions | null>(null);
+  const arrivalsOf = useRef({ id, arrivals: new Arrivals() });
+  if (arrivalsOf.current.id !== id) arrivalsOf.current = { id, arrivals: new Arrivals() };
+  const arrivals = arrivalsOf.current.arrivals;
   /** The image shown full size, and what opened it (focus goes back there). */
   const [viewing, setViewing] = useState<{ image: OpenImage; opener: HTMLElement } | null>(null);
   /** Where focus goes once the next render is on screen: a control in the list (by selector), or the list itself. */
@@ -152,6 +156,10 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
   addNotices(Infinity);
   for (const o of chat.outbox.forConversation(id)) entries.push({ key: o.id, sender: myId, sentAt: o.queued_at, pending: o });
   const unseen = chat.firstUnseen(id);
+  const arriving = arrivals.update(
+    entries.filter((e) => !e.notice).map((e) => ({ key: e.key, seq: e.message?.seq ?? null, clientId: e.message?.client_msg_id })),
+    c.historyLoaded,
+  );
 
   const items: ComponentChildren[] = [];
   if (c.loadingOlder) {
@@ -203,7 +211,7 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
     const last = !next || !sameRun(entry, next) || !sameDay(at, new Date(next.sentAt));
     const mine = entry.sender === myId;
     const name = mine ? "You" : memberName(c, entry.sender, chat.profiles);
-    const classes = ["message", mine ? "mine" : "theirs", first ? "first" : "", last ? "last" : ""];
+    const classes = ["message", mine ? "mine" : "theirs", first ? "first" : "", last ? "last" : "", arriving.has(entry.key) ? "arriving" : ""];
 
     if (entry.message && chat.withheld(entry.message)) {
       // From someone I block: its place is kept, and nothing of it shows or can be done with it.
