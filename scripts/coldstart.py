@@ -305,7 +305,7 @@ def check(name, answer, event, pushes):
     if name == "connect":
         connection = event["requestContext"]["connectionId"]
         item = stored_item(f"CONN#{connection}", "#")
-        if (item or {}).get("user_id", {}).get("S") != SEED.get("visitor_id"):
+        if not item or not SEED.get("visitor_id") or item.get("user_id", {}).get("S") != SEED["visitor_id"]:
             sys.exit(f"coldstart: connect answered 200 but stored no connection {connection} for its user: {item!r}")
     if name == "persist" and (got or {}).get("batchItemFailures"):
         sys.exit(f"coldstart: persist failed its record: {body[:300]!r}")

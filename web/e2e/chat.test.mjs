@@ -50,6 +50,7 @@ test("two people chat in the browser, in order, with acks", async () => {
   await bob.waitForFunction(() => document.querySelectorAll("#messages li[data-seq]").length === 2);
   const texts = await bob.$$eval("#messages li[data-seq]", (lis) => lis.map((li) => li.querySelector(".text").textContent));
   assert.deepEqual(texts, ["Hi Bob!", "Are you there?"]);
+  assert.equal(await bob.locator("#messages li.arriving").count(), 0, "what was there when the chat opened does not pop in");
   assert.equal(await bob.locator("#conversations li .badge").count(), 0, "an open conversation has no unread badge");
   // Bob's read position reaches Ada: both her messages show as read.
   await ada.waitForFunction(() => document.querySelectorAll("#messages li.mine[data-seq] .state.seen").length === 2);
@@ -62,11 +63,20 @@ test("two people chat in the browser, in order, with acks", async () => {
     const last = document.querySelector("#messages li[data-seq='3']");
     return last && last.textContent.includes("Here!") && !last.classList.contains("mine");
   });
+  assert.equal(await ada.getAttribute("#messages li[data-seq='3']", "class").then((c) => c.split(" ").includes("arriving")), true, "a reply that comes in pops in");
+  // Her own sent messages popped in once, as pending rows, not again when stored.
+  assert.equal(await ada.locator("#messages li.mine.arriving").count(), 0);
   await shot(ada, "06-ada-got-reply");
 
   // Online counts reached both lists.
   assert.match(await ada.textContent("#conversations li .meta"), /2 online/);
   assert.match(await bob.textContent("#conversations li .meta"), /2 online/);
+
+  // After a reload the chat opens from its history page: none of it pops in.
+  await bob.reload();
+  await bob.click("#conversations li");
+  await bob.waitForFunction(() => document.querySelectorAll("#messages li[data-seq]").length === 3);
+  assert.equal(await bob.locator("#messages li.arriving").count(), 0, "a chat's history does not pop in as it opens");
 
   assert.deepEqual(problems, []);
   await ada.context().close();

@@ -35,6 +35,14 @@ describe("arrivals", () => {
     expect([...a.update([{ key: "c-restored", seq: null }, ...stored(1, 5)], true)]).toEqual(["s5"]);
   });
 
+  it("animates none of the messages caught up after a reconnect, though they come one render each", () => {
+    const a = new Arrivals();
+    a.update(stored(1, 10), true);
+    for (let seq = 11; seq <= 40; seq++) expect(a.update(stored(1, seq), true, true).size).toBe(0);
+    // Caught up: the next one is an arrival again.
+    expect([...a.update(stored(1, 41), true, false)]).toEqual(["s41"]);
+  });
+
   it("animates an empty chat's first message", () => {
     const a = new Arrivals();
     a.update([], true);

@@ -158,7 +158,9 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
   const unseen = chat.firstUnseen(id);
   const arriving = arrivals.update(
     entries.filter((e) => !e.notice).map((e) => ({ key: e.key, seq: e.message?.seq ?? null, clientId: e.message?.client_msg_id })),
-    c.historyLoaded,
+    // The history flag goes up as its first page is asked for; the opening's view says when it is here.
+    c.historyLoaded && !view?.loading,
+    c.resuming,
   );
 
   const items: ComponentChildren[] = [];

@@ -25,14 +25,16 @@ export class Arrivals {
   private open = false;
 
   /**
-   * Every row of a render, in order, and whether the conversation's
-   * history is loaded; returns the keys that animate. A key keeps
-   * animating on the renders after (taking its class away would cut the
-   * animation short).
+   * Every row of a render, in order; whether the conversation's history is
+   * on screen (its first page has landed); and whether missed messages are
+   * being caught up (after a reconnect they come one frame each, so one
+   * render at a time cannot tell them from arrivals). Returns the keys that
+   * animate. A key keeps animating on the renders after (taking its class
+   * away would cut the animation short).
    */
-  update(rows: readonly Row[], historyShown: boolean): ReadonlySet<string> {
+  update(rows: readonly Row[], historyShown: boolean, catchingUp = false): ReadonlySet<string> {
     const fresh = rows.filter((row) => !this.seen.has(row.key));
-    const live = this.open
+    const live = this.open && !catchingUp
       ? fresh.filter(
           (row) =>
             (row.seq === null || this.newest === null || row.seq > this.newest) && !(row.clientId !== undefined && this.seen.has(row.clientId)),
