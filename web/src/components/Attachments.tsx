@@ -6,6 +6,7 @@ import { fileFamily, humanSize, isPreviewable, previewSize, typeLabel } from "..
 import type { Chat } from "../state/chat";
 import type { Attachment } from "../state/types";
 import { AlertIcon, CloseIcon, DownloadIcon, ExternalIcon, FileIcon, ImageIcon, RetryIcon } from "./icons";
+import { useSubscription } from "./useSubscription";
 
 /** Several images in one message are shown smaller, side by side. */
 const COMPACT_PX = 168;
@@ -71,6 +72,8 @@ interface ImagePreviewProps {
  * its URL is asked for only once it nears the visible part of the list.
  */
 function ImagePreview({ chat, attachment: a, address, compact, onOpen }: ImagePreviewProps) {
+  // Its link comes and goes on its own time, while the message row it sits in skips renders.
+  useSubscription(chat.links);
   const box = useRef<HTMLElement>(null);
   const near = useNear(box, chat.links.peek(a.upload_id) !== undefined);
   const { width, height } = compact ? previewSize(a, COMPACT_PX, COMPACT_PX) : previewSize(a);

@@ -1,8 +1,9 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { type EmojiCache, type EmojiLibrary, emojiSize } from "../state/emoji";
-import { isEmojiOnly, tokenize } from "../state/shortcode";
+import { type Segment, isEmojiOnly, tokenize } from "../state/shortcode";
 import type { EmojiRef, EmojiView } from "../state/types";
+import { useSubscription } from "./useSubscription";
 
 export interface EmojiKit {
   cache: EmojiCache;
@@ -35,9 +36,19 @@ interface EmojiTextProps {
  * elements only: the text is never parsed as markup.
  */
 export function EmojiText({ text, refs }: EmojiTextProps) {
-  const { cache } = useEmoji();
   const segments = tokenize(text, refs);
   if (segments.length === 1 && segments[0]?.kind === "text") return <>{text}</>;
+  return <EmojiSegments segments={segments} />;
+}
+
+/**
+ * Text with emoji in it. It follows the cache itself: a message row skips
+ * rendering while its message is unchanged, so a parent's render does not
+ * reach it when an emoji loads or goes away.
+ */
+function EmojiSegments({ segments }: { segments: Segment[] }) {
+  const { cache } = useEmoji();
+  useSubscription(cache);
   // Deleted emoji read as text, so they do not make a message "emoji only".
   const shown = segments.map((s) => (s.kind === "emoji" && cache.lookup(s.emoji_id).status === "gone" ? { kind: "text" as const, text: `:${s.shortcode}:` } : s));
   const size = isEmojiOnly(shown) ? JUMBO_PX : INLINE_PX;

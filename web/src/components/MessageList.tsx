@@ -1,4 +1,4 @@
-import type { ComponentChildren, RefObject, TargetedFocusEvent, TargetedKeyboardEvent } from "preact";
+import { type ComponentChildren, Component, type RefObject, type TargetedFocusEvent, type TargetedKeyboardEvent } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { Arrivals } from "../state/arrivals";
 import type { Chat } from "../state/chat";
@@ -65,10 +65,6 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
     setViewing(null);
   }, [id]);
 
-  function openImage(image: OpenImage, opener: HTMLElement) {
-    setViewing({ image, opener });
-  }
-
   // Before paint, so a focusout check that runs after it sees where focus went.
   useLayoutEffect(() => {
     const selector = focusNext.current;
@@ -79,10 +75,24 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
     (target ?? el)?.focus();
   });
 
-  function closeActions(seq: number, refocus: boolean) {
-    setOpen((o) => (o?.seq === seq ? null : o));
-    if (refocus) focusNext.current = `li[data-seq="${seq}"] .message-actions-toggle`;
-  }
+  const editNow = useRef(onEdit);
+  editNow.current = onEdit;
+  const [actions] = useState<RowActions>(() => ({
+    setOpen,
+    close: (seq, refocus) => {
+      setOpen((o) => (o?.seq === seq ? null : o));
+      if (refocus) focusNext.current = `li[data-seq="${seq}"] .message-actions-toggle`;
+    },
+    edit: (m) => {
+      editNow.current(m);
+    },
+    focusNext: (selector) => {
+      focusNext.current = selector;
+    },
+    openImage: (image, opener) => {
+      setViewing({ image, opener });
+    },
+  }));
 
   // The scroller is `column-reverse`: scrollTop 0 is the newest message, and
   // older pages added on top do not move what is on screen. A conversation
@@ -237,227 +247,36 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
       );
     } else if (entry.message) {
       const m = entry.message;
-      const receipt = mine ? chat.receipt(c, m) : null;
       const { pending, failed, waiting } = chat.pendingChange(id, m.seq);
-      const voteRefused = chat.voteRefusal?.conversation_id === id && chat.voteRefusal.seq === m.seq ? chat.voteRefusal : null;
       const deleting = pending !== undefined && kindOf(pending) === "delete";
-      const editing = pending !== undefined && kindOf(pending) === "edit" ? pending : undefined;
-      const deleted = isDeleted(m);
       const canEdit = chat.canEdit(m) && !deleting;
       const canDelete = chat.canDelete(c, m) && !deleting;
-      const state = open?.seq === m.seq && (canEdit || canDelete) ? open.mode : null;
-      // A tombstone has none (and one on its way out shows none).
-      const files = deleted || deleting ? [] : (m.attachments ?? []);
-      const filesOnly = files.length > 0 && !(editing ? editing.text : m.text);
-      if (deleted || deleting) classes.push("deleted");
-      if (pending) classes.push("changing");
-      if (editingSeq === m.seq) classes.push("is-editing");
-      const menuId = `message-actions-${m.seq}`;
+      const receipt = mine ? chat.receipt(c, m) : null;
+      const refusal = chat.voteRefusal;
       items.push(
-        <li key={entry.key} class={classes.filter(Boolean).join(" ")} data-seq={m.seq}>
-          {isGroup && !mine && (last ? <Avatar id={m.sender_id} name={name} size="sm" /> : <span class="avatar-spacer" />)}
-          <div
-            class="message-body"
-            onFocusOut={(event: TargetedFocusEvent<HTMLDivElement>) => {
-              if (!state) return;
-              // Checked once things settle: a control that goes away (the menu, for the question)
-              // hands focus on within the message, and that is not leaving it.
-              const body = event.currentTarget;
-              setTimeout(() => {
-                if (!body.contains(document.activeElement)) closeActions(m.seq, false);
-              }, 0);
-            }}
-            onKeyDown={(event: TargetedKeyboardEvent<HTMLDivElement>) => {
-              if (event.key === "Escape" && state) {
-                event.preventDefault();
-                closeActions(m.seq, true);
-              }
-            }}
-          >
-            <div class="bubble-row">
-              <div class={`bubble${files.length ? " has-files" : ""}${filesOnly ? " files-only" : ""}`}>
-                {isGroup && !mine && first ? (
-                  <span class="who" style={{ "--avatar-hue": String(hueOf(m.sender_id)) }}>
-                    {name}
-                  </span>
-                ) : (
-                  <span class="visually-hidden">{name}: </span>
-                )}
-                {deleted ? (
-                  <p class="text tombstone">
-                    <TrashIcon class="tombstone-icon" />
-                    {deletedLabel(m)}
-                  </p>
-                ) : deleting ? (
-                  <p class="text tombstone">
-                    <TrashIcon class="tombstone-icon" />
-                    Deleting…
-                  </p>
-                ) : (
-                  <>
-                    {files.length > 0 && (
-                      <MessageFiles chat={chat} conversationId={id} seq={m.seq} attachments={files} onOpenImage={openImage} />
-                    )}
-                    {editing ? (
-                      <p class="text">
-                        <EmojiText text={editing.text} refs={editing.emoji} />
-                      </p>
-                    ) : (
-                      (m.text || !files.length) && (
-                        <p class="text">
-                          <EmojiText text={m.text} refs={m.emoji} />
-                        </p>
-                      )
-                    )}
-                  </>
-                )}
-                <span class="meta">
-                  {!deleted && !deleting && (editing || m.edited_at) && (
-                    <span class="edited" title={editing ? "Saving your edit" : `Edited ${fullTime(m.edited_at ?? "")}`}>
-                      edited
-                    </span>
-                  )}
-                  <time dateTime={m.sent_at}>{clockTime(m.sent_at)}</time>
-                  {pending ? (
-                    <span class="state sending" title={deleting ? "Deleting" : "Saving"}>
-                      <ClockIcon />
-                      <span class="visually-hidden">{deleting ? "Deleting" : "Saving"}</span>
-                    </span>
-                  ) : (
-                    receipt &&
-                    !deleted && <ReceiptMark status={receipt.status} label={receiptLabel(receipt.status, c, receipt.seenBy)} />
-                  )}
-                </span>
-              </div>
-              {(canEdit || canDelete) && (
-                <button
-                  type="button"
-                  class="message-actions-toggle"
-                  aria-label={`Message actions${mine ? "" : ` for ${name}’s message`}`}
-                  title="Message actions"
-                  aria-expanded={state === "menu"}
-                  aria-controls={state === "menu" ? menuId : undefined}
-                  onClick={() => {
-                    setOpen(state ? null : { seq: m.seq, mode: "menu" });
-                  }}
-                >
-                  <MoreIcon />
-                </button>
-              )}
-            </div>
-            {state === "menu" && (
-              <div id={menuId} class="message-menu" role="group" aria-label="Message actions">
-                {canEdit && (
-                  <button
-                    type="button"
-                    class="message-menu-item"
-                    data-action="edit"
-                    onClick={() => {
-                      setOpen(null);
-                      onEdit(m);
-                    }}
-                  >
-                    <PencilIcon />
-                    Edit
-                  </button>
-                )}
-                {canDelete && (
-                  <button
-                    type="button"
-                    class="message-menu-item danger"
-                    data-action="delete"
-                    onClick={() => {
-                      setOpen({ seq: m.seq, mode: "confirm" });
-                      focusNext.current = `li[data-seq="${m.seq}"] .message-confirm [data-action="confirm-delete"]`;
-                    }}
-                  >
-                    <TrashIcon />
-                    {mine ? "Delete" : "Remove"}
-                  </button>
-                )}
-              </div>
-            )}
-            {state === "confirm" && (
-              <div class="message-confirm" role="group" aria-label={mine ? "Delete this message?" : "Remove this message?"}>
-                <p>{mine ? "Delete this message for everyone?" : `Remove ${name}’s message for everyone?`}</p>
-                <div class="message-confirm-actions">
-                  <button
-                    type="button"
-                    class="button danger small"
-                    data-action="confirm-delete"
-                    onClick={() => {
-                      setOpen(null);
-                      chat.deleteMessage(id, m.seq);
-                      // The toggle goes with the message's actions: the list keeps focus.
-                      focusNext.current = "";
-                    }}
-                  >
-                    {mine ? "Delete" : "Remove"}
-                  </button>
-                  <button
-                    type="button"
-                    class="button ghost small"
-                    data-action="cancel-delete"
-                    onClick={() => {
-                      closeActions(m.seq, true);
-                    }}
-                  >
-                    Cancel
-                  </button>
-                </div>
-              </div>
-            )}
-            {!deleted && !deleting && <Votes chat={chat} conversationId={id} message={m} />}
-            {voteRefused && !deleted && (
-              <div class="failed-note" role="alert">
-                <span>Vote not counted: {voteRefused.message}</span>
-                <button
-                  type="button"
-                  class="button link small"
-                  onClick={() => {
-                    chat.dismissVoteRefusal();
-                  }}
-                >
-                  Dismiss
-                </button>
-              </div>
-            )}
-            {/* Not a failure: it goes again by itself once the wait is over. */}
-            {waiting && (
-              <div class="failed-note is-waiting" role="status">
-                <span>
-                  {kindOf(waiting) === "delete" ? "Not deleted yet" : "Edit not saved yet"}: {waiting.error}
-                </span>
-              </div>
-            )}
-            {failed.map((item) => (
-              <div key={item.id} class="failed-note" role="alert">
-                <span>
-                  {kindOf(item) === "delete" ? "Not deleted" : "Edit not saved"}
-                  {item.error ? `: ${item.error}` : ""}
-                </span>
-                <button
-                  type="button"
-                  class="button link small"
-                  onClick={() => {
-                    chat.retry(item.id);
-                  }}
-                >
-                  Retry
-                </button>
-                <button
-                  type="button"
-                  class="button link small"
-                  onClick={() => {
-                    chat.discard(item.id);
-                  }}
-                >
-                  Dismiss
-                </button>
-              </div>
-            ))}
-          </div>
-        </li>,
+        <StoredRow
+          key={entry.key}
+          chat={chat}
+          conversationId={id}
+          message={m}
+          classes={classes.filter(Boolean).join(" ")}
+          name={name}
+          isGroup={isGroup}
+          mine={mine}
+          first={first}
+          last={last}
+          receipt={receipt?.status ?? null}
+          receiptText={receipt ? receiptLabel(receipt.status, c, receipt.seenBy) : ""}
+          pending={pending}
+          failed={failed}
+          waiting={waiting}
+          voteRefused={refusal?.conversation_id === id && refusal.seq === m.seq ? refusal.message : null}
+          canEdit={canEdit}
+          canDelete={canDelete}
+          state={open?.seq === m.seq && (canEdit || canDelete) ? open.mode : null}
+          editing={editingSeq === m.seq}
+          actions={actions}
+        />,
       );
     } else if (entry.pending) {
       const o = entry.pending;
@@ -467,7 +286,7 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
         <li key={entry.key} class={classes.filter(Boolean).join(" ")}>
           <div class={`bubble${files.length ? " has-files" : ""}${files.length && !o.text ? " files-only" : ""}`}>
             <span class="visually-hidden">You: </span>
-            {files.length > 0 && <MessageFiles chat={chat} conversationId={id} seq={null} attachments={files} onOpenImage={openImage} />}
+            {files.length > 0 && <MessageFiles chat={chat} conversationId={id} seq={null} attachments={files} onOpenImage={actions.openImage} />}
             {(o.text || !files.length) && (
               <p class="text">
                 {/* Known once the server accepted it (the ack carries them). */}
@@ -531,6 +350,285 @@ export function MessageList({ chat, conversation: c, scroller, onEdit, editingSe
         />
       )}
     </div>
+  );
+}
+
+/** What a row may do to the list: one object for the list's lifetime, so rows can skip renders. */
+interface RowActions {
+  setOpen: (open: OpenActions | null) => void;
+  /** Closes the message's actions; with `refocus`, focus goes back to its toggle. */
+  close: (seq: number, refocus: boolean) => void;
+  edit: (m: Message) => void;
+  /** Where focus goes once the next render is on screen: a control in the list (by selector), or "" for the list itself. */
+  focusNext: (selector: string) => void;
+  openImage: (image: OpenImage, opener: HTMLElement) => void;
+}
+
+interface StoredRowProps {
+  chat: Chat;
+  conversationId: string;
+  message: Message;
+  classes: string;
+  name: string;
+  isGroup: boolean;
+  mine: boolean;
+  first: boolean;
+  last: boolean;
+  /** My message's tick, and what it says. */
+  receipt: Receipt | null;
+  receiptText: string;
+  /** The newest unsent edit or delete, the failed ones, and one waiting to go again. */
+  pending: OutboxItem | undefined;
+  failed: readonly OutboxItem[];
+  waiting: OutboxItem | undefined;
+  voteRefused: string | null;
+  canEdit: boolean;
+  canDelete: boolean;
+  state: OpenActions["mode"] | null;
+  editing: boolean;
+  actions: RowActions;
+}
+
+/**
+ * A stored message. Its props are values the list works out (a message is
+ * replaced, never changed in place), so a row renders again only when
+ * something it shows did: as a chat opens a page of history at a time, the
+ * rows already there are left alone. What changes apart from the list
+ * (emoji images, attachment links) is followed by the components showing it.
+ */
+class StoredRow extends Component<StoredRowProps> {
+  override shouldComponentUpdate(next: StoredRowProps): boolean {
+    return !sameRow(this.props, next);
+  }
+
+  override render() {
+    const { chat, conversationId, message: m, name, isGroup, mine, first, last, receipt, receiptText } = this.props;
+    const { pending, failed, waiting, voteRefused, canEdit, canDelete, state, actions } = this.props;
+    const classes = [this.props.classes];
+    const deleting = pending !== undefined && kindOf(pending) === "delete";
+    const editing = pending !== undefined && kindOf(pending) === "edit" ? pending : undefined;
+    const deleted = isDeleted(m);
+    // A tombstone has none (and one on its way out shows none).
+    const files = deleted || deleting ? [] : (m.attachments ?? []);
+    const filesOnly = files.length > 0 && !(editing ? editing.text : m.text);
+    if (deleted || deleting) classes.push("deleted");
+    if (pending) classes.push("changing");
+    if (this.props.editing) classes.push("is-editing");
+    const menuId = `message-actions-${m.seq}`;
+    return (
+      <li class={classes.filter(Boolean).join(" ")} data-seq={m.seq}>
+        {isGroup && !mine && (last ? <Avatar id={m.sender_id} name={name} size="sm" /> : <span class="avatar-spacer" />)}
+        <div
+          class="message-body"
+          onFocusOut={(event: TargetedFocusEvent<HTMLDivElement>) => {
+            if (!state) return;
+            // Checked once things settle: a control that goes away (the menu, for the question)
+            // hands focus on within the message, and that is not leaving it.
+            const body = event.currentTarget;
+            setTimeout(() => {
+              if (!body.contains(document.activeElement)) actions.close(m.seq, false);
+            }, 0);
+          }}
+          onKeyDown={(event: TargetedKeyboardEvent<HTMLDivElement>) => {
+            if (event.key === "Escape" && state) {
+              event.preventDefault();
+              actions.close(m.seq, true);
+            }
+          }}
+        >
+          <div class="bubble-row">
+            <div class={`bubble${files.length ? " has-files" : ""}${filesOnly ? " files-only" : ""}`}>
+              {isGroup && !mine && first ? (
+                <span class="who" style={{ "--avatar-hue": String(hueOf(m.sender_id)) }}>
+                  {name}
+                </span>
+              ) : (
+                <span class="visually-hidden">{name}: </span>
+              )}
+              {deleted ? (
+                <p class="text tombstone">
+                  <TrashIcon class="tombstone-icon" />
+                  {deletedLabel(m)}
+                </p>
+              ) : deleting ? (
+                <p class="text tombstone">
+                  <TrashIcon class="tombstone-icon" />
+                  Deleting…
+                </p>
+              ) : (
+                <>
+                  {files.length > 0 && (
+                    <MessageFiles chat={chat} conversationId={conversationId} seq={m.seq} attachments={files} onOpenImage={actions.openImage} />
+                  )}
+                  {editing ? (
+                    <p class="text">
+                      <EmojiText text={editing.text} refs={editing.emoji} />
+                    </p>
+                  ) : (
+                    (m.text || !files.length) && (
+                      <p class="text">
+                        <EmojiText text={m.text} refs={m.emoji} />
+                      </p>
+                    )
+                  )}
+                </>
+              )}
+              <span class="meta">
+                {!deleted && !deleting && (editing || m.edited_at) && (
+                  <span class="edited" title={editing ? "Saving your edit" : `Edited ${fullTime(m.edited_at ?? "")}`}>
+                    edited
+                  </span>
+                )}
+                <time dateTime={m.sent_at}>{clockTime(m.sent_at)}</time>
+                {pending ? (
+                  <span class="state sending" title={deleting ? "Deleting" : "Saving"}>
+                    <ClockIcon />
+                    <span class="visually-hidden">{deleting ? "Deleting" : "Saving"}</span>
+                  </span>
+                ) : (
+                  receipt &&
+                  !deleted && <ReceiptMark status={receipt} label={receiptText} />
+                )}
+              </span>
+            </div>
+            {(canEdit || canDelete) && (
+              <button
+                type="button"
+                class="message-actions-toggle"
+                aria-label={`Message actions${mine ? "" : ` for ${name}’s message`}`}
+                title="Message actions"
+                aria-expanded={state === "menu"}
+                aria-controls={state === "menu" ? menuId : undefined}
+                onClick={() => {
+                  actions.setOpen(state ? null : { seq: m.seq, mode: "menu" });
+                }}
+              >
+                <MoreIcon />
+              </button>
+            )}
+          </div>
+          {state === "menu" && (
+            <div id={menuId} class="message-menu" role="group" aria-label="Message actions">
+              {canEdit && (
+                <button
+                  type="button"
+                  class="message-menu-item"
+                  data-action="edit"
+                  onClick={() => {
+                    actions.setOpen(null);
+                    actions.edit(m);
+                  }}
+                >
+                  <PencilIcon />
+                  Edit
+                </button>
+              )}
+              {canDelete && (
+                <button
+                  type="button"
+                  class="message-menu-item danger"
+                  data-action="delete"
+                  onClick={() => {
+                    actions.setOpen({ seq: m.seq, mode: "confirm" });
+                    actions.focusNext(`li[data-seq="${m.seq}"] .message-confirm [data-action="confirm-delete"]`);
+                  }}
+                >
+                  <TrashIcon />
+                  {mine ? "Delete" : "Remove"}
+                </button>
+              )}
+            </div>
+          )}
+          {state === "confirm" && (
+            <div class="message-confirm" role="group" aria-label={mine ? "Delete this message?" : "Remove this message?"}>
+              <p>{mine ? "Delete this message for everyone?" : `Remove ${name}’s message for everyone?`}</p>
+              <div class="message-confirm-actions">
+                <button
+                  type="button"
+                  class="button danger small"
+                  data-action="confirm-delete"
+                  onClick={() => {
+                    actions.setOpen(null);
+                    chat.deleteMessage(conversationId, m.seq);
+                    // The toggle goes with the message's actions: the list keeps focus.
+                    actions.focusNext("");
+                  }}
+                >
+                  {mine ? "Delete" : "Remove"}
+                </button>
+                <button
+                  type="button"
+                  class="button ghost small"
+                  data-action="cancel-delete"
+                  onClick={() => {
+                    actions.close(m.seq, true);
+                  }}
+                >
+                  Cancel
+                </button>
+              </div>
+            </div>
+          )}
+          {!deleted && !deleting && <Votes chat={chat} conversationId={conversationId} message={m} />}
+          {voteRefused !== null && !deleted && (
+            <div class="failed-note" role="alert">
+              <span>Vote not counted: {voteRefused}</span>
+              <button
+                type="button"
+                class="button link small"
+                onClick={() => {
+                  chat.dismissVoteRefusal();
+                }}
+              >
+                Dismiss
+              </button>
+            </div>
+          )}
+          {/* Not a failure: it goes again by itself once the wait is over. */}
+          {waiting && (
+            <div class="failed-note is-waiting" role="status">
+              <span>
+                {kindOf(waiting) === "delete" ? "Not deleted yet" : "Edit not saved yet"}: {waiting.error}
+              </span>
+            </div>
+          )}
+          {failed.map((item) => (
+            <div key={item.id} class="failed-note" role="alert">
+              <span>
+                {kindOf(item) === "delete" ? "Not deleted" : "Edit not saved"}
+                {item.error ? `: ${item.error}` : ""}
+              </span>
+              <button
+                type="button"
+                class="button link small"
+                onClick={() => {
+                  chat.retry(item.id);
+                }}
+              >
+                Retry
+              </button>
+              <button
+                type="button"
+                class="button link small"
+                onClick={() => {
+                  chat.discard(item.id);
+                }}
+              >
+                Dismiss
+              </button>
+            </div>
+          ))}
+        </div>
+      </li>
+    );
+  }
+}
+
+function sameRow(a: StoredRowProps, b: StoredRowProps): boolean {
+  const keys = Object.keys(b) as (keyof StoredRowProps)[];
+  if (keys.length !== Object.keys(a).length) return false;
+  return keys.every((key) =>
+    key === "failed" ? a.failed.length === b.failed.length && a.failed.every((item, i) => item === b.failed[i]) : a[key] === b[key],
   );
 }
 
