@@ -3,7 +3,8 @@
 # and a hello-world one, the web client, the Socket.IO peer and the Node.js
 # function; scripts/bench.py builds chitter-local, the load generator and
 # persist's benchmark with the speed profile), then runs scripts/bench.py
-# under the stand-ins, which writes docs/performance.md.
+# under the stand-ins, which writes docs/performance.md. Of the tools
+# `make test` installs it needs only moto (serving S3 too) and cargo-lambda.
 #   scripts/bench.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,4 +21,4 @@ fi
 scripts/npm-ci.sh bench/peer
 scripts/web.sh >/dev/null
 scripts/coldstart.sh --build-only
-exec scripts/with-standins.sh python3 scripts/bench.py "$@"
+exec env CHITTER_S3=moto scripts/with-standins.sh python3 scripts/bench.py "$@"

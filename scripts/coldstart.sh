@@ -5,11 +5,11 @@
 # With --build-only it stops after building (scripts/bench.sh uses that).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools=$(scripts/tools.sh)
+tools=$(scripts/tools.sh sam)
 scripts/npm-ci.sh bench/node-lambda
 start=$(date +%s)
 scripts/packages.sh >/dev/null
 PATH="$tools/sam/bin:$PATH" cargo lambda build --release --compiler cargo --output-format zip --bin hello
 echo "coldstart: packages built in $(( $(date +%s) - start )) s" >&2
 [ "${1:-}" = "--build-only" ] && exit 0
-exec scripts/with-standins.sh python3 scripts/coldstart.py "$@"
+exec env CHITTER_S3=moto scripts/with-standins.sh python3 scripts/coldstart.py "$@"

@@ -12,7 +12,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # An input to replay, named from where the script was called.
 [ $# -eq 2 ] && input=$(realpath "$2")
-tools=$("$root/scripts/tools.sh")
+tools=$("$root/scripts/tools.sh" cargo-fuzz)
 export PATH="$tools/bin:$PATH"
 seconds=${FUZZ_SECONDS:-10}
 cd "$root/fuzz"

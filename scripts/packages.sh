@@ -3,7 +3,7 @@
 # as the compiler, so no zig is needed) and prints their sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools=$(scripts/tools.sh)
+tools=$(scripts/tools.sh sam)
 export PATH="$tools/sam/bin:$PATH"
 functions=(connect message persist crud)
 bins=()

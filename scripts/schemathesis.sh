@@ -15,7 +15,7 @@ if [ -z "${CHITTER_LOCAL_BIN:-}" ]; then
   cargo test --workspace --all-features --no-run --quiet
 fi
 bin=${CHITTER_LOCAL_BIN:-target/debug/chitter-local}
-tools=$(scripts/tools.sh)
+tools=$(scripts/tools.sh schemathesis)
 
 work=$(mktemp -d)
 pid=

@@ -3,7 +3,7 @@
 # mistakes the other misses. Runs offline.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools=$(scripts/tools.sh)
+tools=$(scripts/tools.sh sam)
 export SAM_CLI_TELEMETRY=0
 "$tools/sam/bin/sam" validate --template template.yaml --region us-east-1
 "$tools/sam/bin/sam" validate --lint --template template.yaml --region us-east-1

@@ -3,9 +3,17 @@
 # (DynamoDB, Kinesis) and s3s-fs (S3, with real SigV4 checks). Exports the
 # SDK's endpoint variables for them, and stops them when the command ends.
 #   scripts/with-standins.sh cargo test --workspace
+# CHITTER_S3=moto serves S3 from moto as well, for runs that only need a
+# bucket to exist (`make bench`, `make coldstart`): s3s-fs, which takes
+# minutes to build the first time, is then not needed.
 set -euo pipefail
 
-tools=$("$(dirname "$0")/tools.sh")
+s3=${CHITTER_S3:-s3s-fs}
+case $s3 in
+  moto) tools=$("$(dirname "$0")/tools.sh" moto) ;;
+  s3s-fs) tools=$("$(dirname "$0")/tools.sh" moto s3s-fs) ;;
+  *) echo "with-standins: CHITTER_S3 is moto or s3s-fs, not $s3" >&2; exit 2 ;;
+esac
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -36,14 +44,17 @@ moto_port=$(free_port)
   >"$work/moto.log" 2>&1 &
 pids+=($!)
 
-s3_port=$(free_port)
-mkdir -p "$work/s3"
-"$tools/bin/s3s-fs" --host 127.0.0.1 --port "$s3_port" \
-  --access-key standin --secret-key standin-secret "$work/s3" >"$work/s3s-fs.log" 2>&1 &
-pids+=($!)
+s3_port=$moto_port
+if [ "$s3" = s3s-fs ]; then
+  s3_port=$(free_port)
+  mkdir -p "$work/s3"
+  "$tools/bin/s3s-fs" --host 127.0.0.1 --port "$s3_port" \
+    --access-key standin --secret-key standin-secret "$work/s3" >"$work/s3s-fs.log" 2>&1 &
+  pids+=($!)
+fi
 
 wait_http "http://127.0.0.1:$moto_port/moto-api/" moto
-wait_http "http://127.0.0.1:$s3_port/" s3s-fs
+[ "$s3" = moto ] || wait_http "http://127.0.0.1:$s3_port/" s3s-fs
 
 export AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=standin
@@ -52,6 +63,6 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$moto_port"
 export AWS_ENDPOINT_URL_KINESIS="http://127.0.0.1:$moto_port"
 export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$s3_port"
 export CHITTER_REQUIRE_STANDINS=1
-echo "with-standins: moto on :$moto_port, s3s-fs on :$s3_port" >&2
+echo "with-standins: moto on :$moto_port, S3 ($s3) on :$s3_port" >&2
 
 "$@"
