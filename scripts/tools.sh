@@ -12,7 +12,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 tools=${CHITTER_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/chitter/tools}
 mkdir -p "$tools"
-wanted=" ${*:-moto s3s-fs sam schemathesis cargo-fuzz} "
+all="moto s3s-fs sam schemathesis cargo-fuzz"
+for name in "$@"; do
+  [[ " $all " == *" $name "* ]] || { echo "tools: no tool named $name (one of: $all)" >&2; exit 2; }
+done
+wanted=" ${*:-$all} "
 want() { [[ $wanted == *" $1 "* ]]; }
 
 venv() { # name requirements-file
