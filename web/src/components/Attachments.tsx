@@ -95,7 +95,22 @@ function ImagePreview({ chat, attachment: a, address, compact, onOpen }: ImagePr
         style={style}
         title={`${a.name} — open full size`}
         onClick={(event) => {
-          onOpen({ attachment: a, url }, event.currentTarget);
+          const opener = event.currentTarget;
+          if (!address || state.local) {
+            onOpen({ attachment: a, url }, opener);
+            return;
+          }
+          // The preview renders only when its link changes, so the URL it holds may be near
+          // its expiry by now: the viewer gets one good for a while (asked again if need be).
+          void chat.links
+            .link(address)
+            .then(
+              (link) => link?.url ?? url,
+              () => url,
+            )
+            .then((fresh) => {
+              onOpen({ attachment: a, url: fresh }, opener);
+            });
         }}
       >
         <img
