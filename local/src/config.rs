@@ -62,8 +62,9 @@ pub struct Config {
     pub s3_path_style: bool,
 
     /// How often an idle shard is polled, in milliseconds (aws backend;
-    /// Lambda polls each shard about once a second).
-    #[arg(long, env = "CHITTER_POLL_INTERVAL_MS", default_value_t = 200)]
+    /// Lambda polls each shard about once a second). Appends made by this
+    /// process are read at once, whatever the interval.
+    #[arg(long, env = "CHITTER_POLL_INTERVAL_MS", default_value_t = 1000)]
     pub poll_interval_ms: u64,
 
     /// Where the store, the stream and uploads live (and, with the aws

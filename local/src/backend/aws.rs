@@ -1,7 +1,8 @@
 //! The aws backend: the AWS adapters at the endpoints the SDK's usual
 //! settings give, a Kinesis poller standing in for the event source
-//! mapping, and pushes through the SDK's management API client back to this
-//! server's own `@connections` endpoint.
+//! mapping (woken by this process's own appends), and pushes through the
+//! SDK's management API client back to this server's own `@connections`
+//! endpoint.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,16 +42,22 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
             .await
             .map_err(|e| anyhow::anyhow!("provisioning AWS resources: {e}"))?;
     }
+    let source = Arc::new(
+        KinesisSource::open(clients.kinesis.clone(), &config.stream, &config.data_dir)
+            .await
+            .context("opening the Kinesis stream")?
+            .with_faults(config.faults),
+    );
     let secret = inputs.secret;
     let svc = Arc::new(
         Wiring::new(Arc::new(DynamoStore::new(
             clients.dynamodb.clone(),
             &resources.table,
         )))
-        .stream(Arc::new(KinesisStream::new(
+        .stream(source.waking(Arc::new(KinesisStream::new(
             clients.kinesis.clone(),
             &resources.stream,
-        )))
+        ))))
         .pusher(Arc::new(ApiGatewayPusher::new(clients.management.clone())))
         .blobs(Arc::new(S3BlobStore::new(
             clients.s3.clone(),
@@ -92,12 +99,6 @@ pub async fn wire(inputs: Inputs<'_>) -> anyhow::Result<Wired> {
     } else {
         svc.clone()
     };
-    let source = Arc::new(
-        KinesisSource::open(clients.kinesis.clone(), &config.stream, &config.data_dir)
-            .await
-            .context("opening the Kinesis stream")?
-            .with_faults(config.faults),
-    );
     source.start(
         persist,
         config.stream_batch_size,

@@ -9,7 +9,9 @@ use tokio::sync::watch;
 
 use crate::faults::Faults;
 
-use super::{BACKOFF_START, BatchRecord, StreamControl, back_off, invoke, wait_unpaused};
+use super::{
+    BACKOFF_START, BatchRecord, StreamControl, after_batch, back_off, invoke, wait_unpaused,
+};
 
 fn batch_record(r: StreamRecord) -> BatchRecord {
     BatchRecord {
@@ -82,9 +84,7 @@ async fn consume(
         {
             tracing::error!(shard, error = %e, "checkpoint failed");
         }
-        if succeeded == batch.len() {
-            backoff = BACKOFF_START;
-        } else if !back_off(&mut backoff, &mut shutdown).await {
+        if !after_batch(&mut backoff, succeeded, batch.len(), &mut shutdown).await {
             return;
         }
     }

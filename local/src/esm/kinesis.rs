@@ -1,21 +1,28 @@
 //! The consumer of a real Kinesis stream (or a stand-in): per shard, read
 //! with GetRecords from the last checkpoint, in order. Checkpoints are kept
-//! in a file in the data dir, written atomically after each batch.
+//! in a file in the data dir, written atomically after each batch. An idle
+//! shard is polled, as Lambda does, and read at once when this process
+//! appends (`WakingStream`): local appends need no fast polling, which
+//! would keep a stand-in busy answering empty reads.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use async_trait::async_trait;
 use aws_sdk_kinesis::Client;
 use aws_sdk_kinesis::types::ShardIteratorType;
 use chitter_core::Services;
+use chitter_core::ports::{MessageStream, StreamError};
 use chrono::{DateTime, Utc};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::faults::Faults;
 
-use super::{BACKOFF_START, BatchRecord, StreamControl, back_off, invoke, wait_unpaused};
+use super::{
+    BACKOFF_START, BatchRecord, StreamControl, after_batch, back_off, invoke, wait_unpaused,
+};
 
 pub struct KinesisSource {
     client: Client,
@@ -24,6 +31,27 @@ pub struct KinesisSource {
     checkpoints: Mutex<BTreeMap<String, String>>,
     shards: Vec<String>,
     faults: Faults,
+    /// Signalled after each append through `WakingStream`.
+    appended: Arc<Notify>,
+}
+
+/// A stream that wakes the consumers of `KinesisSource::waking` after each
+/// append it makes.
+pub struct WakingStream {
+    inner: Arc<dyn MessageStream>,
+    appended: Arc<Notify>,
+}
+
+#[async_trait]
+impl MessageStream for WakingStream {
+    async fn append(&self, partition_key: &str, data: Vec<u8>) -> Result<String, StreamError> {
+        let appended = self.inner.append(partition_key, data).await;
+        if appended.is_ok() {
+            // Every shard's consumer: which shard took it is Kinesis's call.
+            self.appended.notify_waiters();
+        }
+        appended
+    }
 }
 
 impl KinesisSource {
@@ -56,6 +84,15 @@ impl KinesisSource {
             checkpoints: Mutex::new(checkpoints),
             shards,
             faults: Faults::default(),
+            appended: Arc::default(),
+        })
+    }
+
+    /// `stream`, waking this source's idle consumers after each append.
+    pub fn waking(&self, stream: Arc<dyn MessageStream>) -> Arc<dyn MessageStream> {
+        Arc::new(WakingStream {
+            inner: stream,
+            appended: self.appended.clone(),
         })
     }
 
@@ -204,6 +241,10 @@ impl KinesisSource {
                     }
                 },
             };
+            // Listening from before the read, so an append during it counts.
+            let appended = self.appended.notified();
+            tokio::pin!(appended);
+            appended.as_mut().enable();
             let (records, next) = match self.read(&shard, current, batch_size).await {
                 Ok(r) => r,
                 Err(e) => {
@@ -222,6 +263,7 @@ impl KinesisSource {
                 // Polling, as the event source mapping does.
                 tokio::select! {
                     () = tokio::time::sleep(poll) => {}
+                    () = appended => {}
                     _ = paused.changed() => {}
                     _ = shutdown.changed() => return,
                 }
@@ -234,12 +276,12 @@ impl KinesisSource {
                 tracing::error!(shard, error = %e, "checkpoint failed");
             }
             if succeeded == records.len() {
-                backoff = BACKOFF_START;
                 iterator = next;
-            } else if !back_off(&mut backoff, &mut shutdown).await {
-                return;
             }
             // After a failure `iterator` is None: read again from the checkpoint.
+            if !after_batch(&mut backoff, succeeded, records.len(), &mut shutdown).await {
+                return;
+            }
         }
     }
 }

@@ -124,12 +124,48 @@ async fn invoke(svc: &Services, records: &[BatchRecord], faults: &Faults) -> usi
 /// Exponential retry delay, as Lambda's, cut short by shutdown. Returns
 /// false when shutting down.
 async fn back_off(backoff: &mut Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
-    let keep_going = tokio::select! {
-        () = tokio::time::sleep(*backoff) => true,
-        _ = shutdown.changed() => false,
-    };
+    let wait = *backoff;
     *backoff = (*backoff * 2).min(BACKOFF_MAX);
-    keep_going
+    pause(wait, shutdown).await
+}
+
+/// After a batch of `len` records whose first `succeeded` went through:
+/// backs off before the retry of a batch that failed (returns false when
+/// shutting down). The delay doubles only while retries make no headway:
+/// a retry that got past the record that failed before shows that failure
+/// was passing (a throttle, a timeout), and a run of them, each on a later
+/// record, must not hold the shard to one batch per `BACKOFF_MAX`.
+async fn after_batch(
+    backoff: &mut Duration,
+    succeeded: usize,
+    len: usize,
+    shutdown: &mut watch::Receiver<bool>,
+) -> bool {
+    match retry_delay(backoff, succeeded, len) {
+        Some(wait) => pause(wait, shutdown).await,
+        None => true,
+    }
+}
+
+/// `after_batch`'s delay, if any, and the next one in `backoff`.
+fn retry_delay(backoff: &mut Duration, succeeded: usize, len: usize) -> Option<Duration> {
+    if succeeded > 0 {
+        *backoff = BACKOFF_START;
+    }
+    if succeeded >= len {
+        return None;
+    }
+    let wait = *backoff;
+    *backoff = (*backoff * 2).min(BACKOFF_MAX);
+    Some(wait)
+}
+
+/// Sleeps, cut short by shutdown. Returns false when shutting down.
+async fn pause(wait: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(wait) => true,
+        _ = shutdown.changed() => false,
+    }
 }
 
 /// Waits while paused; returns false when shutting down.
@@ -170,6 +206,28 @@ mod tests {
         r.add_failure(rs[3].sequence_number.clone());
         r.add_failure(rs[1].sequence_number.clone());
         assert_eq!(outcome(&r, &rs), Outcome::RetryFrom(1));
+    }
+
+    #[test]
+    fn retries_back_off_only_while_they_make_no_headway() {
+        let mut backoff = BACKOFF_START;
+        // A whole batch: on at once.
+        assert_eq!(retry_delay(&mut backoff, 10, 10), None);
+        // The same record failing again and again: the wait doubles, to a cap.
+        let waits: Vec<_> = (0..10)
+            .map(|_| retry_delay(&mut backoff, 0, 10).unwrap())
+            .collect();
+        assert_eq!(waits[0], BACKOFF_START);
+        assert_eq!(waits[1], BACKOFF_START * 2);
+        assert_eq!(waits[9], BACKOFF_MAX);
+        // Failures each on a later record: the shortest wait every time.
+        for _ in 0..10 {
+            assert_eq!(retry_delay(&mut backoff, 3, 10), Some(BACKOFF_START));
+        }
+        // And a whole batch after failures starts over as well.
+        retry_delay(&mut backoff, 0, 10);
+        assert_eq!(retry_delay(&mut backoff, 10, 10), None);
+        assert_eq!(retry_delay(&mut backoff, 0, 10), Some(BACKOFF_START));
     }
 
     #[test]

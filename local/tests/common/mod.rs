@@ -53,8 +53,6 @@ impl Backend {
                 &format!("chitter-e2e-{suffix}"),
                 "--provision",
                 "--s3-path-style",
-                "--poll-interval-ms",
-                "25",
             ]
             .iter()
             .map(|s| s.to_string())
