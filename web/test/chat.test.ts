@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Api } from "../src/state/api";
 import { Chat, type ChatOptions } from "../src/state/chat";
+import { RESUME_TIMEOUT_MS } from "../src/state/resumes";
 import type { Conversation, HistoryPage, Session } from "../src/state/types";
 import { BOB, FakeSocket, ME, MemoryStorage, conversation, fakeUploads, message, pngFile, settle, textFile, theme } from "./helpers";
 
@@ -104,6 +105,40 @@ describe("chat", () => {
     socket.receive({ type: "message", ...message("c1", 4) });
     socket.receive({ type: "message", ...message("c1", 5) });
     expect(chat.store.lastSeq("c1")).toBe(7);
+  });
+
+  it("asks again for a resume answered by an error, after a wait, and sooner if a gap shows", async () => {
+    const { socket } = await connected({ conversations: [conversation("c1", { last_seq: 3 })], history: {} });
+    const [first] = socket.frames("resume");
+    socket.sent.length = 0;
+    // A push of the page failed: nothing after seq 3 came.
+    socket.receive({ type: "error", id: first?.id, code: "internal", message: "try again" });
+    await vi.advanceTimersByTimeAsync(900);
+    expect(socket.frames("resume")).toEqual([]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(socket.frames("resume")).toEqual([expect.objectContaining({ conversation_id: "c1", last_seq: 3 })]);
+
+    // Failing again: the wait doubles, unless a message shows the gap first.
+    socket.receive({ type: "error", id: socket.frames("resume")[0]?.id, code: "internal", message: "try again" });
+    socket.sent.length = 0;
+    socket.receive({ type: "message", ...message("c1", 6) });
+    expect(socket.frames("resume")).toEqual([expect.objectContaining({ conversation_id: "c1", last_seq: 3 })]);
+    // That resume stands in for the retry: no second one comes.
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(socket.frames("resume")).toHaveLength(1);
+  });
+
+  it("asks again for a resume whose answer never comes", async () => {
+    const { socket } = await connected({ conversations: [conversation("c1", { last_seq: 3 })], history: {} });
+    socket.sent.length = 0;
+    await vi.advanceTimersByTimeAsync(RESUME_TIMEOUT_MS);
+    expect(socket.frames("resume")).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(socket.frames("resume")).toEqual([expect.objectContaining({ conversation_id: "c1", last_seq: 3 })]);
+    // Answered: nothing more is asked.
+    socket.receive({ type: "resumed", conversation_id: "c1", last_seq: 3, more: false });
+    await vi.advanceTimersByTimeAsync(RESUME_TIMEOUT_MS * 2);
+    expect(socket.frames("resume")).toHaveLength(1);
   });
 
   it("shows a message delivered twice once, and counts it once as unread", async () => {

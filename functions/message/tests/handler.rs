@@ -4,7 +4,7 @@
 
 use chitter_core::app::conversations;
 use chitter_core::domain::Caller;
-use chitter_core::domain::ConnectionId;
+use chitter_core::domain::{ConnectionId, StreamMessage};
 use chitter_core::protocol::{AckStatus, ErrorCode, ServerFrame};
 use chitter_testing::World;
 use serde_json::{Value, json};
@@ -101,6 +101,49 @@ async fn bad_frames_are_answered_with_error_frames() {
             "{body}: {frames:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_resume_whose_page_cannot_be_pushed_ends_with_an_unavailable_error() {
+    let w = World::new();
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let (c, _) = conversations::open_direct(&w.svc, &ada, bob.user_id)
+        .await
+        .unwrap();
+    for n in 1..=3 {
+        let m: StreamMessage = serde_json::from_value(json!({
+            "message_id": format!("0190a7a4-0000-7000-8000-00000000000{n}"),
+            "conversation_id": c.conversation_id,
+            "sender_id": bob.user_id,
+            "client_msg_id": format!("b-{n}"),
+            "text": format!("hi {n}"),
+            "sent_at": "2026-11-24T09:15:09.433Z",
+        }))
+        .unwrap();
+        w.svc.messages.persist(&m).await.unwrap();
+    }
+    let conn = w.connect(&ada, "ada-1").await;
+    w.pusher.take(&conn);
+    // The first message goes; the second's push fails.
+    w.pusher.fail_after(&conn, 1);
+
+    let body = json!({"action": "resume", "id": "r-1", "conversation_id": c.conversation_id, "last_seq": 0}).to_string();
+    chitter_message::handle(&w.svc, event(&ada, "ada-1", "resume", &body, false))
+        .await
+        .unwrap();
+
+    let frames = w.pusher.take(&conn);
+    assert!(
+        matches!(
+            frames.as_slice(),
+            [
+                ServerFrame::Message(m),
+                ServerFrame::Error { id: Some(id), code: ErrorCode::Unavailable, .. },
+            ] if m.seq.0 == 1 && id == "r-1"
+        ),
+        "the page stops at the failure, and no `resumed` says it is complete: {frames:?}"
+    );
 }
 
 #[tokio::test]

@@ -12,11 +12,13 @@ use chitter_core::domain::ConnectionId;
 use chitter_core::ports::{Clock, PushError, Pusher};
 use chitter_core::protocol::ServerFrame;
 
-/// Records every push; connections in `gone` answer 410.
+/// Records every push; connections in `gone` answer 410, and one set to
+/// fail fails once, after so many pushes go through.
 #[derive(Default)]
 pub struct RecordingPusher {
     sent: Mutex<HashMap<ConnectionId, Vec<ServerFrame>>>,
     gone: Mutex<HashSet<ConnectionId>>,
+    fail_after: Mutex<HashMap<ConnectionId, usize>>,
 }
 
 impl RecordingPusher {
@@ -36,6 +38,12 @@ impl RecordingPusher {
     pub fn set_gone(&self, c: &ConnectionId) {
         self.gone.lock().unwrap().insert(c.clone());
     }
+
+    /// The push to `c` after the next `n` fails with a backend error (as
+    /// a throttled PostToConnection does), once.
+    pub fn fail_after(&self, c: &ConnectionId, n: usize) {
+        self.fail_after.lock().unwrap().insert(c.clone(), n);
+    }
 }
 
 #[async_trait]
@@ -43,6 +51,17 @@ impl Pusher for RecordingPusher {
     async fn push(&self, c: &ConnectionId, data: &[u8]) -> Result<(), PushError> {
         if self.gone.lock().unwrap().contains(c) {
             return Err(PushError::Gone);
+        }
+        {
+            let mut fail_after = self.fail_after.lock().unwrap();
+            match fail_after.get_mut(c) {
+                Some(0) => {
+                    fail_after.remove(c);
+                    return Err(PushError::Backend("throttled".into()));
+                }
+                Some(n) => *n -= 1,
+                None => {}
+            }
         }
         let frame: ServerFrame = serde_json::from_slice(data).expect("pushes are server frames");
         self.sent

@@ -12,6 +12,7 @@ import { Outbox, type OutboxItem, kindOf, outboxKey } from "./outbox";
 import { ProfileCache } from "./profiles";
 import { retryAfterSeconds } from "./rateLimit";
 import { type StoredReceipt, receiptOf } from "./receipts";
+import { Resumes } from "./resumes";
 import { type ConnectionStatus, SocketClient, type SocketLike } from "./socket";
 import { type ConversationState, ChatStore, expiryOf, isDeleted, isMessage, isWithheld } from "./store";
 import type {
@@ -136,6 +137,8 @@ export class Chat {
   /** Messages for conversations the list has not brought yet; replayed once it has. */
   private orphans: Message[] = [];
   private resumeCounter = 0;
+  /** Each conversation's resume in flight, asked again when it fails or goes unanswered. */
+  private readonly resumes: Resumes;
   private voteCounter = 0;
   private readonly votesSent = new Map<string, VoteSent>();
   /** The files picked for each conversation's next message. */
@@ -172,6 +175,7 @@ export class Chat {
       this.emit();
     });
     this.profiles = new ProfileCache({ load: (ids) => this.api.profiles(ids) });
+    this.resumes = new Resumes({ retry: (id) => this.resume(id), random: opts.random });
     this.profiles.subscribe(() => {
       this.emit();
     });
@@ -215,6 +219,7 @@ export class Chat {
     this.holdTimer = null;
     if (this.voteRefusalTimer !== null) clearTimeout(this.voteRefusalTimer);
     this.voteRefusalTimer = null;
+    this.resumes.clear();
     this.listeners.clear();
   }
 
@@ -244,6 +249,7 @@ export class Chat {
   private onOpen(): void {
     // Catch up on everything missed while away, then resend what was not yet
     // stored: resends keep their ids, so nothing is stored twice.
+    this.resumes.clear();
     for (const c of this.store.conversations.values()) {
       c.resuming = false;
       this.resume(c.conversation_id);
@@ -262,7 +268,9 @@ export class Chat {
   private resume(conversationId: string, from: number = this.store.lastSeq(conversationId)): void {
     const c = this.store.get(conversationId);
     const id = `r-${(++this.resumeCounter).toString(36)}`;
-    if (this.send({ action: "resume", id, conversation_id: conversationId, last_seq: from }) && c) c.resuming = true;
+    if (!this.send({ action: "resume", id, conversation_id: conversationId, last_seq: from })) return;
+    this.resumes.sent(id, conversationId);
+    if (c) c.resuming = true;
   }
 
   onFrame(f: ServerFrame): void {
@@ -370,11 +378,19 @@ export class Chat {
     const c = this.store.get(r.conversation_id);
     // Everything up to there has come; numbers missing below it are gone (retention), not to be asked for again.
     this.store.resumedTo(r.conversation_id, r.last_seq);
+    this.resumes.answered(r.conversation_id);
     if (r.more) this.resume(r.conversation_id, r.last_seq);
     else if (c) c.resuming = false;
   }
 
   private onError(e: ErrorFrame): void {
+    // A resume that failed goes again by itself; meanwhile a gap may ask sooner.
+    const resumed = e.id === undefined ? undefined : this.resumes.failed(e.id);
+    if (resumed !== undefined) {
+      const c = this.store.get(resumed);
+      if (c) c.resuming = false;
+      return;
+    }
     if (e.code === "rate_limited") {
       this.onRateLimited(e);
       return;
