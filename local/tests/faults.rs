@@ -84,7 +84,8 @@ struct Tally {
     /// since when: as the web client does, one at a time, so a gap seen
     /// by every later message asks for it once, not once a message. A
     /// `resumed` or an `error` answering it (a push of the page failed)
-    /// ends it; one unanswered for `RESEND_AFTER` is asked again.
+    /// ends it; one with no answer and no message of its conversation for
+    /// `RESEND_AFTER` is asked again (a slow page is still coming).
     resuming: HashMap<String, Instant>,
 }
 
@@ -340,6 +341,9 @@ fn on_frame(
             let seq = frame["seq"].as_u64()?;
             let cmid = frame["client_msg_id"].as_str()?.to_owned();
             let before = tally.contiguous(&conversation);
+            if let Some(at) = tally.resuming.get_mut(&conversation) {
+                *at = Instant::now();
+            }
             let shown = tally.shown.entry(conversation.clone()).or_default();
             match shown.get(&seq) {
                 Some(existing) if *existing != cmid => tally.conflicts += 1,

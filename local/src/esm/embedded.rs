@@ -53,7 +53,9 @@ async fn consume(
     mut paused: watch::Receiver<bool>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    // Retries of a failed batch, and of failed reads, back off apart.
     let mut backoff = BACKOFF_START;
+    let mut read_backoff = BACKOFF_START;
     loop {
         if !wait_unpaused(&mut paused, &mut shutdown).await {
             return;
@@ -62,12 +64,13 @@ async fn consume(
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(shard, error = %e, "stream read failed");
-                if !back_off(&mut backoff, &mut shutdown).await {
+                if !back_off(&mut read_backoff, &mut shutdown).await {
                     return;
                 }
                 continue;
             }
         };
+        read_backoff = BACKOFF_START;
         if records.is_empty() {
             tokio::select! {
                 () = stream.wait(shard) => {}

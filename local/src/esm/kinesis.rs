@@ -20,6 +20,10 @@ use tokio::sync::{Notify, watch};
 
 use crate::faults::Faults;
 
+/// The least time between two reads of a shard woken by an append: Kinesis
+/// takes five GetRecords a second per shard.
+const MIN_READ_GAP: Duration = Duration::from_millis(200);
+
 use super::{
     BACKOFF_START, BatchRecord, StreamControl, after_batch, back_off, invoke, wait_unpaused,
 };
@@ -218,7 +222,9 @@ impl KinesisSource {
         mut paused: watch::Receiver<bool>,
         mut shutdown: watch::Receiver<bool>,
     ) {
+        // Retries of a failed batch, and of failed reads, back off apart.
         let mut backoff = BACKOFF_START;
+        let mut read_backoff = BACKOFF_START;
         let mut iterator: Option<String> = None;
         loop {
             if !wait_unpaused(&mut paused, &mut shutdown).await {
@@ -234,7 +240,7 @@ impl KinesisSource {
                     }
                     Err(e) => {
                         tracing::warn!(shard, error = %e, "GetShardIterator failed");
-                        if !back_off(&mut backoff, &mut shutdown).await {
+                        if !back_off(&mut read_backoff, &mut shutdown).await {
                             return;
                         }
                         continue;
@@ -245,16 +251,18 @@ impl KinesisSource {
             let appended = self.appended.notified();
             tokio::pin!(appended);
             appended.as_mut().enable();
+            let read_at = tokio::time::Instant::now();
             let (records, next) = match self.read(&shard, current, batch_size).await {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(shard, error = %e, "GetRecords failed");
-                    if !back_off(&mut backoff, &mut shutdown).await {
+                    if !back_off(&mut read_backoff, &mut shutdown).await {
                         return;
                     }
                     continue;
                 }
             };
+            read_backoff = BACKOFF_START;
             if records.is_empty() {
                 iterator = next;
                 if iterator.is_none() {
@@ -263,7 +271,7 @@ impl KinesisSource {
                 // Polling, as the event source mapping does.
                 tokio::select! {
                     () = tokio::time::sleep(poll) => {}
-                    () = appended => {}
+                    () = appended => tokio::time::sleep_until(read_at + MIN_READ_GAP).await,
                     _ = paused.changed() => {}
                     _ = shutdown.changed() => return,
                 }

@@ -124,9 +124,14 @@ async fn invoke(svc: &Services, records: &[BatchRecord], faults: &Faults) -> usi
 /// Exponential retry delay, as Lambda's, cut short by shutdown. Returns
 /// false when shutting down.
 async fn back_off(backoff: &mut Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
+    pause(next_delay(backoff), shutdown).await
+}
+
+/// The delay `backoff` holds, doubling it (to a cap) for the next time.
+fn next_delay(backoff: &mut Duration) -> Duration {
     let wait = *backoff;
     *backoff = (*backoff * 2).min(BACKOFF_MAX);
-    pause(wait, shutdown).await
+    wait
 }
 
 /// After a batch of `len` records whose first `succeeded` went through:
@@ -155,9 +160,7 @@ fn retry_delay(backoff: &mut Duration, succeeded: usize, len: usize) -> Option<D
     if succeeded >= len {
         return None;
     }
-    let wait = *backoff;
-    *backoff = (*backoff * 2).min(BACKOFF_MAX);
-    Some(wait)
+    Some(next_delay(backoff))
 }
 
 /// Sleeps, cut short by shutdown. Returns false when shutting down.

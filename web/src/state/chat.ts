@@ -267,10 +267,12 @@ export class Chat {
 
   private resume(conversationId: string, from: number = this.store.lastSeq(conversationId)): void {
     const c = this.store.get(conversationId);
+    // Gone from the list (left, or removed) since this was asked for.
+    if (!c) return;
     const id = `r-${(++this.resumeCounter).toString(36)}`;
     if (!this.send({ action: "resume", id, conversation_id: conversationId, last_seq: from })) return;
     this.resumes.sent(id, conversationId);
-    if (c) c.resuming = true;
+    c.resuming = true;
   }
 
   onFrame(f: ServerFrame): void {
@@ -378,18 +380,20 @@ export class Chat {
     const c = this.store.get(r.conversation_id);
     // Everything up to there has come; numbers missing below it are gone (retention), not to be asked for again.
     this.store.resumedTo(r.conversation_id, r.last_seq);
-    this.resumes.answered(r.conversation_id);
+    this.resumes.answered(r.conversation_id, r.id);
     if (r.more) this.resume(r.conversation_id, r.last_seq);
     else if (c) c.resuming = false;
   }
 
   private onError(e: ErrorFrame): void {
-    // A resume that failed goes again by itself; meanwhile a gap may ask sooner.
-    const resumed = e.id === undefined ? undefined : this.resumes.failed(e.id);
+    // A resume that failed for a passing reason goes again by itself (a gap
+    // may ask sooner); one refused (say, no longer a member) is let go.
+    const passing = e.code === "unavailable" || e.code === "internal";
+    const resumed = e.id === undefined ? undefined : this.resumes.failed(e.id, passing);
     if (resumed !== undefined) {
       const c = this.store.get(resumed);
       if (c) c.resuming = false;
-      return;
+      if (passing) return;
     }
     if (e.code === "rate_limited") {
       this.onRateLimited(e);
@@ -920,6 +924,7 @@ export class Chat {
 
   /** Forgets a conversation I am no longer in, and everything of it here. */
   private dropConversation(id: string): void {
+    this.resumes.forget(id);
     for (const item of this.outbox.dropConversation(id)) {
       for (const a of item.attachments ?? []) this.uploads.discard(a.upload_id).catch(() => undefined);
     }

@@ -1,8 +1,9 @@
 // The `resume` in flight for each conversation, and what happens when it
-// gets no good answer. A resume answered by an `error` (a push of its page
-// failed, or the store did) or by nothing at all (its `resumed` frame was
-// lost) is asked again after a backoff: otherwise the conversation would
-// wait for its gap to fill until the next reconnect.
+// gets no good answer. A resume that failed for a passing reason (an
+// `unavailable` or `internal` error: a push of its page failed, or the
+// store did) is asked again after a backoff, and one with no answer at all
+// (its `resumed` frame was lost) after a timeout: otherwise the
+// conversation would wait for its gap to fill until the next reconnect.
 
 import { Backoff } from "./backoff";
 
@@ -31,38 +32,47 @@ export class Resumes {
     this.endFlight(conversationId);
     const timer = setTimeout(() => {
       this.inFlight.delete(conversationId);
-      this.scheduleRetry(conversationId);
+      this.opts.retry(conversationId);
     }, RESUME_TIMEOUT_MS);
     this.inFlight.set(conversationId, { id, timer });
   }
 
-  /** `resumed` came: the conversation's next failure starts the backoff from the bottom. */
-  answered(conversationId: string): void {
-    this.endFlight(conversationId);
-    this.cancelRetry(conversationId);
-    this.retries.delete(conversationId);
+  /**
+   * `resumed` answered request `id` of the conversation: its next failure
+   * starts the backoff from the bottom. A late answer to a request that
+   * another has replaced leaves that one in flight.
+   */
+  answered(conversationId: string, id?: string): void {
+    const flight = this.inFlight.get(conversationId);
+    if (flight && id !== undefined && flight.id !== id) return;
+    this.forget(conversationId);
   }
 
   /**
    * An `error` answered request `id`. If it was a resume, returns its
-   * conversation, which is asked again after the backoff's next delay;
-   * otherwise undefined.
+   * conversation, which is asked again after the backoff's next delay when
+   * `retry` (the failure may pass); otherwise undefined.
    */
-  failed(id: string): string | undefined {
+  failed(id: string, retry: boolean): string | undefined {
     for (const [conversationId, flight] of this.inFlight) {
       if (flight.id !== id) continue;
       this.endFlight(conversationId);
-      this.scheduleRetry(conversationId);
+      if (retry) this.scheduleRetry(conversationId);
       return conversationId;
     }
     return undefined;
   }
 
+  /** Nothing more is asked for the conversation (answered, left, or removed). */
+  forget(conversationId: string): void {
+    this.endFlight(conversationId);
+    this.cancelRetry(conversationId);
+    this.retries.delete(conversationId);
+  }
+
   /** A new connection resumes everything anew; or the client stops. */
   clear(): void {
-    for (const conversationId of [...this.inFlight.keys()]) this.endFlight(conversationId);
-    for (const conversationId of [...this.retries.keys()]) this.cancelRetry(conversationId);
-    this.retries.clear();
+    for (const conversationId of new Set([...this.inFlight.keys(), ...this.retries.keys()])) this.forget(conversationId);
   }
 
   private endFlight(conversationId: string): void {
@@ -85,12 +95,9 @@ export class Resumes {
     }
     if (retry.timer !== null) clearTimeout(retry.timer);
     const entry = retry;
-    entry.timer = setTimeout(
-      () => {
-        entry.timer = null;
-        this.opts.retry(conversationId);
-      },
-      retry.backoff.next(),
-    );
+    entry.timer = setTimeout(() => {
+      entry.timer = null;
+      this.opts.retry(conversationId);
+    }, entry.backoff.next());
   }
 }
