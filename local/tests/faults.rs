@@ -341,7 +341,10 @@ fn on_frame(
             let seq = frame["seq"].as_u64()?;
             let cmid = frame["client_msg_id"].as_str()?.to_owned();
             let before = tally.contiguous(&conversation);
-            if let Some(at) = tally.resuming.get_mut(&conversation) {
+            // The next in order, as a resumed page brings them: its answer is coming.
+            if seq == before + 1
+                && let Some(at) = tally.resuming.get_mut(&conversation)
+            {
                 *at = Instant::now();
             }
             let shown = tally.shown.entry(conversation.clone()).or_default();

@@ -130,13 +130,18 @@ describe("chat", () => {
 
   it("asks again for a resume whose answer never comes", async () => {
     const { socket } = await connected({ conversations: [conversation("c1", { last_seq: 3 })], history: {} });
+    const [first] = socket.frames("resume");
     socket.sent.length = 0;
     await vi.advanceTimersByTimeAsync(RESUME_TIMEOUT_MS - 1);
     expect(socket.frames("resume")).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(socket.frames("resume")).toEqual([expect.objectContaining({ conversation_id: "c1", last_seq: 3 })]);
+    // The first request's answer comes late, with more to come: the second request is the one to follow.
+    const [late, current] = [first, socket.frames("resume")[0]];
+    socket.receive({ type: "resumed", id: late?.id, conversation_id: "c1", last_seq: 3, more: true });
+    expect(socket.frames("resume")).toHaveLength(1);
     // Answered: nothing more is asked.
-    socket.receive({ type: "resumed", conversation_id: "c1", last_seq: 3, more: false });
+    socket.receive({ type: "resumed", id: current?.id, conversation_id: "c1", last_seq: 3, more: false });
     await vi.advanceTimersByTimeAsync(RESUME_TIMEOUT_MS * 2);
     expect(socket.frames("resume")).toHaveLength(1);
   });
@@ -144,6 +149,7 @@ describe("chat", () => {
   it("lets a resume go that is refused, not failed", async () => {
     const { socket } = await connected({ conversations: [conversation("c1", { last_seq: 3 })], history: {} });
     const [first] = socket.frames("resume");
+    expect(first?.id).toBeDefined();
     socket.sent.length = 0;
     // Removed from the room while away: the resume is refused, and asking again would be refused too.
     socket.receive({ type: "error", id: first?.id, code: "not_a_member", message: "not a member" });

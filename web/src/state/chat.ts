@@ -380,7 +380,8 @@ export class Chat {
     const c = this.store.get(r.conversation_id);
     // Everything up to there has come; numbers missing below it are gone (retention), not to be asked for again.
     this.store.resumedTo(r.conversation_id, r.last_seq);
-    this.resumes.answered(r.conversation_id, r.id);
+    // A late answer to a replaced request: its `more` would start a second chain of pages.
+    if (!this.resumes.answered(r.conversation_id, r.id)) return;
     if (r.more) this.resume(r.conversation_id, r.last_seq);
     else if (c) c.resuming = false;
   }

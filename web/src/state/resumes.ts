@@ -39,13 +39,15 @@ export class Resumes {
 
   /**
    * `resumed` answered request `id` of the conversation: its next failure
-   * starts the backoff from the bottom. A late answer to a request that
-   * another has replaced leaves that one in flight.
+   * starts the backoff from the bottom. Returns false for a late answer to
+   * a request that another has replaced, which stays in flight (and whose
+   * own answer is the one to follow).
    */
-  answered(conversationId: string, id?: string): void {
+  answered(conversationId: string, id?: string): boolean {
     const flight = this.inFlight.get(conversationId);
-    if (flight && id !== undefined && flight.id !== id) return;
+    if (flight && id !== undefined && flight.id !== id) return false;
     this.forget(conversationId);
+    return true;
   }
 
   /**
