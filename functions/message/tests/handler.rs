@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chitter_core::app::conversations;
+use chitter_core::app::conversations::{self, ConversationView};
 use chitter_core::domain::Caller;
 use chitter_core::domain::{ConnectionId, StreamMessage};
 use chitter_core::protocol::{AckStatus, ErrorCode, ServerFrame};
@@ -28,6 +28,17 @@ fn event(
     serde_json::from_value(v).unwrap()
 }
 
+/// Ada and Bob, and their direct conversation.
+async fn ada_and_bob() -> (World, Caller, Caller, ConversationView) {
+    let w = World::new();
+    let ada = w.user("ada").await;
+    let bob = w.user("bob").await;
+    let (c, _) = conversations::open_direct(&w.svc, &ada, bob.user_id)
+        .await
+        .unwrap();
+    (w, ada, bob, c)
+}
+
 #[tokio::test]
 async fn the_fixture_deserialises_into_the_real_event_type() {
     let e: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
@@ -38,12 +49,7 @@ async fn the_fixture_deserialises_into_the_real_event_type() {
 
 #[tokio::test]
 async fn send_appends_to_the_stream_and_acks_accepted() {
-    let w = World::new();
-    let ada = w.user("ada").await;
-    let bob = w.user("bob").await;
-    let (c, _) = conversations::open_direct(&w.svc, &ada, bob.user_id)
-        .await
-        .unwrap();
+    let (w, ada, bob, c) = ada_and_bob().await;
     let conn = w.connect(&ada, "ada-1").await;
     let body = json!({"action": "send", "id": "c-1", "conversation_id": c.conversation_id, "text": "hi", "sender_id": bob.user_id}).to_string();
 
@@ -105,12 +111,7 @@ async fn bad_frames_are_answered_with_error_frames() {
 
 #[tokio::test]
 async fn a_resume_whose_page_cannot_be_pushed_ends_with_an_unavailable_error() {
-    let w = World::new();
-    let ada = w.user("ada").await;
-    let bob = w.user("bob").await;
-    let (c, _) = conversations::open_direct(&w.svc, &ada, bob.user_id)
-        .await
-        .unwrap();
+    let (w, ada, bob, c) = ada_and_bob().await;
     for n in 1..=3 {
         let m: StreamMessage = serde_json::from_value(json!({
             "message_id": format!("0190a7a4-0000-7000-8000-00000000000{n}"),
@@ -191,12 +192,7 @@ async fn a_missing_authorizer_context_is_refused() {
 
 #[tokio::test]
 async fn a_reply_to_a_gone_connection_prunes_it_and_tells_the_others() {
-    let w = World::new();
-    let ada = w.user("ada").await;
-    let bob = w.user("bob").await;
-    let (c, _) = conversations::open_direct(&w.svc, &ada, bob.user_id)
-        .await
-        .unwrap();
+    let (w, ada, bob, c) = ada_and_bob().await;
     let ada_conn = w.connect(&ada, "ada-1").await;
     let bob_conn = w.connect(&bob, "bob-1").await;
     w.pusher.take(&bob_conn);
